@@ -1,0 +1,46 @@
+package io.mlplatform;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+
+/** Starts one node: `java -jar mlplatform.jar [--cluster] [--config conf/config.json]`. */
+public final class Main {
+  private Main() {
+  }
+
+  public static void main(String[] args) {
+    System.setProperty("io.netty.tryReflectionSetAccessible", "true");
+    Logger log = LoggerFactory.getLogger(Main.class);
+    Map<String, String> environment = new HashMap<>(System.getenv());
+    Path config = Path.of(System.getenv().getOrDefault("MLP_CONFIG", "conf/config.json"));
+    for (int i = 0; i < args.length; i++) {
+      switch (args[i]) {
+        case "--cluster" -> environment.put("MLP_CLUSTER", "true");
+        case "--config" -> config = Path.of(args[++i]);
+        default -> {
+          System.err.println("usage: java -jar mlplatform.jar [--cluster] [--config FILE]");
+          System.exit(2);
+        }
+      }
+    }
+    long started = System.nanoTime();
+    Node node;
+    try {
+      node = Node.start(Settings.load(config, environment));
+    } catch (Exception e) {
+      log.error("mlplatform failed to start: {}", e.getMessage(), e);
+      System.exit(1);
+      return;
+    }
+    Runtime.getRuntime().addShutdownHook(new Thread(node::close, "mlplatform-shutdown"));
+    Settings settings = node.settings();
+    String where = node.httpPort() > 0 ? "http://localhost:" + node.httpPort() + "/" : "(no gateway role)";
+    System.out.printf("mlplatform ready at %s in %.1f s (node %s, roles %s, data %s%s)%n", where,
+        (System.nanoTime() - started) / 1e9, node.nodeId(), String.join(",", settings.roles()),
+        settings.dataDir().toAbsolutePath().normalize(), settings.clustered() ? ", clustered" : "");
+  }
+}

@@ -1,0 +1,200 @@
+package io.mlplatform;
+
+import com.hazelcast.config.Config;
+import com.hazelcast.config.JoinConfig;
+import com.hazelcast.config.NetworkConfig;
+import io.mlplatform.data.DataServerVerticle;
+import io.mlplatform.gateway.GatewayVerticle;
+import io.mlplatform.hub.HubVerticle;
+import io.mlplatform.model.ModelServerVerticle;
+import io.mlplatform.storage.Stores;
+import io.mlplatform.storage.embedded.EmbeddedMongo;
+import io.mlplatform.storage.embedded.EmbeddedS3;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.spi.cluster.hazelcast.ConfigUtil;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One platform node: its embedded stores (when none are configured), its (clustered) Vert.x and the verticles of
+ * its roles. Starting and closing block the calling thread; neither is ever called on an event loop.
+ */
+public final class Node implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Node.class);
+  private static final long START_TIMEOUT_SECONDS = 120;
+
+  private final Settings settings;
+  private final NodeStatus status;
+  private final Vertx vertx;
+  private final EmbeddedMongo embeddedMongo;
+  private final EmbeddedS3 embeddedS3;
+  private final String mongoUri;
+  private final String s3Endpoint;
+  private final GatewayVerticle gateway;
+
+  private Node(Settings settings, NodeStatus status, Vertx vertx, EmbeddedMongo embeddedMongo, EmbeddedS3 embeddedS3,
+               String mongoUri, String s3Endpoint, GatewayVerticle gateway) {
+    this.settings = settings;
+    this.status = status;
+    this.vertx = vertx;
+    this.embeddedMongo = embeddedMongo;
+    this.embeddedS3 = embeddedS3;
+    this.mongoUri = mongoUri;
+    this.s3Endpoint = s3Endpoint;
+    this.gateway = gateway;
+  }
+
+  public static Node start(Settings settings) throws Exception {
+    String nodeId = "node-" + UUID.randomUUID().toString().substring(0, 8);
+    EmbeddedMongo embeddedMongo = null;
+    EmbeddedS3 embeddedS3 = null;
+    Vertx vertx = null;
+    try {
+      String mongoUri = settings.mongoUri();
+      if (mongoUri == null) {
+        embeddedMongo = EmbeddedMongo.start(settings.dataDir().resolve("mongo"), settings.embeddedMongoPort());
+        mongoUri = embeddedMongo.connectionString();
+      }
+      String s3Endpoint = settings.s3Endpoint();
+      if (s3Endpoint == null) {
+        embeddedS3 = EmbeddedS3.start(settings.dataDir().resolve("s3"), settings.embeddedS3Port(),
+            settings.s3AccessKey(), settings.s3SecretKey());
+        s3Endpoint = embeddedS3.endpoint();
+      }
+      HazelcastClusterManager clusterManager = settings.clustered() ? new HazelcastClusterManager(hazelcast(settings)) : null;
+      vertx = startVertx(settings, clusterManager);
+      NodeStatus status = new NodeStatus(nodeId, settings.roles(), settings.clustered(),
+          () -> clusterManager != null && clusterManager.isActive());
+      Stores stores = Stores.connect(vertx, mongoUri, settings.mongoDatabase(), s3Endpoint, settings.s3Region(),
+          settings.s3AccessKey(), settings.s3SecretKey());
+      GatewayVerticle gateway = deployRoles(vertx, settings, status, stores);
+      status.markRolesDeployed();
+      return new Node(settings, status, vertx, embeddedMongo, embeddedS3, mongoUri, s3Endpoint, gateway);
+    } catch (Exception | Error e) {
+      if (vertx != null) {
+        closeQuietly(vertx);
+      }
+      stopStores(embeddedMongo, embeddedS3);
+      throw e;
+    }
+  }
+
+  private static Vertx startVertx(Settings settings, HazelcastClusterManager clusterManager) throws Exception {
+    VertxOptions options = new VertxOptions();
+    if (clusterManager == null) {
+      return Vertx.builder().with(options).build();
+    }
+    options.getEventBusOptions().setHost(settings.clusterHost()).setPort(0).setClusterPublicHost(settings.clusterHost());
+    return await(Vertx.builder().with(options).withClusterManager(clusterManager).buildClustered());
+  }
+
+  /** Hazelcast on the configured interface only, joining the configured members over TCP (no multicast). */
+  private static Config hazelcast(Settings settings) {
+    Config config = ConfigUtil.loadConfig();
+    config.setClusterName("mlplatform");
+    config.setProperty("hazelcast.shutdownhook.enabled", "false");
+    config.setProperty("hazelcast.phone.home.enabled", "false");
+    config.setProperty("hazelcast.logging.type", "slf4j");
+    NetworkConfig network = config.getNetworkConfig();
+    network.setPort(settings.clusterPort()).setPortAutoIncrement(true);
+    network.getInterfaces().setEnabled(true).addInterface(settings.clusterHost());
+    JoinConfig join = network.getJoin();
+    join.getMulticastConfig().setEnabled(false);
+    join.getAutoDetectionConfig().setEnabled(false);
+    join.getTcpIpConfig().setEnabled(true).setMembers(settings.clusterMembers());
+    return config;
+  }
+
+  /** Servers first, then the hub, then the gateway: a node takes HTTP traffic only once it can serve it. */
+  private static GatewayVerticle deployRoles(Vertx vertx, Settings settings, NodeStatus status, Stores stores)
+      throws Exception {
+    String nodeId = status.nodeId();
+    if (settings.hasRole("model")) {
+      await(vertx.deployVerticle(new ModelServerVerticle(nodeId, stores)));
+    }
+    if (settings.hasRole("data")) {
+      await(vertx.deployVerticle(new DataServerVerticle(nodeId, stores)));
+    }
+    if (settings.hasRole("hub")) {
+      await(vertx.deployVerticle(new HubVerticle(nodeId, settings.requestTimeoutMillis())));
+    }
+    GatewayVerticle gateway = null;
+    if (settings.hasRole("gateway")) {
+      gateway = new GatewayVerticle(settings, status, stores);
+      await(vertx.deployVerticle(gateway));
+    }
+    return gateway;
+  }
+
+  public String nodeId() {
+    return status.nodeId();
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  /** The HTTP port the gateway listens on, or -1 when this node has no gateway role. */
+  public int httpPort() {
+    return gateway == null ? -1 : gateway.actualPort();
+  }
+
+  /** The MongoDB this node uses (the embedded one's address when it runs one): other nodes can share it. */
+  public String mongoUri() {
+    return mongoUri;
+  }
+
+  /** The S3 endpoint this node uses (the embedded one's address when it runs one). */
+  public String s3Endpoint() {
+    return s3Endpoint;
+  }
+
+  public Settings settings() {
+    return settings;
+  }
+
+  /** Closes Vert.x first (consumers unregister, so other nodes stop routing here), then the embedded stores. */
+  @Override
+  public void close() {
+    closeQuietly(vertx);
+    stopStores(embeddedMongo, embeddedS3);
+  }
+
+  private static void closeQuietly(Vertx vertx) {
+    try {
+      await(vertx.close());
+    } catch (Exception e) {
+      LOG.warn("closing Vert.x failed", e);
+    }
+  }
+
+  private static void stopStores(EmbeddedMongo mongo, EmbeddedS3 s3) {
+    try {
+      if (s3 != null) {
+        s3.close();
+      }
+    } catch (Exception e) {
+      LOG.warn("stopping the embedded S3 server failed", e);
+    }
+    if (mongo != null) {
+      mongo.close();
+    }
+  }
+
+  static <T> T await(Future<T> future) throws Exception {
+    try {
+      return future.toCompletionStage().toCompletableFuture().get(START_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+    } catch (java.util.concurrent.ExecutionException e) {
+      if (e.getCause() instanceof Exception cause) {
+        throw cause;
+      }
+      throw e;
+    }
+  }
+}

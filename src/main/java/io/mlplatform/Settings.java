@@ -1,0 +1,208 @@
+package io.mlplatform;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * The node's configuration: built-in defaults, then conf/config.json, then MLP_* environment variables and
+ * system properties of the same names. Every lookup of a setting goes through one of these methods.
+ */
+public final class Settings {
+  public static final Set<String> ALL_ROLES = Set.of("gateway", "hub", "model", "data", "execution");
+
+  /** Environment variable → path of the setting it overrides, and how its text becomes a value. */
+  private static final Map<String, Override> OVERRIDES = Map.ofEntries(
+      Map.entry("MLP_HTTP_PORT", new Override("http.port", Integer::parseInt)),
+      Map.entry("MLP_DATA_DIR", new Override("data_dir", s -> s)),
+      Map.entry("MLP_ROLES", new Override("roles", s -> new JsonArray(Arrays.stream(s.split(","))
+          .map(String::trim).filter(r -> !r.isEmpty()).toList()))),
+      Map.entry("MLP_CLUSTER", new Override("cluster.enabled", Boolean::parseBoolean)),
+      Map.entry("MLP_CLUSTER_HOST", new Override("cluster.host", s -> s)),
+      Map.entry("MLP_CLUSTER_PORT", new Override("cluster.port", Integer::parseInt)),
+      Map.entry("MLP_CLUSTER_MEMBERS", new Override("cluster.members", s -> new JsonArray(Arrays.stream(s.split(","))
+          .map(String::trim).filter(m -> !m.isEmpty()).toList()))),
+      Map.entry("MLP_MONGO_URI", new Override("mongo.uri", s -> s)),
+      Map.entry("MLP_MONGO_DATABASE", new Override("mongo.database", s -> s)),
+      Map.entry("MLP_S3_ENDPOINT", new Override("s3.endpoint", s -> s)),
+      Map.entry("MLP_S3_ACCESS_KEY", new Override("s3.access_key", s -> s)),
+      Map.entry("MLP_S3_SECRET_KEY", new Override("s3.secret_key", s -> s)),
+      Map.entry("MLP_EMBEDDED_MONGO_PORT", new Override("mongo.embedded_port", Integer::parseInt)),
+      Map.entry("MLP_EMBEDDED_S3_PORT", new Override("s3.embedded_port", Integer::parseInt)),
+      Map.entry("MLP_MAX_JSON_BYTES", new Override("http.max_json_bytes", Long::parseLong)),
+      Map.entry("MLP_MAX_UPLOAD_BYTES", new Override("http.max_upload_bytes", Long::parseLong)),
+      Map.entry("MLP_REQUEST_TIMEOUT_MS", new Override("request_timeout_ms", Long::parseLong)));
+
+  private record Override(String path, Function<String, Object> parse) {
+  }
+
+  private final JsonObject json;
+
+  public Settings(JsonObject json) {
+    this.json = json;
+    for (String role : roles()) {
+      if (!ALL_ROLES.contains(role)) {
+        throw new IllegalArgumentException("unknown role '" + role + "' (roles are " + ALL_ROLES + ")");
+      }
+    }
+  }
+
+  /** Defaults, then the config file (if it exists), then the environment and system properties. */
+  public static Settings load(Path configFile, Map<String, String> environment) {
+    JsonObject json = defaults();
+    if (configFile != null && Files.isRegularFile(configFile)) {
+      try {
+        json.mergeIn(new JsonObject(Files.readString(configFile)), true);
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot read " + configFile, e);
+      }
+    }
+    Map<String, String> overrides = new HashMap<>(environment);
+    System.getProperties().forEach((k, v) -> {
+      if (OVERRIDES.containsKey(k.toString())) {
+        overrides.put(k.toString(), v.toString());
+      }
+    });
+    return new Settings(applyOverrides(json, overrides));
+  }
+
+  /** The built-in defaults with the given overrides, as environment variable names (used by tests and tools). */
+  public static Settings of(Map<String, String> overrides) {
+    return new Settings(applyOverrides(defaults(), overrides));
+  }
+
+  private static JsonObject defaults() {
+    try (InputStream in = Settings.class.getResourceAsStream("/default-config.json")) {
+      return new JsonObject(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static JsonObject applyOverrides(JsonObject json, Map<String, String> env) {
+    env.forEach((name, text) -> {
+      Override override = OVERRIDES.get(name);
+      if (override == null || text == null || text.isBlank()) {
+        return;
+      }
+      Object value;
+      try {
+        value = override.parse.apply(text.trim());
+      } catch (RuntimeException e) {
+        throw new IllegalArgumentException(name + ": cannot read '" + text + "'", e);
+      }
+      String[] path = override.path.split("\\.");
+      JsonObject target = json;
+      for (int i = 0; i < path.length - 1; i++) {
+        if (!(target.getValue(path[i]) instanceof JsonObject)) {
+          target.put(path[i], new JsonObject());
+        }
+        target = target.getJsonObject(path[i]);
+      }
+      target.put(path[path.length - 1], value);
+    });
+    return json;
+  }
+
+  public JsonObject json() {
+    return json.copy();
+  }
+
+  private JsonObject section(String name) {
+    return json.getJsonObject(name, new JsonObject());
+  }
+
+  public String httpHost() {
+    return section("http").getString("host", "0.0.0.0");
+  }
+
+  public int httpPort() {
+    return section("http").getInteger("port", 8080);
+  }
+
+  public long maxJsonBytes() {
+    return section("http").getLong("max_json_bytes", 1_048_576L);
+  }
+
+  public long maxUploadBytes() {
+    return section("http").getLong("max_upload_bytes", 2L * 1024 * 1024 * 1024);
+  }
+
+  public Path dataDir() {
+    return Path.of(json.getString("data_dir", "./data"));
+  }
+
+  public List<String> roles() {
+    return json.getJsonArray("roles", new JsonArray()).stream().map(Object::toString).toList();
+  }
+
+  public boolean hasRole(String role) {
+    return roles().contains(role);
+  }
+
+  public long requestTimeoutMillis() {
+    return json.getLong("request_timeout_ms", 60_000L);
+  }
+
+  public boolean clustered() {
+    return section("cluster").getBoolean("enabled", false);
+  }
+
+  public String clusterHost() {
+    return section("cluster").getString("host", "127.0.0.1");
+  }
+
+  public int clusterPort() {
+    return section("cluster").getInteger("port", 5701);
+  }
+
+  public List<String> clusterMembers() {
+    return section("cluster").getJsonArray("members", new JsonArray()).stream().map(Object::toString).toList();
+  }
+
+  /** The MongoDB to use, or null to start the embedded one. */
+  public String mongoUri() {
+    return section("mongo").getString("uri");
+  }
+
+  public String mongoDatabase() {
+    return section("mongo").getString("database", "mlplatform");
+  }
+
+  public int embeddedMongoPort() {
+    return section("mongo").getInteger("embedded_port", 27018);
+  }
+
+  /** The S3 endpoint to use, or null to start the embedded one. */
+  public String s3Endpoint() {
+    return section("s3").getString("endpoint");
+  }
+
+  public String s3Region() {
+    return section("s3").getString("region", "us-east-1");
+  }
+
+  public String s3AccessKey() {
+    return section("s3").getString("access_key");
+  }
+
+  public String s3SecretKey() {
+    return section("s3").getString("secret_key");
+  }
+
+  public int embeddedS3Port() {
+    return section("s3").getInteger("embedded_port", 9100);
+  }
+}

@@ -1,0 +1,213 @@
+package io.mlplatform.gateway;
+
+import io.mlplatform.mcp.Addresses;
+import io.mlplatform.mcp.Envelope;
+import io.mlplatform.mcp.ErrorCode;
+import io.mlplatform.mcp.McpClient;
+import io.mlplatform.mcp.McpException;
+import io.mlplatform.mcp.Payload;
+import io.mlplatform.storage.ObjectStore;
+import io.mlplatform.storage.StoredObject;
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.openapi.router.RouterBuilder;
+import io.vertx.openapi.validation.RequestParameter;
+import io.vertx.openapi.validation.ValidatedRequest;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * The API's routes, by the contract's operation ids: each becomes one MCP request to the hub. Uploads and downloads
+ * stream their bytes to and from the object store here; only references travel in envelopes.
+ */
+final class ApiRoutes {
+  private static final Logger ACCESS = LoggerFactory.getLogger("mlplatform.access");
+  private static final Envelope.Party HUB = new Envelope.Party(Addresses.HUB, "hub");
+
+  private final McpClient client;
+  private final Uploads uploads;
+  private final Downloads downloads;
+  private final ObjectStore store;
+
+  ApiRoutes(McpClient client, ObjectStore store, long maxUploadBytes) {
+    this.client = client;
+    this.store = store;
+    this.uploads = new Uploads(store, maxUploadBytes);
+    this.downloads = new Downloads(store);
+  }
+
+  void bind(RouterBuilder api) {
+    forward(api, "listModels", "model.list", 200);
+    forward(api, "createModel", "model.create", 201);
+    forward(api, "getModel", "model.get", 200);
+    forward(api, "updateModel", "model.update", 200);
+    forward(api, "deleteModel", "model.delete", 204);
+    forward(api, "listModelVersions", "model.version.list", 200);
+    forward(api, "getModelVersion", "model.version.get", 200);
+    forward(api, "setModelAlias", "model.alias.set", 200);
+    forward(api, "deleteModelAlias", "model.alias.delete", 204);
+    forward(api, "listDatasets", "dataset.list", 200);
+    forward(api, "getDataset", "dataset.get", 200);
+    forward(api, "deleteDataset", "dataset.delete", 204);
+    forward(api, "listDatasetVersions", "dataset.version.list", 200);
+    forward(api, "getDatasetVersion", "dataset.version.get", 200);
+    forward(api, "previewDatasetVersion", "dataset.version.preview", 200);
+    // streamed bodies: checked here and by the servers, not buffered for the contract's validator
+    api.getRoute("createModelVersion").setDoValidation(false).addHandler(this::createModelVersion);
+    api.getRoute("createDataset").setDoValidation(false).addHandler(this::createDataset);
+    api.getRoute("createDatasetVersion").setDoValidation(false).addHandler(this::createDatasetVersion);
+    api.getRoute("getModelVersionArtifact").addHandler(ctx -> download(ctx, "model.version.get"));
+    api.getRoute("downloadDatasetVersion").addHandler(ctx -> download(ctx, "dataset.version.get"));
+  }
+
+  /** A route whose validated parameters and JSON body make the payload of one operation. */
+  private void forward(RouterBuilder api, String operationId, String operation, int status) {
+    api.getRoute(operationId).addHandler(ctx -> call(operation, payloadOf(ctx))
+        .onSuccess(result -> respond(ctx, status, result))
+        .onFailure(ctx::fail));
+  }
+
+  /** The validated body's fields, then the query's, then the path's (which win). */
+  private static JsonObject payloadOf(RoutingContext ctx) {
+    ValidatedRequest request = ctx.get(RouterBuilder.KEY_META_DATA_VALIDATED_REQUEST);
+    JsonObject payload = new JsonObject();
+    RequestParameter body = request.getBody();
+    if (body != null && !body.isNull() && body.isJsonObject()) {
+      payload.mergeIn(body.getJsonObject());
+    }
+    addParameters(payload, request.getQuery());
+    addParameters(payload, request.getPathParameters());
+    return payload;
+  }
+
+  private static void addParameters(JsonObject payload, Map<String, RequestParameter> parameters) {
+    parameters.forEach((name, value) -> {
+      if (value != null && !value.isNull()) {
+        payload.put(name, value.get());
+      }
+    });
+  }
+
+  private Future<JsonObject> call(String operation, JsonObject payload) {
+    Envelope request = client.newRequest(HUB, operation, payload);
+    long start = System.nanoTime();
+    return client.send(Addresses.HUB, request).andThen(outcome -> ACCESS.info("{} {} {}us {}", operation,
+        outcome.succeeded() ? "ok" : McpException.wrap(outcome.cause()).code().wireName(),
+        (System.nanoTime() - start) / 1000, request.messageId()));
+  }
+
+  private static void respond(RoutingContext ctx, int status, JsonObject result) {
+    if (status == 204) {
+      ctx.response().setStatusCode(204).end();
+      return;
+    }
+    ctx.response().setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(result.encode());
+  }
+
+  private void createModelVersion(RoutingContext ctx) {
+    String name = ctx.pathParam("name");
+    Payload.checkName("name", name);
+    if (!Uploads.isMultipart(ctx.request())) {
+      JsonObject body = jsonBody(ctx);
+      call("model.version.create", body.put("name", name))
+          .onSuccess(result -> respond(ctx, 201, result)).onFailure(ctx::fail);
+      return;
+    }
+    uploads.receive(ctx, ObjectStore.MODELS, false)
+        .compose(received -> callWithUpload("model.version.create", received.object(), () -> {
+          MultiMap form = received.form();
+          return new JsonObject().put("name", name)
+              .put("format", form.get("format"))
+              .put("description", form.get("description"))
+              .put("params", jsonField(form, "params"))
+              .put("metrics", jsonField(form, "metrics"))
+              .put("source", jsonField(form, "source"))
+              .put("artifact", received.object().toJson());
+        }))
+        .onSuccess(result -> respond(ctx, 201, result)).onFailure(ctx::fail);
+  }
+
+  private void createDataset(RoutingContext ctx) {
+    uploads.receive(ctx, ObjectStore.DATASETS, true)
+        .compose(received -> callWithUpload("dataset.create", received.object(), () -> new JsonObject()
+            .put("name", received.form().get("name"))
+            .put("description", received.form().get("description"))
+            .put("artifact", received.object().toJson())
+            .put("inspection", received.inspection().toJson())))
+        .onSuccess(result -> respond(ctx, 201, result)).onFailure(ctx::fail);
+  }
+
+  private void createDatasetVersion(RoutingContext ctx) {
+    String name = ctx.pathParam("name");
+    Payload.checkName("name", name);
+    uploads.receive(ctx, ObjectStore.DATASETS, true)
+        .compose(received -> callWithUpload("dataset.version.create", received.object(), () -> new JsonObject()
+            .put("name", name)
+            .put("artifact", received.object().toJson())
+            .put("inspection", received.inspection().toJson())))
+        .onSuccess(result -> respond(ctx, 201, result)).onFailure(ctx::fail);
+  }
+
+  /**
+   * Sends the operation that records an uploaded object. The server removes the object when it refuses it; here it
+   * is removed when the payload cannot be built or no server took the request.
+   */
+  private Future<JsonObject> callWithUpload(String operation, StoredObject object,
+                                            Supplier<JsonObject> payload) {
+    JsonObject built;
+    try {
+      built = payload.get();
+    } catch (McpException e) {
+      return store.remove(object).transform(v -> Future.failedFuture(e));
+    }
+    return call(operation, built).recover(failure -> McpException.wrap(failure).code() == ErrorCode.UNAVAILABLE
+        ? store.remove(object).transform(v -> Future.failedFuture(failure))
+        : Future.failedFuture(failure));
+  }
+
+  private void download(RoutingContext ctx, String operation) {
+    JsonObject payload = payloadOf(ctx);
+    call(operation, payload).onSuccess(version -> {
+      JsonObject artifact = version.getJsonObject("artifact");
+      if (artifact == null) {
+        ctx.fail(McpException.notFound("version " + version.getValue("version") + " has no file (format "
+            + version.getString("format") + ")"));
+        return;
+      }
+      downloads.send(ctx, StoredObject.fromJson(artifact));
+    }).onFailure(ctx::fail);
+  }
+
+  private static JsonObject jsonBody(RoutingContext ctx) {
+    JsonObject body;
+    try {
+      body = ctx.body() == null || ctx.body().length() == 0 ? null : ctx.body().asJsonObject();
+    } catch (DecodeException | ClassCastException e) {
+      throw McpException.invalid("malformed JSON: the body must be a JSON object");
+    }
+    if (body == null) {
+      throw McpException.invalid("expected multipart/form-data with a 'file', or a JSON body for format llm");
+    }
+    return body;
+  }
+
+  /** A form field that holds a JSON object, parsed; absent is null. */
+  private static JsonObject jsonField(MultiMap form, String field) {
+    String text = form.get(field);
+    if (text == null || text.isBlank()) {
+      return null;
+    }
+    try {
+      return new JsonObject(text);
+    } catch (DecodeException | ClassCastException e) {
+      throw McpException.invalidField(field, "must be a JSON object");
+    }
+  }
+}

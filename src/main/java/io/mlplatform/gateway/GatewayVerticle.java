@@ -1,0 +1,111 @@
+package io.mlplatform.gateway;
+
+import io.mlplatform.NodeStatus;
+import io.mlplatform.Settings;
+import io.mlplatform.mcp.Envelope;
+import io.mlplatform.mcp.McpClient;
+import io.mlplatform.storage.Stores;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.mongo.MongoClient;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.handler.StaticHandler;
+import io.vertx.ext.web.openapi.router.RequestExtractor;
+import io.vertx.ext.web.openapi.router.RouterBuilder;
+import io.vertx.openapi.contract.OpenAPIContract;
+
+/**
+ * The HTTP face of the platform: the API validated against the OpenAPI contract (served at /openapi.yaml),
+ * /health and /ready, and the web console's static files.
+ */
+public final class GatewayVerticle extends VerticleBase {
+  private static final String CONTRACT = "openapi.yaml";
+
+  private final Settings settings;
+  private final NodeStatus status;
+  private final Stores stores;
+  private MongoClient mongo;
+  private HttpServer server;
+
+  public GatewayVerticle(Settings settings, NodeStatus status, Stores stores) {
+    this.settings = settings;
+    this.status = status;
+    this.stores = stores;
+  }
+
+  @Override
+  public Future<?> start() {
+    mongo = stores.mongo(vertx);
+    McpClient client = new McpClient(vertx.eventBus(),
+        new Envelope.Party("gateway@" + status.nodeId(), "gateway"), settings.requestTimeoutMillis());
+    return vertx.fileSystem().readFile(CONTRACT).compose(contractText -> OpenAPIContract.from(vertx, CONTRACT)
+        .compose(contract -> {
+          RouterBuilder api = RouterBuilder.create(vertx, contract, RequestExtractor.withBodyHandler());
+          BodyHandler jsonBodies = BodyHandler.create(false).setBodyLimit(settings.maxJsonBytes());
+          // uploads stream to the object store as they arrive: only non-multipart bodies are buffered
+          api.rootHandler(ctx -> {
+            if (Uploads.isMultipart(ctx.request())) {
+              ctx.next();
+            } else {
+              jsonBodies.handle(ctx);
+            }
+          });
+          new ApiRoutes(client, stores.objects(), settings.maxUploadBytes()).bind(api);
+          api.getRoute("health").addHandler(ctx -> json(ctx, 200, new JsonObject().put("status", "up")
+              .put("node", status.nodeId())));
+          api.getRoute("ready").addHandler(this::ready);
+          return listen(api.createRouter(), contractText);
+        }));
+  }
+
+  private Future<HttpServer> listen(Router router, Buffer contractText) {
+    router.get("/openapi.yaml").handler(ctx -> ctx.response()
+        .putHeader(HttpHeaders.CONTENT_TYPE, "application/yaml").end(contractText));
+    router.route().handler(StaticHandler.create("webroot"));
+    router.route().failureHandler(Failures::render);
+    router.errorHandler(404, Failures::render);
+    router.errorHandler(405, Failures::render);
+    router.errorHandler(500, Failures::render);
+    HttpServerOptions options = new HttpServerOptions().setHost(settings.httpHost()).setPort(settings.httpPort())
+        .setTcpNoDelay(true).setReusePort(true);
+    return vertx.createHttpServer(options).requestHandler(router).listen().andThen(ar -> {
+      if (ar.succeeded()) {
+        server = ar.result();
+      }
+    });
+  }
+
+  /** 200 when every role started, MongoDB and S3 answer and the cluster is joined; 503 saying what is not. */
+  private void ready(RoutingContext ctx) {
+    Future<Boolean> mongoUp = mongo.runCommand("ping", new JsonObject().put("ping", 1)).map(reply -> true)
+        .otherwise(false);
+    Future<Boolean> s3Up = stores.objects().reachable().otherwise(false);
+    Future.join(mongoUp, s3Up).onComplete(done -> {
+      JsonObject checks = new JsonObject()
+          .put("roles", status.rolesDeployed())
+          .put("mongo", mongoUp.result())
+          .put("s3", s3Up.result())
+          .put("cluster", status.clusterJoined());
+      boolean ready = checks.stream().allMatch(check -> Boolean.TRUE.equals(check.getValue()));
+      json(ctx, ready ? 200 : 503, new JsonObject().put("status", ready ? "ready" : "not_ready")
+          .put("node", status.nodeId()).put("roles", status.roles()).put("clustered", status.clustered())
+          .put("checks", checks));
+    });
+  }
+
+  private static void json(RoutingContext ctx, int code, JsonObject body) {
+    ctx.response().setStatusCode(code).putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(body.encode());
+  }
+
+  /** The port the server listens on (useful when the configured port is 0). */
+  public int actualPort() {
+    return server == null ? -1 : server.actualPort();
+  }
+}

@@ -1,0 +1,148 @@
+package io.mlplatform.gateway;
+
+import io.mlplatform.formats.Inspection;
+import io.mlplatform.formats.TabularFiles;
+import io.mlplatform.formats.TabularFormat;
+import io.mlplatform.mcp.ErrorCode;
+import io.mlplatform.mcp.McpException;
+import io.mlplatform.storage.ObjectStore;
+import io.mlplatform.storage.StoredObject;
+import io.mlplatform.storage.StreamTap;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerFileUpload;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.ext.web.RoutingContext;
+
+import java.util.Locale;
+import java.util.UUID;
+
+/**
+ * Receives a multipart upload and streams its one file (field "file") straight to the object store, never whole in
+ * memory nor on local disk. Size and SHA-256 are computed on the way; for a tabular file the schema and row count
+ * too, on a second reader of the same bytes. What fails leaves no object behind.
+ */
+final class Uploads {
+  /** The stored file, what was read of it (tabular files only, else null) and the form's other fields. */
+  record Received(StoredObject object, Inspection inspection, MultiMap form) {
+  }
+
+  private record Streams(Future<StoredObject> stored, Future<Inspection> inspected) {
+  }
+
+  private final ObjectStore store;
+  private final long maxBytes;
+
+  Uploads(ObjectStore store, long maxBytes) {
+    this.store = store;
+    this.maxBytes = maxBytes;
+  }
+
+  static boolean isMultipart(HttpServerRequest request) {
+    String type = request.getHeader(HttpHeaders.CONTENT_TYPE);
+    return type != null && type.toLowerCase(Locale.ROOT).startsWith("multipart/form-data");
+  }
+
+  Future<Received> receive(RoutingContext ctx, String bucket, boolean tabular) {
+    HttpServerRequest request = ctx.request();
+    if (!isMultipart(request)) {
+      return Future.failedFuture(McpException.invalid("expected multipart/form-data with the file in a 'file' field"));
+    }
+    String length = request.getHeader(HttpHeaders.CONTENT_LENGTH);
+    if (length != null && length.chars().allMatch(Character::isDigit) && length.length() < 19
+        && Long.parseLong(length) > maxBytes + 1_048_576) {
+      return Future.failedFuture(new McpException(ErrorCode.PAYLOAD_TOO_LARGE,
+          "the upload is larger than the limit of " + maxBytes + " bytes"));
+    }
+    Context context = Vertx.currentContext();
+    Promise<Void> ended = Promise.promise();
+    Promise<Streams> file = Promise.promise();
+    request.setExpectMultipart(true);
+    request.uploadHandler(upload -> {
+      if (!"file".equals(upload.name()) || file.future().isComplete()) {
+        file.tryFail(McpException.invalidField(upload.name(), "unexpected file; send exactly one file, in 'file'"));
+        upload.handler(chunk -> { });
+        return;
+      }
+      try {
+        file.complete(stream(context, upload, request.formAttributes(), bucket, tabular));
+      } catch (McpException e) {
+        upload.handler(chunk -> { });
+        file.fail(e);
+      }
+    });
+    request.exceptionHandler(failure -> {
+      ended.tryFail(failure);
+      file.tryFail(failure);
+    });
+    request.endHandler(v -> {
+      ended.tryComplete();
+      file.tryFail(McpException.invalidField("file", "is required"));
+    });
+    request.resume();
+    return file.future().compose(streams -> Future.join(streams.stored(), streams.inspected()).transform(done -> {
+      if (done.succeeded() && streams.stored().result().size() == 0) {
+        return store.remove(streams.stored().result())
+            .transform(removed -> Future.failedFuture(McpException.invalidField("file", "the file is empty")));
+      }
+      if (done.succeeded()) {
+        return ended.future().map(v -> new Received(streams.stored().result(), streams.inspected().result(),
+            request.formAttributes()));
+      }
+      Throwable cause = streams.inspected().failed() ? streams.inspected().cause() : streams.stored().cause();
+      if (cause instanceof StreamTap.UploadFailedException upload && upload.getCause() != null) {
+        cause = upload.getCause();
+      }
+      Throwable failure = cause;
+      return streams.stored().succeeded()
+          ? store.remove(streams.stored().result()).transform(removed -> Future.failedFuture(failure))
+          : Future.failedFuture(failure);
+    }));
+  }
+
+  private Streams stream(Context context, HttpServerFileUpload upload, MultiMap formSoFar, String bucket,
+                         boolean tabular) {
+    String filename = safeFilename(upload.filename());
+    TabularFormat format = null;
+    if (tabular) {
+      format = formSoFar.contains("format")
+          ? TabularFormat.fromName(formSoFar.get("format"))
+          : TabularFormat.detect(filename, upload.contentType());
+      if (format == null) {
+        throw McpException.invalidField("format", "cannot tell the file's format: send format=csv or jsonl before"
+            + " the file, or name it .csv or .jsonl");
+      }
+    }
+    String contentType = tabular ? format.contentType()
+        : upload.contentType() == null ? "application/octet-stream" : upload.contentType();
+    String key = UUID.randomUUID() + "/" + filename;
+    StreamTap tap = StreamTap.tap(context, upload, tabular ? 2 : 1, maxBytes);
+    Future<StoredObject> stored = store.blocking(() -> store.putBlocking(bucket, key, tap.reader(0), contentType, filename));
+    stored.onFailure(tap::fail);
+    Future<Inspection> inspected = Future.succeededFuture();
+    if (tabular) {
+      TabularFormat readAs = format;
+      inspected = store.blocking(() -> TabularFiles.inspect(tap.reader(1), readAs));
+      inspected.onFailure(tap::fail);
+    }
+    return new Streams(stored, inspected);
+  }
+
+  /** The client's file name reduced to a safe object-key segment. */
+  static String safeFilename(String name) {
+    if (name == null) {
+      return "upload";
+    }
+    String base = name.substring(Math.max(name.lastIndexOf('/'), name.lastIndexOf('\\')) + 1);
+    String safe = base.replaceAll("[^A-Za-z0-9._-]", "_").replaceAll("\\.{2,}", ".");
+    safe = safe.replaceFirst("^[._-]+", "");
+    if (safe.length() > 100) {
+      safe = safe.substring(safe.length() - 100);
+    }
+    return safe.isEmpty() ? "upload" : safe;
+  }
+}

@@ -1,0 +1,62 @@
+package io.mlplatform.hub;
+
+import io.mlplatform.mcp.Addresses;
+import io.mlplatform.mcp.Envelope;
+import io.mlplatform.mcp.McpClient;
+import io.mlplatform.mcp.McpException;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.JsonObject;
+
+import java.util.Map;
+
+/** Routes every MCP request to the server that owns its operation, and relays the server's response. */
+public final class HubVerticle extends VerticleBase {
+  /** Operation family (the part before the first dot) → the address of the server that owns it. */
+  private static final Map<String, Route> ROUTES = Map.of(
+      "model", new Route(Addresses.MODEL_SERVER, "model-server"),
+      "dataset", new Route(Addresses.DATA_SERVER, "data-server"),
+      "deployment", new Route(Addresses.EXECUTION_SERVER, "execution-server"),
+      "execution", new Route(Addresses.EXECUTION_SERVER, "execution-server"));
+
+  private record Route(String address, String serverType) {
+  }
+
+  private final String nodeId;
+  private final long timeoutMillis;
+  private McpClient client;
+  private Envelope.Party self;
+
+  public HubVerticle(String nodeId, long timeoutMillis) {
+    this.nodeId = nodeId;
+    this.timeoutMillis = timeoutMillis;
+  }
+
+  @Override
+  public Future<?> start() {
+    self = new Envelope.Party("hub@" + nodeId, "hub");
+    client = new McpClient(vertx.eventBus(), self, timeoutMillis);
+    return vertx.eventBus().<JsonObject>consumer(Addresses.HUB, this::route).completion();
+  }
+
+  private void route(Message<JsonObject> message) {
+    Envelope request;
+    try {
+      request = Envelope.fromJson(message.body());
+    } catch (McpException e) {
+      message.fail(400, e.getMessage());
+      return;
+    }
+    String operation = request.operation();
+    int dot = operation.indexOf('.');
+    Route route = ROUTES.get(dot < 0 ? operation : operation.substring(0, dot));
+    if (route == null) {
+      message.reply(request.errorFrom(self, McpException.invalid("unknown operation " + operation)).toJson());
+      return;
+    }
+    client.exchange(route.address(), request.forwardedTo(new Envelope.Party(route.address(), route.serverType())))
+        .onSuccess(response -> message.reply(response.toJson()))
+        .onFailure(failure -> message.reply(request.errorFrom(self, McpException.wrap(failure)).toJson()));
+  }
+}

@@ -1,0 +1,14 @@
+package io.mlplatform.mcp;
+
+/** Event-bus addresses of the platform's components. */
+public final class Addresses {
+  public static final String HUB = "mcp.hub";
+  public static final String MODEL_SERVER = "mcp.server.model";
+  public static final String DATA_SERVER = "mcp.server.data";
+  public static final String EXECUTION_SERVER = "mcp.server.execution";
+  /** Prefix of every event address; the web console's bridge lets out only these. */
+  public static final String EVENTS_PREFIX = "mcp.events.";
+
+  private Addresses() {
+  }
+}

@@ -1,0 +1,111 @@
+package io.mlplatform.mcp;
+
+import io.vertx.core.json.JsonObject;
+
+import java.time.Instant;
+import java.util.UUID;
+
+/**
+ * The MCP envelope: every message between components, exactly the seed's fields.
+ * It travels on the event bus as its JSON form ({@link #toJson()} / {@link #fromJson(JsonObject)}).
+ */
+public record Envelope(String mcpVersion, String messageId, String timestamp, Party sender, Party recipient,
+                       String messageType, String operation, JsonObject payload, JsonObject metadata) {
+
+  public static final String VERSION = "1.0";
+  public static final String REQUEST = "request";
+  public static final String RESPONSE = "response";
+  public static final String EVENT = "event";
+
+  /** Who sends or receives a message: an id and a component type. */
+  public record Party(String id, String type) {
+    public JsonObject toJson() {
+      return new JsonObject().put("id", id).put("type", type);
+    }
+
+    static Party fromJson(JsonObject json, String field) {
+      if (json == null) {
+        throw McpException.invalid("envelope: " + field + " is required");
+      }
+      return new Party(json.getString("id"), json.getString("type"));
+    }
+  }
+
+  public static Envelope request(Party sender, Party recipient, String operation, JsonObject payload) {
+    return new Envelope(VERSION, UUID.randomUUID().toString(), Instant.now().toString(), sender, recipient,
+        REQUEST, operation, payload == null ? new JsonObject() : payload, new JsonObject());
+  }
+
+  public static Envelope event(Party sender, String operation, JsonObject payload) {
+    return new Envelope(VERSION, UUID.randomUUID().toString(), Instant.now().toString(), sender,
+        new Party("*", "broadcast"), EVENT, operation, payload, new JsonObject());
+  }
+
+  /** The successful answer to this request, from {@code responder}. */
+  public Envelope resultFrom(Party responder, JsonObject result) {
+    return response(responder, new JsonObject().put("result", result));
+  }
+
+  /** The failed answer to this request, from {@code responder}. */
+  public Envelope errorFrom(Party responder, McpException error) {
+    return response(responder, new JsonObject().put("error", error.toJson()));
+  }
+
+  private Envelope response(Party responder, JsonObject payload) {
+    return new Envelope(VERSION, UUID.randomUUID().toString(), Instant.now().toString(), responder, sender,
+        RESPONSE, operation, payload, new JsonObject().put("correlation_id", messageId));
+  }
+
+  /** The same request addressed to someone else (the hub forwarding it); ids and payload stay. */
+  public Envelope forwardedTo(Party newRecipient) {
+    return new Envelope(mcpVersion, messageId, timestamp, sender, newRecipient, messageType, operation, payload, metadata);
+  }
+
+  public boolean isError() {
+    return payload.containsKey("error");
+  }
+
+  public McpException error() {
+    return McpException.fromJson(payload.getJsonObject("error"));
+  }
+
+  public JsonObject result() {
+    return payload.getJsonObject("result", new JsonObject());
+  }
+
+  public String correlationId() {
+    return metadata.getString("correlation_id");
+  }
+
+  public JsonObject toJson() {
+    return new JsonObject()
+        .put("mcp_version", mcpVersion)
+        .put("message_id", messageId)
+        .put("timestamp", timestamp)
+        .put("sender", sender.toJson())
+        .put("recipient", recipient.toJson())
+        .put("message_type", messageType)
+        .put("operation", operation)
+        .put("payload", payload)
+        .put("metadata", metadata);
+  }
+
+  public static Envelope fromJson(JsonObject json) {
+    if (json == null) {
+      throw McpException.invalid("envelope: body must be a JSON object");
+    }
+    String version = json.getString("mcp_version");
+    if (!VERSION.equals(version)) {
+      throw McpException.invalid("envelope: unsupported mcp_version " + version);
+    }
+    String operation = json.getString("operation");
+    if (operation == null || operation.isBlank()) {
+      throw McpException.invalid("envelope: operation is required");
+    }
+    return new Envelope(version, json.getString("message_id"), json.getString("timestamp"),
+        Party.fromJson(json.getJsonObject("sender"), "sender"),
+        Party.fromJson(json.getJsonObject("recipient"), "recipient"),
+        json.getString("message_type", REQUEST), operation,
+        json.getJsonObject("payload", new JsonObject()), json.getJsonObject("metadata", new JsonObject()));
+  }
+}

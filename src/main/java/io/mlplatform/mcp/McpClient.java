@@ -1,0 +1,56 @@
+package io.mlplatform.mcp;
+
+import io.vertx.core.Future;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.json.JsonObject;
+
+/** Sends MCP requests over the event bus and turns the response into a result or a typed error. */
+public final class McpClient {
+  private final EventBus eventBus;
+  private final Envelope.Party self;
+  private final DeliveryOptions options;
+
+  public McpClient(EventBus eventBus, Envelope.Party self, long timeoutMillis) {
+    this.eventBus = eventBus;
+    this.self = self;
+    this.options = new DeliveryOptions().setSendTimeout(timeoutMillis);
+  }
+
+  public Envelope.Party self() {
+    return self;
+  }
+
+  /** Builds a request envelope from this client; send it with {@link #send(String, Envelope)}. */
+  public Envelope newRequest(Envelope.Party recipient, String operation, JsonObject payload) {
+    return Envelope.request(self, recipient, operation, payload);
+  }
+
+  /** Sends a request and completes with the response's result, or fails with an {@link McpException}. */
+  public Future<JsonObject> send(String address, Envelope request) {
+    return exchange(address, request).compose(response -> response.isError()
+        ? Future.failedFuture(response.error())
+        : Future.succeededFuture(response.result()));
+  }
+
+  /** Sends a request and completes with the whole response envelope (errors inside it stay inside it). */
+  public Future<Envelope> exchange(String address, Envelope request) {
+    return eventBus.<JsonObject>request(address, request.toJson(), options)
+        .recover(failure -> Future.failedFuture(transportError(address, failure)))
+        .map(Message::body)
+        .map(Envelope::fromJson);
+  }
+
+  private static McpException transportError(String address, Throwable failure) {
+    if (failure instanceof ReplyException reply) {
+      return switch (reply.failureType()) {
+        case NO_HANDLERS -> new McpException(ErrorCode.UNAVAILABLE, "no component is serving " + address);
+        case TIMEOUT -> new McpException(ErrorCode.DEADLINE_EXCEEDED, "no answer from " + address + " in time");
+        default -> new McpException(ErrorCode.INTERNAL, "failure at " + address + ": " + reply.getMessage());
+      };
+    }
+    return McpException.wrap(failure);
+  }
+}

@@ -1,0 +1,69 @@
+package io.mlplatform.mcp;
+
+import io.vertx.core.Future;
+import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.function.Function;
+
+/** Binds a server's operations to its address: one handler per operation, every answer a response envelope. */
+public final class OperationRouter {
+  private static final Logger LOG = LoggerFactory.getLogger(OperationRouter.class);
+
+  private final Envelope.Party self;
+  private final Map<String, Function<JsonObject, Future<JsonObject>>> handlers = new HashMap<>();
+
+  public OperationRouter(Envelope.Party self) {
+    this.self = self;
+  }
+
+  /** Registers the handler of one operation; it receives the request's payload. */
+  public OperationRouter on(String operation, Function<JsonObject, Future<JsonObject>> handler) {
+    handlers.put(operation, handler);
+    return this;
+  }
+
+  public Future<MessageConsumer<JsonObject>> bind(EventBus eventBus, String address) {
+    MessageConsumer<JsonObject> consumer = eventBus.consumer(address, this::handle);
+    return consumer.completion().map(v -> consumer);
+  }
+
+  private void handle(Message<JsonObject> message) {
+    Envelope request;
+    try {
+      request = Envelope.fromJson(message.body());
+    } catch (McpException e) {
+      message.reply(new JsonObject().put("mcp_version", Envelope.VERSION).put("message_type", Envelope.RESPONSE)
+          .put("payload", new JsonObject().put("error", e.toJson())).put("metadata", new JsonObject()));
+      return;
+    }
+    Function<JsonObject, Future<JsonObject>> handler = handlers.get(request.operation());
+    Future<JsonObject> outcome;
+    if (handler == null) {
+      outcome = Future.failedFuture(McpException.invalid("unknown operation " + request.operation()));
+    } else {
+      try {
+        outcome = handler.apply(request.payload());
+      } catch (RuntimeException e) {
+        outcome = Future.failedFuture(e);
+      }
+    }
+    outcome.onComplete(ar -> {
+      if (ar.succeeded()) {
+        message.reply(request.resultFrom(self, ar.result()).toJson());
+      } else {
+        McpException error = McpException.wrap(ar.cause());
+        if (error.code() == ErrorCode.INTERNAL) {
+          LOG.error("{} {} failed", request.operation(), request.messageId(), ar.cause());
+        }
+        message.reply(request.errorFrom(self, error).toJson());
+      }
+    });
+  }
+}

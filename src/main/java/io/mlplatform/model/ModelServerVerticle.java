@@ -1,0 +1,193 @@
+package io.mlplatform.model;
+
+import io.mlplatform.mcp.Addresses;
+import io.mlplatform.mcp.Envelope;
+import io.mlplatform.mcp.McpException;
+import io.mlplatform.mcp.OperationRouter;
+import io.mlplatform.mcp.Payload;
+import io.mlplatform.storage.ObjectStore;
+import io.mlplatform.storage.StoredObject;
+import io.mlplatform.storage.Stores;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.io.InputStream;
+import java.net.URI;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/** The model server: models, immutable numbered versions with their artifacts, aliases. */
+public final class ModelServerVerticle extends VerticleBase {
+  private static final Set<String> FILE_FORMATS = Set.of("onnx", "pmml", "spark");
+  private static final Pattern ALIAS = Pattern.compile("[A-Za-z][A-Za-z0-9_-]{0,63}");
+
+  private final String nodeId;
+  private final Stores stores;
+  private ModelRegistry registry;
+  private ObjectStore objects;
+
+  public ModelServerVerticle(String nodeId, Stores stores) {
+    this.nodeId = nodeId;
+    this.stores = stores;
+  }
+
+  @Override
+  public Future<?> start() {
+    registry = new ModelRegistry(stores.mongo(vertx));
+    objects = stores.objects();
+    OperationRouter router = new OperationRouter(new Envelope.Party("model-server@" + nodeId, "model-server"))
+        .on("model.create", this::createModel)
+        .on("model.list", this::listModels)
+        .on("model.get", p -> registry.get(new Payload(p).name("name")))
+        .on("model.update", this::updateModel)
+        .on("model.delete", this::deleteModel)
+        .on("model.version.create", this::createVersion)
+        .on("model.version.list", p -> registry.listVersions(new Payload(p).name("name")))
+        .on("model.version.get", p -> registry.getVersion(new Payload(p).name("name"), new Payload(p).string("version")))
+        .on("model.alias.set", this::setAlias)
+        .on("model.alias.delete", this::deleteAlias);
+    return registry.ensureIndexes()
+        .compose(v -> objects.ensureBuckets(ObjectStore.MODELS))
+        .compose(v -> router.bind(vertx.eventBus(), Addresses.MODEL_SERVER));
+  }
+
+  private Future<JsonObject> createModel(JsonObject json) {
+    Payload p = new Payload(json);
+    return registry.create(p.name("name"), p.optionalString("description"), p.tags("tags"));
+  }
+
+  private Future<JsonObject> listModels(JsonObject json) {
+    Payload p = new Payload(json);
+    return registry.list(p.optionalString("search"), p.optionalInt("limit", 50, 1, 1000),
+        p.optionalInt("offset", 0, 0, Integer.MAX_VALUE));
+  }
+
+  private Future<JsonObject> updateModel(JsonObject json) {
+    Payload p = new Payload(json);
+    return registry.update(p.name("name"), p.optionalString("description"), p.tags("tags"));
+  }
+
+  private Future<JsonObject> deleteModel(JsonObject json) {
+    String name = new Payload(json).name("name");
+    return registry.delete(name).compose(objects::removeAll).map(v -> new JsonObject().put("deleted", name));
+  }
+
+  /**
+   * Checks the version's fields and its artifact, then numbers and records it. Whatever fails, the uploaded artifact
+   * is removed: nothing is left behind.
+   */
+  private Future<JsonObject> createVersion(JsonObject json) {
+    JsonObject artifactJson = json.getJsonObject("artifact");
+    StoredObject artifact = artifactJson == null ? null : StoredObject.fromJson(artifactJson);
+    Future<JsonObject> created;
+    try {
+      created = checkedVersion(new Payload(json), artifact);
+    } catch (McpException e) {
+      created = Future.failedFuture(e);
+    }
+    return created.recover(failure -> artifact == null
+        ? Future.failedFuture(failure)
+        : objects.remove(artifact).transform(removed -> Future.failedFuture(failure)));
+  }
+
+  private Future<JsonObject> checkedVersion(Payload p, StoredObject artifact) {
+    String name = p.name("name");
+    String format = p.string("format");
+    JsonObject fields = new JsonObject()
+        .put("format", format)
+        .put("description", p.optionalString("description") == null ? "" : p.optionalString("description"))
+        .put("params", orEmpty(p.userObject("params")))
+        .put("metrics", numbers("metrics", orEmpty(p.userObject("metrics"))))
+        .put("source", p.userObject("source"));
+    if ("llm".equals(format)) {
+      JsonObject llm = llmConfig(p);
+      fields.put("llm", llm).put("size", 0)
+          .put("signature", new JsonObject()
+              .put("inputs", new JsonArray().add(new JsonObject().put("name", "prompt").put("type", "string")))
+              .put("outputs", new JsonArray().add(new JsonObject().put("name", "text").put("type", "string"))));
+      return registry.get(name).compose(model -> registry.createVersion(name, fields));
+    }
+    if (!FILE_FORMATS.contains(format)) {
+      throw McpException.invalidField("format", "must be one of onnx, pmml, spark, llm (got " + Payload.printable(format) + ")");
+    }
+    if (artifact == null) {
+      throw McpException.invalidField("file", "the artifact file is required for format " + format);
+    }
+    if (artifact.size() == 0) {
+      throw McpException.invalidField("file", "the file is empty");
+    }
+    return registry.get(name)
+        .compose(model -> objects.blocking(() -> {
+          try (InputStream in = objects.openBlocking(artifact.bucket(), artifact.key())) {
+            return ArtifactInspector.inspect(format, in);
+          }
+        }))
+        .compose(inspected -> registry.createVersion(name, fields
+            .put("signature", inspected.getJsonObject("signature"))
+            .put("details", inspected.getJsonObject("details"))
+            .put("size", artifact.size())
+            .put("sha256", artifact.sha256())
+            .put("artifact", artifact.toJson())));
+  }
+
+  private static JsonObject llmConfig(Payload p) {
+    String provider = p.optionalString("provider") == null ? "groq" : p.optionalString("provider");
+    String baseUrl = p.optionalString("base_url");
+    if (baseUrl != null) {
+      try {
+        URI uri = new URI(baseUrl);
+        if (!("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) || uri.getHost() == null) {
+          throw McpException.invalidField("base_url", "must be an http(s) URL");
+        }
+      } catch (java.net.URISyntaxException e) {
+        throw McpException.invalidField("base_url", "must be an http(s) URL");
+      }
+    } else if (!"groq".equals(provider)) {
+      throw McpException.invalidField("base_url", "is required for provider '" + provider + "' (only groq has a default)");
+    }
+    return new JsonObject().put("provider", provider).put("model", p.string("model"))
+        .put("base_url", baseUrl == null ? "https://api.groq.com/openai/v1" : baseUrl)
+        .put("parameters", orEmpty(p.userObject("parameters")));
+  }
+
+  private Future<JsonObject> setAlias(JsonObject json) {
+    Payload p = new Payload(json);
+    String alias = alias(p);
+    int version = p.optionalInt("version", -1, 1, Integer.MAX_VALUE);
+    if (version < 0) {
+      throw McpException.invalidField("version", "is required");
+    }
+    return registry.setAlias(p.name("name"), alias, version);
+  }
+
+  private Future<JsonObject> deleteAlias(JsonObject json) {
+    Payload p = new Payload(json);
+    String name = p.name("name");
+    String alias = alias(p);
+    return registry.deleteAlias(name, alias).map(v -> new JsonObject().put("deleted", alias));
+  }
+
+  private static String alias(Payload p) {
+    String alias = p.string("alias");
+    if (!ALIAS.matcher(alias).matches()) {
+      throw McpException.invalidField("alias", "must start with a letter and hold only letters, digits, '_' or '-'"
+          + " (at most 64; a number would read as a version)");
+    }
+    return alias;
+  }
+
+  private static JsonObject orEmpty(JsonObject object) {
+    return object == null ? new JsonObject() : object;
+  }
+
+  private static JsonObject numbers(String field, JsonObject object) {
+    object.forEach(entry -> {
+      if (!(entry.getValue() instanceof Number)) {
+        throw McpException.invalidField(field + "." + entry.getKey(), "must be a number");
+      }
+    });
+    return object;
+  }
+}

@@ -1,0 +1,138 @@
+package io.mlplatform.support;
+
+import io.vertx.core.json.JsonObject;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.UUID;
+
+/** A plain HTTP client of the platform's API, as any user's client would be. */
+public final class Api {
+  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private final String base;
+
+  public Api(int port) {
+    this.base = "http://127.0.0.1:" + port;
+  }
+
+  public record Response(int status, byte[] bytes, String contentType) {
+    public String text() {
+      return new String(bytes, StandardCharsets.UTF_8);
+    }
+
+    public JsonObject json() {
+      return new JsonObject(text());
+    }
+
+    /** The error's code, for error responses. */
+    public String errorCode() {
+      return json().getJsonObject("error").getString("code");
+    }
+
+    public String errorMessage() {
+      return json().getJsonObject("error").getString("message");
+    }
+  }
+
+  public Response get(String path) {
+    return send(request(path).GET());
+  }
+
+  public Response delete(String path) {
+    return send(request(path).DELETE());
+  }
+
+  public Response postJson(String path, Object json) {
+    return sendJson("POST", path, json.toString());
+  }
+
+  public Response putJson(String path, Object json) {
+    return sendJson("PUT", path, json.toString());
+  }
+
+  public Response patchJson(String path, Object json) {
+    return sendJson("PATCH", path, json.toString());
+  }
+
+  public Response sendJson(String method, String path, String body) {
+    return send(request(path).header("Content-Type", "application/json")
+        .method(method, HttpRequest.BodyPublishers.ofString(body)));
+  }
+
+  public Response send(String method, String path, String contentType, byte[] body) {
+    return send(request(path).header("Content-Type", contentType).method(method, HttpRequest.BodyPublishers.ofByteArray(body)));
+  }
+
+  /** A multipart/form-data POST: text fields, then the file in field "file". */
+  public Response upload(String path, Map<String, String> fields, String filename, byte[] content) {
+    Multipart form = new Multipart();
+    fields.forEach(form::field);
+    if (filename != null) {
+      form.file("file", filename, content);
+    }
+    return send(request(path).header("Content-Type", form.contentType()).POST(form.publisher()));
+  }
+
+  public Response upload(String path, String filename, byte[] content) {
+    return upload(path, Map.of(), filename, content);
+  }
+
+  private HttpRequest.Builder request(String path) {
+    return HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(60));
+  }
+
+  private Response send(HttpRequest.Builder builder) {
+    try {
+      HttpResponse<byte[]> response = http.send(builder.build(), HttpResponse.BodyHandlers.ofByteArray());
+      return new Response(response.statusCode(), response.body(),
+          response.headers().firstValue("Content-Type").orElse(""));
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Builds a multipart/form-data body. */
+  public static final class Multipart {
+    private final String boundary = "mlp-" + UUID.randomUUID();
+    private final ByteArrayOutputStream body = new ByteArrayOutputStream();
+    private final Map<String, String> seen = new LinkedHashMap<>();
+
+    public Multipart field(String name, String value) {
+      seen.put(name, value);
+      write("--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + name + "\"\r\n\r\n" + value + "\r\n");
+      return this;
+    }
+
+    public Multipart file(String name, String filename, byte[] content) {
+      write("--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + name + "\"; filename=\"" + filename
+          + "\"\r\nContent-Type: application/octet-stream\r\n\r\n");
+      body.writeBytes(content);
+      write("\r\n");
+      return this;
+    }
+
+    public String contentType() {
+      return "multipart/form-data; boundary=" + boundary;
+    }
+
+    public HttpRequest.BodyPublisher publisher() {
+      write("--" + boundary + "--\r\n");
+      return HttpRequest.BodyPublishers.ofByteArray(body.toByteArray());
+    }
+
+    private void write(String text) {
+      body.writeBytes(text.getBytes(StandardCharsets.UTF_8));
+    }
+  }
+}
