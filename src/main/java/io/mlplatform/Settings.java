@@ -141,7 +141,7 @@ public final class Settings {
   }
 
   public Path dataDir() {
-    return Path.of(json.getString("data_dir", "./data"));
+    return Path.of(json.getString("data_dir", "./data")).toAbsolutePath().normalize();
   }
 
   public List<String> roles() {

@@ -29,6 +29,7 @@ import java.util.function.Supplier;
  */
 final class ApiRoutes {
   private static final Logger ACCESS = LoggerFactory.getLogger("mlplatform.access");
+  static final String SERVED_BY = "X-Served-By";
   private static final Envelope.Party HUB = new Envelope.Party(Addresses.HUB, "hub");
 
   private final McpClient client;
@@ -69,7 +70,7 @@ final class ApiRoutes {
 
   /** A route whose validated parameters and JSON body make the payload of one operation. */
   private void forward(RouterBuilder api, String operationId, String operation, int status) {
-    api.getRoute(operationId).addHandler(ctx -> call(operation, payloadOf(ctx))
+    api.getRoute(operationId).addHandler(ctx -> call(ctx, operation, payloadOf(ctx))
         .onSuccess(result -> respond(ctx, status, result))
         .onFailure(ctx::fail));
   }
@@ -95,12 +96,18 @@ final class ApiRoutes {
     });
   }
 
-  private Future<JsonObject> call(String operation, JsonObject payload) {
+  /** Sends one operation to the hub; the answer names the component that served it in X-Served-By. */
+  private Future<JsonObject> call(RoutingContext ctx, String operation, JsonObject payload) {
     Envelope request = client.newRequest(HUB, operation, payload);
     long start = System.nanoTime();
-    return client.send(Addresses.HUB, request).andThen(outcome -> ACCESS.info("{} {} {}us {}", operation,
-        outcome.succeeded() ? "ok" : McpException.wrap(outcome.cause()).code().wireName(),
-        (System.nanoTime() - start) / 1000, request.messageId()));
+    return client.exchange(Addresses.HUB, request)
+        .compose(response -> {
+          ctx.response().putHeader(SERVED_BY, response.sender().id());
+          return response.isError() ? Future.failedFuture(response.error()) : Future.succeededFuture(response.result());
+        })
+        .andThen(outcome -> ACCESS.info("{} {} {}us {}", operation,
+            outcome.succeeded() ? "ok" : McpException.wrap(outcome.cause()).code().wireName(),
+            (System.nanoTime() - start) / 1000, request.messageId()));
   }
 
   private static void respond(RoutingContext ctx, int status, JsonObject result) {
@@ -116,12 +123,12 @@ final class ApiRoutes {
     Payload.checkName("name", name);
     if (!Uploads.isMultipart(ctx.request())) {
       JsonObject body = jsonBody(ctx);
-      call("model.version.create", body.put("name", name))
+      call(ctx, "model.version.create", body.put("name", name))
           .onSuccess(result -> respond(ctx, 201, result)).onFailure(ctx::fail);
       return;
     }
     uploads.receive(ctx, ObjectStore.MODELS, false)
-        .compose(received -> callWithUpload("model.version.create", received.object(), () -> {
+        .compose(received -> callWithUpload(ctx, "model.version.create", received.object(), () -> {
           MultiMap form = received.form();
           return new JsonObject().put("name", name)
               .put("format", form.get("format"))
@@ -136,7 +143,7 @@ final class ApiRoutes {
 
   private void createDataset(RoutingContext ctx) {
     uploads.receive(ctx, ObjectStore.DATASETS, true)
-        .compose(received -> callWithUpload("dataset.create", received.object(), () -> new JsonObject()
+        .compose(received -> callWithUpload(ctx, "dataset.create", received.object(), () -> new JsonObject()
             .put("name", received.form().get("name"))
             .put("description", received.form().get("description"))
             .put("artifact", received.object().toJson())
@@ -148,7 +155,7 @@ final class ApiRoutes {
     String name = ctx.pathParam("name");
     Payload.checkName("name", name);
     uploads.receive(ctx, ObjectStore.DATASETS, true)
-        .compose(received -> callWithUpload("dataset.version.create", received.object(), () -> new JsonObject()
+        .compose(received -> callWithUpload(ctx, "dataset.version.create", received.object(), () -> new JsonObject()
             .put("name", name)
             .put("artifact", received.object().toJson())
             .put("inspection", received.inspection().toJson())))
@@ -159,7 +166,7 @@ final class ApiRoutes {
    * Sends the operation that records an uploaded object. The server removes the object when it refuses it; here it
    * is removed when the payload cannot be built or no server took the request.
    */
-  private Future<JsonObject> callWithUpload(String operation, StoredObject object,
+  private Future<JsonObject> callWithUpload(RoutingContext ctx, String operation, StoredObject object,
                                             Supplier<JsonObject> payload) {
     JsonObject built;
     try {
@@ -167,14 +174,14 @@ final class ApiRoutes {
     } catch (McpException e) {
       return store.remove(object).transform(v -> Future.failedFuture(e));
     }
-    return call(operation, built).recover(failure -> McpException.wrap(failure).code() == ErrorCode.UNAVAILABLE
+    return call(ctx, operation, built).recover(failure -> McpException.wrap(failure).code() == ErrorCode.UNAVAILABLE
         ? store.remove(object).transform(v -> Future.failedFuture(failure))
         : Future.failedFuture(failure));
   }
 
   private void download(RoutingContext ctx, String operation) {
     JsonObject payload = payloadOf(ctx);
-    call(operation, payload).onSuccess(version -> {
+    call(ctx, operation, payload).onSuccess(version -> {
       JsonObject artifact = version.getJsonObject("artifact");
       if (artifact == null) {
         ctx.fail(McpException.notFound("version " + version.getValue("version") + " has no file (format "

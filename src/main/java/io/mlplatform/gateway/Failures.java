@@ -41,7 +41,11 @@ final class Failures {
       ctx.request().connection().close();
       return;
     }
+    String servedBy = response.headers().get(ApiRoutes.SERVED_BY);
     response.headers().clear();
+    if (servedBy != null) {
+      response.putHeader(ApiRoutes.SERVED_BY, servedBy);
+    }
     boolean unreadBody = !ctx.request().isEnded();
     if (unreadBody) {
       // an upload refused midway: answer now, and do not read the rest of it

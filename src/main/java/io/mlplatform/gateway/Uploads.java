@@ -85,7 +85,7 @@ final class Uploads {
     });
     request.resume();
     return file.future().compose(streams -> Future.join(streams.stored(), streams.inspected()).transform(done -> {
-      if (done.succeeded() && streams.stored().result().size() == 0) {
+      if (streams.stored().succeeded() && streams.stored().result().size() == 0) {
         return store.remove(streams.stored().result())
             .transform(removed -> Future.failedFuture(McpException.invalidField("file", "the file is empty")));
       }

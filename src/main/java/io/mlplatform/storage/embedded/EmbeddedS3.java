@@ -20,7 +20,7 @@ public final class EmbeddedS3 implements AutoCloseable {
   public static EmbeddedS3 start(Path dir, int port, String accessKey, String secretKey) throws Exception {
     Files.createDirectories(dir);
     S3Proxy proxy = S3Proxy.builder()
-        .blobStore(new FilesystemNio2BlobStore(dir.toAbsolutePath().toString()))
+        .blobStore(new FilesystemNio2BlobStore(dir.toAbsolutePath().normalize().toString()))
         .endpoint(URI.create("http://127.0.0.1:" + port))
         .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, accessKey, secretKey)
         .build();

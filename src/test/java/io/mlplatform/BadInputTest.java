@@ -1,0 +1,149 @@
+package io.mlplatform;
+
+import io.mlplatform.support.Api;
+import io.mlplatform.support.ObjectListing;
+import io.mlplatform.support.TestNodes;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+@DisplayName("Bad input gets a clear 4xx and leaves nothing half-written")
+class BadInputTest {
+  @TempDir
+  static Path dir;
+  static Node node;
+  static Api api;
+
+  @BeforeAll
+  static void start() throws Exception {
+    node = TestNodes.start(dir, Map.of("MLP_MAX_JSON_BYTES", "4096", "MLP_MAX_UPLOAD_BYTES", "200000"));
+    api = new Api(node.httpPort());
+    api.postJson("/api/models", new JsonObject().put("name", "existing"));
+  }
+
+  @AfterAll
+  static void stop() {
+    node.close();
+  }
+
+  @Test
+  @DisplayName("malformed JSON, wrong types, missing and unknown fields name what is wrong")
+  void malformedBodies() {
+    Api.Response malformed = api.sendJson("POST", "/api/models", "{\"name\": ");
+    assertThat(malformed.status()).isEqualTo(400);
+    assertThat(malformed.errorCode()).isEqualTo("invalid_argument");
+
+    Api.Response wrongType = api.postJson("/api/models", new JsonObject().put("name", 42));
+    assertThat(wrongType.status()).isEqualTo(400);
+    assertThat(wrongType.errorMessage()).startsWith("name:");
+
+    Api.Response tagType = api.postJson("/api/models", new JsonObject().put("name", "t").put("tags", new JsonObject().put("k", 1)));
+    assertThat(tagType.status()).isEqualTo(400);
+    assertThat(tagType.errorMessage()).contains("tags");
+
+    Api.Response missing = api.postJson("/api/models", new JsonObject().put("description", "no name"));
+    assertThat(missing.status()).isEqualTo(400);
+    assertThat(missing.errorMessage()).contains("name");
+
+    Api.Response unknown = api.postJson("/api/models", new JsonObject().put("name", "u").put("owner", "me"));
+    assertThat(unknown.status()).isEqualTo(400);
+    assertThat(unknown.errorMessage()).contains("owner");
+
+    Api.Response array = api.sendJson("POST", "/api/models", "[1, 2]");
+    assertThat(array.status()).isEqualTo(400);
+
+    Api.Response badQuery = api.get("/api/models?limit=lots");
+    assertThat(badQuery.status()).isEqualTo(400);
+    assertThat(badQuery.errorMessage()).contains("limit");
+
+    Api.Response badAlias = api.putJson("/api/models/existing/aliases/prod", new JsonObject().put("version", "one"));
+    assertThat(badAlias.status()).isEqualTo(400);
+    assertThat(badAlias.errorMessage()).contains("version");
+  }
+
+  @Test
+  @DisplayName("names with '/', '..' or control characters are refused")
+  void badNames() {
+    for (String name : new String[]{"a/b", "..", "a..b", "line\nbreak", "tab\there", "-leading", ""}) {
+      Api.Response response = api.postJson("/api/models", new JsonObject().put("name", name));
+      assertThat(response.status()).as("name %s", name).isEqualTo(400);
+      assertThat(response.errorMessage()).as("name %s", name).contains("name");
+    }
+    assertThat(api.get("/api/models/a..b").status()).isEqualTo(400);
+    assertThat(api.get("/api/models/%2e%2e").status()).isIn(400, 404);
+    assertThat(api.get("/api/models").json().getLong("total")).isEqualTo(1);
+  }
+
+  @Test
+  @DisplayName("'$' keys anywhere in user JSON are refused: no operator reaches MongoDB")
+  void operatorInjection() {
+    Api.Response tags = api.postJson("/api/models", new JsonObject().put("name", "inj")
+        .put("tags", new JsonObject().put("$where", "sleep(1000)")));
+    assertThat(tags.status()).isEqualTo(400);
+    assertThat(tags.errorMessage()).contains("$where");
+
+    Api.Response nested = api.upload("/api/models/existing/versions",
+        Map.of("format", "pmml", "params", "{\"grid\": [{\"$gt\": 1}]}"), "m.pmml",
+        io.mlplatform.support.TestModels.pmmlRegression());
+    assertThat(nested.status()).isEqualTo(400);
+    assertThat(nested.errorMessage()).contains("$gt");
+
+    Api.Response dotted = api.patchJson("/api/models/existing", new JsonObject()
+        .put("tags", new JsonObject().put("a.b", "c")));
+    assertThat(dotted.status()).isEqualTo(400);
+
+    // the contract's validator reads a JSON-looking query value as JSON: an object is not a string
+    Api.Response objectSearch = api.get("/api/models?search=%7B%22%24ne%22%3Anull%7D");
+    assertThat(objectSearch.status()).isEqualTo(400);
+    assertThat(objectSearch.errorMessage()).contains("search");
+    Api.Response operatorText = api.get("/api/models?search=%24ne");
+    assertThat(operatorText.status()).isEqualTo(200);
+    assertThat(operatorText.json().getLong("total")).isZero();
+    assertThat(api.get("/api/models?search=.*").json().getLong("total")).isZero();
+    assertThat(api.get("/api/models/inj").status()).isEqualTo(404);
+  }
+
+  @Test
+  @DisplayName("bodies over the limits get 413, and an upload over the limit leaves no object")
+  void limits() throws Exception {
+    char[] big = new char[8000];
+    Arrays.fill(big, 'x');
+    Api.Response json = api.postJson("/api/models", new JsonObject().put("name", "big").put("description", new String(big)));
+    assertThat(json.status()).isEqualTo(413);
+    assertThat(json.errorCode()).isEqualTo("payload_too_large");
+
+    int before = ObjectListing.keys(node, "datasets").size();
+    StringBuilder csv = new StringBuilder("a,b\n");
+    while (csv.length() < 300_000) {
+      csv.append("12345,67890\n");
+    }
+    Api.Response upload = api.upload("/api/datasets", Map.of("name", "huge"), "huge.csv", csv.toString().getBytes());
+    assertThat(upload.status()).isEqualTo(413);
+    assertThat(upload.errorMessage()).contains("200000");
+    assertThat(api.get("/api/datasets/huge").status()).isEqualTo(404);
+    assertThat(ObjectListing.keys(node, "datasets")).hasSize(before);
+  }
+
+  @Test
+  @DisplayName("unknown routes are 404 and uploads that are not multipart are 400, all as JSON errors")
+  void routes() {
+    Api.Response nowhere = api.get("/api/nowhere");
+    assertThat(nowhere.status()).isEqualTo(404);
+    assertThat(nowhere.errorCode()).isEqualTo("not_found");
+    Api.Response notMultipart = api.send("POST", "/api/datasets", "text/csv", "a,b\n1,2\n".getBytes());
+    assertThat(notMultipart.status()).isEqualTo(400);
+    assertThat(notMultipart.errorMessage()).contains("multipart");
+    Api.Response jsonVersion = api.sendJson("POST", "/api/models/existing/versions", "{\"format\": \"onnx\"}");
+    assertThat(jsonVersion.status()).isEqualTo(400);
+    assertThat(jsonVersion.errorMessage()).contains("file");
+  }
+}

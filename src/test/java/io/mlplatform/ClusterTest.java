@@ -1,0 +1,106 @@
+package io.mlplatform;
+
+import io.mlplatform.support.Api;
+import io.mlplatform.support.TestModels;
+import io.mlplatform.support.TestNodes;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+@DisplayName("Clustered nodes serve the API together")
+class ClusterTest {
+  private static final String MEMBERS = "127.0.0.1:5811,127.0.0.1:5812,127.0.0.1:5813";
+
+  @TempDir
+  Path dir;
+
+  @Test
+  @DisplayName("a gateway+hub node and model+data nodes share one API; same-role nodes share the load")
+  void gatewayAndServersOnDifferentNodes() throws Exception {
+    Node front = TestNodes.start(dir.resolve("front"), clustered("gateway,hub", 5811, Map.of()));
+    Node servers = null;
+    Node more = null;
+    try {
+      Map<String, String> sharedStores = Map.of("MLP_MONGO_URI", front.mongoUri(), "MLP_S3_ENDPOINT", front.s3Endpoint());
+      servers = TestNodes.start(dir.resolve("servers"), clustered("model,data", 5812, sharedStores));
+      Api api = new Api(front.httpPort());
+      waitUntilServed(api, "/api/models");
+
+      JsonObject ready = api.get("/ready").json();
+      assertThat(ready.getString("status")).isEqualTo("ready");
+      assertThat(ready.getBoolean("clustered")).isTrue();
+
+      assertThat(api.postJson("/api/models", new JsonObject().put("name", "shared")).status()).isEqualTo(201);
+      Api.Response version = api.upload("/api/models/shared/versions", Map.of("format", "onnx"), "m.onnx",
+          TestModels.onnxClassifier(dir));
+      assertThat(version.status()).as(version.text()).isEqualTo(201);
+      assertThat(version.json().getJsonObject("signature").getJsonArray("inputs")).hasSize(1);
+      Api.Response dataset = api.upload("/api/datasets", Map.of("name", "table"), "t.csv", "a,b\n1,2\n".getBytes());
+      assertThat(dataset.status()).as(dataset.text()).isEqualTo(201);
+      assertThat(servedBy(front, "/api/models/shared")).startsWith("model-server@" + servers.nodeId());
+
+      more = TestNodes.start(dir.resolve("more"), clustered("model", 5813, sharedStores));
+      Set<String> servingNodes = new HashSet<>();
+      long deadline = System.currentTimeMillis() + 20_000;
+      while (servingNodes.size() < 2 && System.currentTimeMillis() < deadline) {
+        servingNodes.add(servedBy(front, "/api/models/shared"));
+      }
+      assertThat(servingNodes).containsExactlyInAnyOrder("model-server@" + servers.nodeId(), "model-server@" + more.nodeId());
+
+      servers.close();
+      servers = null;
+      for (int i = 0; i < 10; i++) {
+        assertThat(api.get("/api/models/shared").status()).isEqualTo(200);
+      }
+      assertThat(servedBy(front, "/api/models/shared")).startsWith("model-server@" + more.nodeId());
+      Api.Response noDataServer = api.get("/api/datasets/table");
+      assertThat(noDataServer.status()).isEqualTo(503);
+      assertThat(noDataServer.errorCode()).isEqualTo("unavailable");
+    } finally {
+      for (Node node : new Node[]{more, servers, front}) {
+        if (node != null) {
+          node.close();
+        }
+      }
+    }
+  }
+
+  private static Map<String, String> clustered(String roles, int port, Map<String, String> extra) {
+    Map<String, String> settings = new HashMap<>(extra);
+    settings.put("MLP_ROLES", roles);
+    settings.put("MLP_CLUSTER", "true");
+    settings.put("MLP_CLUSTER_HOST", "127.0.0.1");
+    settings.put("MLP_CLUSTER_PORT", Integer.toString(port));
+    settings.put("MLP_CLUSTER_MEMBERS", MEMBERS);
+    return settings;
+  }
+
+  private static void waitUntilServed(Api api, String path) throws InterruptedException {
+    long deadline = System.currentTimeMillis() + 20_000;
+    while (api.get(path).status() != 200) {
+      assertThat(System.currentTimeMillis()).as("%s served within 20 s", path).isLessThan(deadline);
+      Thread.sleep(100);
+    }
+  }
+
+  private static String servedBy(Node front, String path) throws Exception {
+    HttpResponse<String> response = HttpClient.newHttpClient().send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + front.httpPort() + path)).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(response.statusCode()).isEqualTo(200);
+    return response.headers().firstValue("X-Served-By").orElse("");
+  }
+}
