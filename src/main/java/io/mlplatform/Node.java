@@ -103,7 +103,13 @@ public final class Node implements AutoCloseable {
     config.setProperty("hazelcast.logging.type", "slf4j");
     NetworkConfig network = config.getNetworkConfig();
     network.setPort(settings.clusterPort()).setPortAutoIncrement(true);
-    network.getInterfaces().setEnabled(true).addInterface(settings.clusterHost());
+    String host = settings.clusterHost();
+    if (host.matches("[0-9.]+")) {
+      network.getInterfaces().setEnabled(true).addInterface(host);
+    } else {
+      // a host name (e.g. a container's): bind where it resolves and tell the others that name
+      network.setPublicAddress(host);
+    }
     JoinConfig join = network.getJoin();
     join.getMulticastConfig().setEnabled(false);
     join.getAutoDetectionConfig().setEnabled(false);

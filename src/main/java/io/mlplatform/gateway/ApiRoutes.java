@@ -100,14 +100,12 @@ final class ApiRoutes {
   private Future<JsonObject> call(RoutingContext ctx, String operation, JsonObject payload) {
     Envelope request = client.newRequest(HUB, operation, payload);
     long start = System.nanoTime();
-    return client.exchange(Addresses.HUB, request)
-        .compose(response -> {
-          ctx.response().putHeader(SERVED_BY, response.sender().id());
-          return response.isError() ? Future.failedFuture(response.error()) : Future.succeededFuture(response.result());
-        })
-        .andThen(outcome -> ACCESS.info("{} {} {}us {}", operation,
-            outcome.succeeded() ? "ok" : McpException.wrap(outcome.cause()).code().wireName(),
-            (System.nanoTime() - start) / 1000, request.messageId()));
+    ctx.addEndHandler(ended -> ACCESS.info("{} {} {}us {}", operation, ctx.response().getStatusCode(),
+        (System.nanoTime() - start) / 1000, request.messageId()));
+    return client.exchange(Addresses.HUB, request).compose(response -> {
+      ctx.response().putHeader(SERVED_BY, response.sender().id());
+      return response.isError() ? Future.failedFuture(response.error()) : Future.succeededFuture(response.result());
+    });
   }
 
   private static void respond(RoutingContext ctx, int status, JsonObject result) {
