@@ -4,6 +4,7 @@ import com.hazelcast.config.Config;
 import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.NetworkConfig;
 import io.mlplatform.data.DataServerVerticle;
+import io.mlplatform.execution.ExecutionServerVerticle;
 import io.mlplatform.gateway.GatewayVerticle;
 import io.mlplatform.hub.HubVerticle;
 import io.mlplatform.model.ModelServerVerticle;
@@ -126,6 +127,9 @@ public final class Node implements AutoCloseable {
     }
     if (settings.hasRole("data")) {
       await(vertx.deployVerticle(new DataServerVerticle(nodeId, stores)));
+    }
+    if (settings.hasRole("execution")) {
+      await(vertx.deployVerticle(new ExecutionServerVerticle(nodeId, stores, settings.requestTimeoutMillis())));
     }
     if (settings.hasRole("hub")) {
       await(vertx.deployVerticle(new HubVerticle(nodeId, settings.requestTimeoutMillis())));

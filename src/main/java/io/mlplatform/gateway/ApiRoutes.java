@@ -1,24 +1,18 @@
 package io.mlplatform.gateway;
 
-import io.mlplatform.mcp.Addresses;
-import io.mlplatform.mcp.Envelope;
 import io.mlplatform.mcp.ErrorCode;
-import io.mlplatform.mcp.McpClient;
 import io.mlplatform.mcp.McpException;
 import io.mlplatform.mcp.Payload;
 import io.mlplatform.storage.ObjectStore;
 import io.mlplatform.storage.StoredObject;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
-import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.openapi.router.RouterBuilder;
 import io.vertx.openapi.validation.RequestParameter;
 import io.vertx.openapi.validation.ValidatedRequest;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.util.Map;
 import java.util.function.Supplier;
@@ -28,17 +22,13 @@ import java.util.function.Supplier;
  * stream their bytes to and from the object store here; only references travel in envelopes.
  */
 final class ApiRoutes {
-  private static final Logger ACCESS = LoggerFactory.getLogger("mlplatform.access");
-  static final String SERVED_BY = "X-Served-By";
-  private static final Envelope.Party HUB = new Envelope.Party(Addresses.HUB, "hub");
-
-  private final McpClient client;
+  private final Calls calls;
   private final Uploads uploads;
   private final Downloads downloads;
   private final ObjectStore store;
 
-  ApiRoutes(McpClient client, ObjectStore store, long maxUploadBytes) {
-    this.client = client;
+  ApiRoutes(Calls calls, ObjectStore store, long maxUploadBytes) {
+    this.calls = calls;
     this.store = store;
     this.uploads = new Uploads(store, maxUploadBytes);
     this.downloads = new Downloads(store);
@@ -60,6 +50,11 @@ final class ApiRoutes {
     forward(api, "listDatasetVersions", "dataset.version.list", 200);
     forward(api, "getDatasetVersion", "dataset.version.get", 200);
     forward(api, "previewDatasetVersion", "dataset.version.preview", 200);
+    forward(api, "listDeployments", "deployment.list", 200);
+    forward(api, "createDeployment", "deployment.create", 201);
+    forward(api, "getDeployment", "deployment.get", 200);
+    forward(api, "updateDeployment", "deployment.update", 200);
+    forward(api, "deleteDeployment", "deployment.delete", 204);
     // streamed bodies: checked here and by the servers, not buffered for the contract's validator
     api.getRoute("createModelVersion").setDoValidation(false).addHandler(this::createModelVersion);
     api.getRoute("createDataset").setDoValidation(false).addHandler(this::createDataset);
@@ -70,8 +65,8 @@ final class ApiRoutes {
 
   /** A route whose validated parameters and JSON body make the payload of one operation. */
   private void forward(RouterBuilder api, String operationId, String operation, int status) {
-    api.getRoute(operationId).addHandler(ctx -> call(ctx, operation, payloadOf(ctx))
-        .onSuccess(result -> respond(ctx, status, result))
+    api.getRoute(operationId).addHandler(ctx -> calls.hub(ctx, operation, payloadOf(ctx))
+        .onSuccess(result -> Calls.respond(ctx, status, result))
         .onFailure(ctx::fail));
   }
 
@@ -96,33 +91,13 @@ final class ApiRoutes {
     });
   }
 
-  /** Sends one operation to the hub; the answer names the component that served it in X-Served-By. */
-  private Future<JsonObject> call(RoutingContext ctx, String operation, JsonObject payload) {
-    Envelope request = client.newRequest(HUB, operation, payload);
-    long start = System.nanoTime();
-    ctx.addEndHandler(ended -> ACCESS.info("{} {} {}us {}", operation, ctx.response().getStatusCode(),
-        (System.nanoTime() - start) / 1000, request.messageId()));
-    return client.exchange(Addresses.HUB, request).compose(response -> {
-      ctx.response().putHeader(SERVED_BY, response.sender().id());
-      return response.isError() ? Future.failedFuture(response.error()) : Future.succeededFuture(response.result());
-    });
-  }
-
-  private static void respond(RoutingContext ctx, int status, JsonObject result) {
-    if (status == 204) {
-      ctx.response().setStatusCode(204).end();
-      return;
-    }
-    ctx.response().setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(result.encode());
-  }
-
   private void createModelVersion(RoutingContext ctx) {
     String name = ctx.pathParam("name");
     Payload.checkName("name", name);
     if (!Uploads.isMultipart(ctx.request())) {
       JsonObject body = jsonBody(ctx);
-      call(ctx, "model.version.create", body.put("name", name))
-          .onSuccess(result -> respond(ctx, 201, result)).onFailure(ctx::fail);
+      calls.hub(ctx, "model.version.create", body.put("name", name))
+          .onSuccess(result -> Calls.respond(ctx, 201, result)).onFailure(ctx::fail);
       return;
     }
     uploads.receive(ctx, ObjectStore.MODELS, false)
@@ -136,7 +111,7 @@ final class ApiRoutes {
               .put("source", jsonField(form, "source"))
               .put("artifact", received.object().toJson());
         }))
-        .onSuccess(result -> respond(ctx, 201, result)).onFailure(ctx::fail);
+        .onSuccess(result -> Calls.respond(ctx, 201, result)).onFailure(ctx::fail);
   }
 
   private void createDataset(RoutingContext ctx) {
@@ -146,7 +121,7 @@ final class ApiRoutes {
             .put("description", received.form().get("description"))
             .put("artifact", received.object().toJson())
             .put("inspection", received.inspection().toJson())))
-        .onSuccess(result -> respond(ctx, 201, result)).onFailure(ctx::fail);
+        .onSuccess(result -> Calls.respond(ctx, 201, result)).onFailure(ctx::fail);
   }
 
   private void createDatasetVersion(RoutingContext ctx) {
@@ -157,7 +132,7 @@ final class ApiRoutes {
             .put("name", name)
             .put("artifact", received.object().toJson())
             .put("inspection", received.inspection().toJson())))
-        .onSuccess(result -> respond(ctx, 201, result)).onFailure(ctx::fail);
+        .onSuccess(result -> Calls.respond(ctx, 201, result)).onFailure(ctx::fail);
   }
 
   /**
@@ -172,14 +147,14 @@ final class ApiRoutes {
     } catch (McpException e) {
       return store.remove(object).transform(v -> Future.failedFuture(e));
     }
-    return call(ctx, operation, built).recover(failure -> McpException.wrap(failure).code() == ErrorCode.UNAVAILABLE
+    return calls.hub(ctx, operation, built).recover(failure -> McpException.wrap(failure).code() == ErrorCode.UNAVAILABLE
         ? store.remove(object).transform(v -> Future.failedFuture(failure))
         : Future.failedFuture(failure));
   }
 
   private void download(RoutingContext ctx, String operation) {
     JsonObject payload = payloadOf(ctx);
-    call(ctx, operation, payload).onSuccess(version -> {
+    calls.hub(ctx, operation, payload).onSuccess(version -> {
       JsonObject artifact = version.getJsonObject("artifact");
       if (artifact == null) {
         ctx.fail(McpException.notFound("version " + version.getValue("version") + " has no file (format "

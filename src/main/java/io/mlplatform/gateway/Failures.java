@@ -41,19 +41,27 @@ final class Failures {
       ctx.request().connection().close();
       return;
     }
-    String servedBy = response.headers().get(ApiRoutes.SERVED_BY);
+    String servedBy = response.headers().get(Calls.SERVED_BY);
+    String retryAfter = response.headers().get("Retry-After");
     response.headers().clear();
     if (servedBy != null) {
-      response.putHeader(ApiRoutes.SERVED_BY, servedBy);
+      response.putHeader(Calls.SERVED_BY, servedBy);
+    }
+    if (retryAfter != null) {
+      response.putHeader("Retry-After", retryAfter);
     }
     boolean unreadBody = !ctx.request().isEnded();
     if (unreadBody) {
       // an upload refused midway: answer now, and do not read the rest of it
       response.putHeader(HttpHeaders.CONNECTION, "close");
     }
+    // the Open Inference Protocol's errors are {"error": "message"}
+    JsonObject body = ctx.request().path().startsWith("/v2")
+        ? new JsonObject().put("error", error.getMessage())
+        : new JsonObject().put("error", error.toJson());
     response.setStatusCode(error.code().httpStatus())
         .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
-        .end(new JsonObject().put("error", error.toJson()).encode())
+        .end(body.encode())
         .onComplete(v -> {
           if (unreadBody) {
             ctx.request().connection().close();

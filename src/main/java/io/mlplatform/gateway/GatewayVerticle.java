@@ -57,7 +57,9 @@ public final class GatewayVerticle extends VerticleBase {
               jsonBodies.handle(ctx);
             }
           });
-          new ApiRoutes(client, stores.objects(), settings.maxUploadBytes()).bind(api);
+          Calls calls = new Calls(client);
+          new ApiRoutes(calls, stores.objects(), settings.maxUploadBytes()).bind(api);
+          new InferenceRoutes(calls).bind(api);
           api.getRoute("health").addHandler(ctx -> json(ctx, 200, new JsonObject().put("status", "up")
               .put("node", status.nodeId())));
           api.getRoute("ready").addHandler(this::ready);

@@ -9,6 +9,11 @@ public final class Addresses {
   /** Prefix of every event address; the web console's bridge lets out only these. */
   public static final String EVENTS_PREFIX = "mcp.events.";
 
+  /** Where a deployment's replicas serve: every replica of it, on any node, consumes here. */
+  public static String deployment(String name) {
+    return "mcp.deployment." + name;
+  }
+
   private Addresses() {
   }
 }

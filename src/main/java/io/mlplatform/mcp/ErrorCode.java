@@ -9,6 +9,8 @@ public enum ErrorCode {
   CONFLICT(409),
   PAYLOAD_TOO_LARGE(413),
   INTERNAL(500),
+  /** A provider behind the platform (e.g. an LLM API) refused or failed. */
+  UPSTREAM_ERROR(502),
   UNAVAILABLE(503),
   DEADLINE_EXCEEDED(504);
 

@@ -62,11 +62,11 @@ public final class ModelRegistry {
     }));
   }
 
-  /** The version that {@code ref} names: a number, or an alias of the model. */
+  /** The version that {@code ref} names: a number, an alias of the model, or "latest". */
   public Future<JsonObject> getVersion(String name, String ref) {
     return get(name).compose(model -> {
       JsonObject aliases = model.getJsonObject("aliases", new JsonObject());
-      Integer number = VersionedCollection.number(ref);
+      Integer number = "latest".equals(ref) ? model.getInteger("latest_version") : VersionedCollection.number(ref);
       if (number == null) {
         number = aliases.getInteger(ref);
       }

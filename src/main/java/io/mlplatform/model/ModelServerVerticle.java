@@ -5,6 +5,7 @@ import io.mlplatform.mcp.Envelope;
 import io.mlplatform.mcp.McpException;
 import io.mlplatform.mcp.OperationRouter;
 import io.mlplatform.mcp.Payload;
+import io.mlplatform.runtime.llm.ChatModel;
 import io.mlplatform.storage.ObjectStore;
 import io.mlplatform.storage.StoredObject;
 import io.mlplatform.storage.Stores;
@@ -147,9 +148,17 @@ public final class ModelServerVerticle extends VerticleBase {
     } else if (!"groq".equals(provider)) {
       throw McpException.invalidField("base_url", "is required for provider '" + provider + "' (only groq has a default)");
     }
-    return new JsonObject().put("provider", provider).put("model", p.string("model"))
-        .put("base_url", baseUrl == null ? "https://api.groq.com/openai/v1" : baseUrl)
+    String keyVariable = p.optionalString("api_key_env");
+    if (keyVariable != null && !keyVariable.matches("[A-Z_][A-Z0-9_]{0,63}")) {
+      throw McpException.invalidField("api_key_env", "must name an environment variable, e.g. OPENAI_API_KEY");
+    }
+    JsonObject config = new JsonObject().put("provider", provider).put("model", p.string("model"))
+        .put("base_url", baseUrl == null ? ChatModel.GROQ_BASE_URL : baseUrl)
         .put("parameters", orEmpty(p.userObject("parameters")));
+    if (keyVariable != null) {
+      config.put("api_key_env", keyVariable);
+    }
+    return config;
   }
 
   private Future<JsonObject> setAlias(JsonObject json) {

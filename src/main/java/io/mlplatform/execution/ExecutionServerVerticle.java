@@ -1,0 +1,171 @@
+package io.mlplatform.execution;
+
+import io.mlplatform.execution.deployments.DeploymentStore;
+import io.mlplatform.execution.deployments.Reconciler;
+import io.mlplatform.mcp.Addresses;
+import io.mlplatform.mcp.Envelope;
+import io.mlplatform.mcp.McpClient;
+import io.mlplatform.mcp.McpException;
+import io.mlplatform.mcp.OperationRouter;
+import io.mlplatform.mcp.Payload;
+import io.mlplatform.runtime.Runtimes;
+import io.mlplatform.runtime.llm.ChatModel;
+import io.mlplatform.storage.Stores;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.util.List;
+
+/**
+ * The execution server: deployments (desired state and status) and, through its reconciler, the replicas this node
+ * serves. Batch executions come with Spark in a later step.
+ */
+public final class ExecutionServerVerticle extends VerticleBase {
+  /** Published on every change to a deployment, so that every node reconciles at once. */
+  public static final String DEPLOYMENT_EVENTS = Addresses.EVENTS_PREFIX + "deployments";
+  private static final Envelope.Party HUB = new Envelope.Party(Addresses.HUB, "hub");
+
+  private final String nodeId;
+  private final Stores stores;
+  private final long timeoutMillis;
+  private DeploymentStore deployments;
+  private McpClient client;
+  private Reconciler reconciler;
+  private Envelope.Party self;
+
+  public ExecutionServerVerticle(String nodeId, Stores stores, long timeoutMillis) {
+    this.nodeId = nodeId;
+    this.stores = stores;
+    this.timeoutMillis = timeoutMillis;
+  }
+
+  @Override
+  public Future<?> start() throws Exception {
+    self = new Envelope.Party("execution-server@" + nodeId, "execution-server");
+    deployments = new DeploymentStore(stores.mongo(vertx));
+    client = new McpClient(vertx.eventBus(), self, timeoutMillis);
+    reconciler = new Reconciler(vertx, nodeId, deployments, client, stores.objects());
+    vertx.eventBus().consumer(DEPLOYMENT_EVENTS, event -> reconciler.reconcileNow());
+    OperationRouter router = new OperationRouter(self)
+        .on("deployment.create", this::create)
+        .on("deployment.list", this::list)
+        .on("deployment.get", p -> withStatus(new Payload(p).name("name")))
+        .on("deployment.update", this::update)
+        .on("deployment.delete", this::delete);
+    return reconciler.start().compose(v -> router.bind(vertx.eventBus(), Addresses.EXECUTION_SERVER));
+  }
+
+  @Override
+  public Future<?> stop() {
+    return reconciler.stop();
+  }
+
+  private Future<JsonObject> create(JsonObject json) {
+    Payload p = new Payload(json);
+    String name = p.name("name");
+    JsonObject desired = desired(p, new JsonObject().put("name", name).put("model", p.name("model"))
+        .put("version", "latest").put("replicas", 1).put("batching", batching(null)));
+    return checkServable(desired).compose(v -> deployments.create(desired)).compose(created -> changed(name));
+  }
+
+  private Future<JsonObject> update(JsonObject json) {
+    Payload p = new Payload(json);
+    String name = p.name("name");
+    return deployments.get(name).compose(current -> {
+      JsonObject desired = desired(p, current.copy());
+      return checkServable(desired).compose(v -> deployments.update(name, new JsonObject()
+          .put("version", desired.getString("version")).put("replicas", desired.getInteger("replicas"))
+          .put("batching", desired.getJsonObject("batching"))));
+    }).compose(updated -> changed(name));
+  }
+
+  private Future<JsonObject> delete(JsonObject json) {
+    String name = new Payload(json).name("name");
+    return deployments.delete(name).map(v -> {
+      vertx.eventBus().publish(DEPLOYMENT_EVENTS, new JsonObject().put("name", name).put("change", "deleted"));
+      return new JsonObject().put("deleted", name);
+    });
+  }
+
+  /** The fields a request may set, over {@code base}. */
+  private static JsonObject desired(Payload p, JsonObject base) {
+    Object version = p.json().getValue("version");
+    if (version != null) {
+      if (version instanceof Number n && n.intValue() >= 1 && n.doubleValue() == n.intValue()) {
+        base.put("version", Integer.toString(n.intValue()));
+      } else if (version instanceof String ref && ref.matches("[A-Za-z0-9][A-Za-z0-9_-]{0,63}")) {
+        base.put("version", ref);
+      } else {
+        throw McpException.invalidField("version", "must be a version number, an alias or \"latest\"");
+      }
+    }
+    if (p.json().containsKey("replicas")) {
+      base.put("replicas", p.optionalInt("replicas", 1, 1, 16));
+    }
+    if (p.json().containsKey("batching")) {
+      base.put("batching", batching(p.optionalObject("batching")));
+    }
+    return base;
+  }
+
+  private static JsonObject batching(JsonObject given) {
+    Payload p = new Payload(given);
+    Object enabled = p.json().getValue("enabled");
+    if (enabled != null && !(enabled instanceof Boolean)) {
+      throw McpException.invalidField("batching.enabled", "must be true or false");
+    }
+    return new JsonObject().put("enabled", enabled == null || (Boolean) enabled)
+        .put("max_batch_size", p.optionalInt("max_batch_size", 64, 1, 10_000))
+        .put("max_wait_ms", p.optionalInt("max_wait_ms", 0, 0, 1000));
+  }
+
+  /** The version must exist and be of a format that serves online; an LLM's API key must be set here. */
+  private Future<Void> checkServable(JsonObject desired) {
+    JsonObject payload = new JsonObject().put("name", desired.getString("model")).put("version", desired.getString("version"));
+    return client.send(Addresses.HUB, client.newRequest(HUB, "model.version.get", payload)).compose(version -> {
+      String format = version.getString("format");
+      if (!Runtimes.ONLINE_FORMATS.contains(format)) {
+        return Future.failedFuture(McpException.invalidField("version", "version " + version.getInteger("version")
+            + " is a " + format + " model, which serves in batch executions only (online formats: "
+            + Runtimes.ONLINE_FORMATS + ")"));
+      }
+      if ("llm".equals(format)) {
+        ChatModel.apiKey(version.getJsonObject("llm"), System.getenv());
+      }
+      return Future.succeededFuture();
+    });
+  }
+
+  private Future<JsonObject> changed(String name) {
+    vertx.eventBus().publish(DEPLOYMENT_EVENTS, new JsonObject().put("name", name).put("change", "updated"));
+    return withStatus(name);
+  }
+
+  private Future<JsonObject> list(JsonObject json) {
+    Payload p = new Payload(json);
+    return deployments.page(p.optionalInt("limit", 50, 1, 1000), p.optionalInt("offset", 0, 0, Integer.MAX_VALUE))
+        .compose(page -> deployments.replicas(null).map(replicas -> {
+          JsonArray items = new JsonArray();
+          page.getJsonArray("items").forEach(d -> items.add(describe((JsonObject) d, replicas)));
+          return page.put("items", items);
+        }));
+  }
+
+  private Future<JsonObject> withStatus(String name) {
+    return deployments.get(name).compose(deployment -> deployments.replicas(name)
+        .map(replicas -> describe(deployment, replicas)));
+  }
+
+  /** The deployment with each replica's report and an overall status: ready when one replica serves. */
+  private static JsonObject describe(JsonObject deployment, List<JsonObject> replicas) {
+    String name = deployment.getString("name");
+    JsonArray mine = new JsonArray();
+    replicas.stream().filter(r -> name.equals(r.getString("deployment"))).forEach(mine::add);
+    boolean anyReady = mine.stream().anyMatch(r -> "ready".equals(((JsonObject) r).getString("status")));
+    boolean allFailed = !mine.isEmpty() && mine.stream().allMatch(r -> "failed".equals(((JsonObject) r).getString("status")));
+    String status = anyReady ? "ready" : allFailed ? "failed" : "pending";
+    return deployment.copy().put("status", status).put("replica_status", mine);
+  }
+}

@@ -1,0 +1,148 @@
+package io.mlplatform.execution.deployments;
+
+import io.mlplatform.runtime.LoadedModel;
+import io.mlplatform.runtime.Tensor;
+import io.mlplatform.runtime.TensorSpec;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Adaptive batching for one replica: a request that finds the model idle runs at once; requests that arrive while
+ * batches are running queue up and run together as the next batch (up to maxRows rows), so under load many
+ * single-row requests cost one model call. With maxWaitMillis > 0, an idle model also waits that long for company.
+ * Runs on the replica's event loop; the model itself scores on worker threads.
+ */
+final class Batcher {
+  private static final int MAX_IN_FLIGHT = 2;
+
+  private record Pending(Map<String, Tensor> inputs, int rows, Promise<Map<String, Tensor>> promise) {
+  }
+
+  private final Vertx vertx;
+  private final LoadedModel model;
+  private final boolean batchable;
+  private final int maxRows;
+  private final long maxWaitMillis;
+  private final ArrayDeque<Pending> queue = new ArrayDeque<>();
+  private int inFlight;
+  private int queuedRows;
+  private long waitTimer = -1;
+
+  Batcher(Vertx vertx, LoadedModel model, boolean enabled, int maxRows, long maxWaitMillis) {
+    this.vertx = vertx;
+    this.model = model;
+    this.batchable = enabled && model.batchable() && leadingBatchDimension(model.inputs())
+        && leadingBatchDimension(model.outputs());
+    this.maxRows = maxRows;
+    this.maxWaitMillis = maxWaitMillis;
+  }
+
+  private static boolean leadingBatchDimension(List<TensorSpec> specs) {
+    return specs.stream().allMatch(spec -> spec.shape().length > 0 && spec.shape()[0] < 0);
+  }
+
+  boolean batching() {
+    return batchable;
+  }
+
+  /** Requests queued or running. */
+  int pending() {
+    return queue.size() + inFlight;
+  }
+
+  Future<Map<String, Tensor>> submit(Map<String, Tensor> inputs) {
+    if (!batchable) {
+      return model.predict(inputs);
+    }
+    int rows = inputs.values().iterator().next().rows();
+    Pending pending = new Pending(inputs, rows, Promise.promise());
+    queue.add(pending);
+    queuedRows += rows;
+    drain();
+    return pending.promise().future();
+  }
+
+  private void drain() {
+    while (inFlight < MAX_IN_FLIGHT && !queue.isEmpty()) {
+      if (maxWaitMillis > 0 && inFlight == 0 && queuedRows < maxRows) {
+        if (waitTimer < 0) {
+          waitTimer = vertx.setTimer(maxWaitMillis, id -> {
+            waitTimer = -1;
+            runNext();
+            drain();
+          });
+        }
+        return;
+      }
+      runNext();
+    }
+  }
+
+  private void runNext() {
+    if (queue.isEmpty()) {
+      return;
+    }
+    List<Pending> batch = new ArrayList<>();
+    int rows = 0;
+    Pending first = queue.peek();
+    while (!queue.isEmpty() && (batch.isEmpty()
+        || rows + queue.peek().rows() <= maxRows && stackable(first.inputs(), queue.peek().inputs()))) {
+      Pending next = queue.poll();
+      batch.add(next);
+      rows += next.rows();
+    }
+    queuedRows -= rows;
+    inFlight++;
+    run(batch).onComplete(done -> {
+      inFlight--;
+      drain();
+    });
+  }
+
+  private Future<Void> run(List<Pending> batch) {
+    if (batch.size() == 1) {
+      Pending only = batch.get(0);
+      return model.predict(only.inputs()).andThen(only.promise()).mapEmpty();
+    }
+    Map<String, Tensor> stacked = new LinkedHashMap<>();
+    for (String name : batch.get(0).inputs().keySet()) {
+      stacked.put(name, Tensor.concat(batch.stream().map(p -> p.inputs().get(name)).toList()));
+    }
+    return model.predict(stacked).andThen(outcome -> {
+      if (outcome.failed()) {
+        batch.forEach(p -> p.promise().fail(outcome.cause()));
+        return;
+      }
+      int at = 0;
+      for (Pending pending : batch) {
+        Map<String, Tensor> slice = new LinkedHashMap<>();
+        for (Tensor output : outcome.result().values()) {
+          slice.put(output.name(), output.slice(at, pending.rows()));
+        }
+        at += pending.rows();
+        pending.promise().complete(slice);
+      }
+    }).mapEmpty();
+  }
+
+  /** Whether two requests' tensors can share a batch: the same inner dimensions for every input. */
+  private static boolean stackable(Map<String, Tensor> a, Map<String, Tensor> b) {
+    for (Map.Entry<String, Tensor> entry : a.entrySet()) {
+      Tensor other = b.get(entry.getKey());
+      long[] x = entry.getValue().shape();
+      long[] y = other.shape();
+      if (x.length != y.length || !Arrays.equals(x, 1, x.length, y, 1, y.length)) {
+        return false;
+      }
+    }
+    return true;
+  }
+}

@@ -1,0 +1,298 @@
+package io.mlplatform.execution.deployments;
+
+import io.mlplatform.mcp.Addresses;
+import io.mlplatform.mcp.Envelope;
+import io.mlplatform.mcp.McpClient;
+import io.mlplatform.runtime.LoadedModel;
+import io.mlplatform.runtime.Runtimes;
+import io.mlplatform.storage.ObjectStore;
+import io.mlplatform.storage.StoredObject;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.WebClient;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Makes this node hold the replicas that the desired state places on it: every second (and at once on a change) it
+ * beats its heartbeat, reads the deployments and the live execution nodes, loads what is missing, switches versions
+ * (the new replicas serve before the old ones stop) and reports each replica's status.
+ */
+public final class Reconciler {
+  private static final Logger LOG = LoggerFactory.getLogger(Reconciler.class);
+  static final long PERIOD_MILLIS = 1000;
+  /** A node whose heartbeat is older than this is gone, and its replicas move. */
+  static final long LIVE_WINDOW_MILLIS = 4000;
+  private static final long RETRY_FAILED_MILLIS = 15_000;
+  private static final Envelope.Party HUB = new Envelope.Party(Addresses.HUB, "hub");
+
+  /** This node's replicas of one deployment, all of one version, and how loading them went. */
+  private static final class Slot {
+    int version;
+    final List<Replica> replicas = new ArrayList<>();
+    String status = "loading";
+    String reason;
+    long failedAt;
+    boolean busy;
+    int wanted;
+  }
+
+  private final Vertx vertx;
+  private final String nodeId;
+  private final DeploymentStore store;
+  private final McpClient client;
+  private final ObjectStore objects;
+  private final WorkerExecutor workers;
+  private final WebClient web;
+  private final Map<String, Slot> slots = new HashMap<>();
+  private final Path artifactDir;
+  private long timer = -1;
+  private boolean running;
+  private boolean again;
+
+  public Reconciler(Vertx vertx, String nodeId, DeploymentStore store, McpClient client, ObjectStore objects)
+      throws java.io.IOException {
+    this.vertx = vertx;
+    this.nodeId = nodeId;
+    this.store = store;
+    this.client = client;
+    this.objects = objects;
+    this.workers = vertx.createSharedWorkerExecutor("mlp-inference", 8);
+    this.web = WebClient.create(vertx);
+    this.artifactDir = Files.createTempDirectory("mlp-models-");
+  }
+
+  public Future<Void> start() {
+    timer = vertx.setPeriodic(PERIOD_MILLIS, id -> reconcileNow());
+    return store.heartbeat(nodeId);
+  }
+
+  /** Reconciles now, or right after the pass under way. */
+  public void reconcileNow() {
+    if (running) {
+      again = true;
+      return;
+    }
+    running = true;
+    pass().onComplete(done -> {
+      if (done.failed()) {
+        LOG.warn("reconciling deployments failed: {}", done.cause().getMessage());
+      }
+      running = false;
+      if (again) {
+        again = false;
+        reconcileNow();
+      }
+    });
+  }
+
+  private Future<Void> pass() {
+    return store.heartbeat(nodeId)
+        .compose(v -> store.liveNodes(LIVE_WINDOW_MILLIS))
+        .compose(live -> store.forgetReportsOutside(live).compose(v -> store.all()).compose(deployments -> {
+          Set<String> present = new HashSet<>();
+          List<Future<Void>> work = new ArrayList<>();
+          for (JsonObject deployment : deployments) {
+            String name = deployment.getString("name");
+            present.add(name);
+            int mine = Placement.replicasOn(nodeId, name, deployment.getInteger("replicas", 1), live);
+            work.add(ensure(deployment, mine));
+          }
+          for (String name : new ArrayList<>(slots.keySet())) {
+            if (!present.contains(name)) {
+              work.add(ensure(new JsonObject().put("name", name), 0));
+            }
+          }
+          return Future.join(work).transform(v -> report());
+        }));
+  }
+
+  /** Brings this node's replicas of one deployment to {@code count} replicas of its current version. */
+  private Future<Void> ensure(JsonObject deployment, int count) {
+    String name = deployment.getString("name");
+    Slot slot = slots.get(name);
+    if (slot != null && slot.busy) {
+      return Future.succeededFuture();
+    }
+    if (count == 0) {
+      if (slot == null) {
+        return Future.succeededFuture();
+      }
+      slots.remove(name);
+      return stopAll(slot.replicas);
+    }
+    return resolve(deployment).compose(version -> {
+      int number = version.getInteger("version");
+      Slot current = slots.get(name);
+      if (current != null && current.version == number && current.replicas.size() == count
+          && "ready".equals(current.status)) {
+        return Future.succeededFuture();
+      }
+      if (current != null && current.version == number && "failed".equals(current.status)
+          && System.currentTimeMillis() - current.failedAt < RETRY_FAILED_MILLIS) {
+        return Future.succeededFuture();
+      }
+      if (current != null && current.version == number && "ready".equals(current.status)) {
+        return resize(current, deployment, version, count);
+      }
+      return replace(name, current, deployment, version, count);
+    }, failure -> {
+      Slot failed = slots.computeIfAbsent(name, n -> new Slot());
+      failed.status = "failed";
+      failed.reason = failure.getMessage();
+      failed.failedAt = System.currentTimeMillis();
+      failed.wanted = count;
+      return Future.succeededFuture();
+    });
+  }
+
+  /** Loads {@code count} replicas of a new version; once they serve, the old ones stop. */
+  private Future<Void> replace(String name, Slot old, JsonObject deployment, JsonObject version, int count) {
+    Slot next = new Slot();
+    next.version = version.getInteger("version");
+    next.busy = true;
+    next.wanted = count;
+    if (old == null || old.replicas.isEmpty()) {
+      slots.put(name, next);
+    }
+    return loadReplicas(deployment, version, 0, count).compose(loaded -> {
+      next.replicas.addAll(loaded);
+      next.status = "ready";
+      next.busy = false;
+      slots.put(name, next);
+      return old == null ? Future.<Void>succeededFuture() : stopAll(old.replicas);
+    }, failure -> {
+      LOG.warn("deployment {}: loading version {} failed: {}", name, next.version, failure.getMessage());
+      next.busy = false;
+      if (old != null && !old.replicas.isEmpty()) {
+        // keep serving the old version; say why the new one is not there
+        old.reason = "version " + next.version + " failed to load: " + failure.getMessage();
+        old.failedAt = System.currentTimeMillis();
+        return Future.succeededFuture();
+      }
+      next.status = "failed";
+      next.reason = failure.getMessage();
+      next.failedAt = System.currentTimeMillis();
+      slots.put(name, next);
+      return Future.succeededFuture();
+    });
+  }
+
+  private Future<Void> resize(Slot slot, JsonObject deployment, JsonObject version, int count) {
+    int have = slot.replicas.size();
+    if (count < have) {
+      List<Replica> extra = new ArrayList<>(slot.replicas.subList(count, have));
+      slot.replicas.removeAll(extra);
+      slot.wanted = count;
+      return stopAll(extra);
+    }
+    slot.busy = true;
+    slot.wanted = count;
+    return loadReplicas(deployment, version, have, count - have).transform(outcome -> {
+      slot.busy = false;
+      if (outcome.succeeded()) {
+        slot.replicas.addAll(outcome.result());
+      } else {
+        slot.reason = outcome.cause().getMessage();
+      }
+      return Future.succeededFuture();
+    });
+  }
+
+  private Future<List<Replica>> loadReplicas(JsonObject deployment, JsonObject version, int firstIndex, int count) {
+    return artifactFile(version).compose(file -> {
+      List<Future<Replica>> replicas = new ArrayList<>();
+      for (int i = 0; i < count; i++) {
+        int index = firstIndex + i;
+        replicas.add(workers.<LoadedModel>executeBlocking(() -> Runtimes.load(version, file, workers, web, System.getenv()), false)
+            .compose(model -> {
+              Replica replica = new Replica(vertx, deployment, version.getInteger("version"), index, model);
+              return replica.serve(nodeId).map(replica);
+            }));
+      }
+      return Future.all(replicas).map(all -> replicas.stream().map(Future::result).toList());
+    });
+  }
+
+  /** The version's artifact on local disk (downloaded once per node), or null for formats without one. */
+  private Future<Path> artifactFile(JsonObject version) {
+    JsonObject artifact = version.getJsonObject("artifact");
+    if (artifact == null) {
+      return Future.succeededFuture(null);
+    }
+    StoredObject object = StoredObject.fromJson(artifact);
+    Path file = artifactDir.resolve(object.sha256() + "." + version.getString("format"));
+    return objects.blocking(() -> {
+      if (!Files.exists(file)) {
+        Path partial = Files.createTempFile(artifactDir, "download", ".part");
+        try (InputStream in = objects.openBlocking(object.bucket(), object.key())) {
+          Files.copy(in, partial, StandardCopyOption.REPLACE_EXISTING);
+        }
+        Files.move(partial, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      }
+      return file;
+    });
+  }
+
+  /** The registry's version that the deployment names now (following aliases and "latest"). */
+  private Future<JsonObject> resolve(JsonObject deployment) {
+    JsonObject payload = new JsonObject().put("name", deployment.getString("model"))
+        .put("version", deployment.getString("version", "latest"));
+    return client.send(Addresses.HUB, client.newRequest(HUB, "model.version.get", payload));
+  }
+
+  private Future<Void> report() {
+    List<JsonObject> reports = new ArrayList<>();
+    slots.forEach((name, slot) -> {
+      int shown = Math.max(slot.wanted, slot.replicas.size());
+      for (int i = 0; i < shown; i++) {
+        boolean serving = i < slot.replicas.size();
+        JsonObject report = new JsonObject().put("deployment", name).put("index", i)
+            .put("version", serving ? slot.replicas.get(i).version() : slot.version)
+            .put("status", serving ? "ready" : slot.busy ? "loading" : slot.status);
+        if (slot.reason != null) {
+          report.put("reason", slot.reason);
+        }
+        reports.add(report);
+      }
+    });
+    return store.report(nodeId, reports);
+  }
+
+  private Future<Void> stopAll(Collection<Replica> replicas) {
+    return Future.join(replicas.stream().map(Replica::stop).toList()).mapEmpty();
+  }
+
+  /** Leaves: stops the timer, says so in the store (the others take over at once), stops every replica. */
+  public Future<Void> stop() {
+    vertx.cancelTimer(timer);
+    List<Replica> all = new ArrayList<>();
+    slots.values().forEach(slot -> all.addAll(slot.replicas));
+    slots.clear();
+    return store.leave(nodeId).otherwiseEmpty().compose(v -> stopAll(all)).andThen(v -> {
+      web.close();
+      try (var files = Files.list(artifactDir)) {
+        for (Path file : files.toList()) {
+          Files.deleteIfExists(file);
+        }
+        Files.deleteIfExists(artifactDir);
+      } catch (java.io.IOException e) {
+        LOG.debug("could not clean {}", artifactDir, e);
+      }
+    });
+  }
+}

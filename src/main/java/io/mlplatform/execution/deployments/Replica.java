@@ -1,0 +1,180 @@
+package io.mlplatform.execution.deployments;
+
+import io.mlplatform.mcp.Addresses;
+import io.mlplatform.mcp.Envelope;
+import io.mlplatform.mcp.ErrorCode;
+import io.mlplatform.mcp.McpException;
+import io.mlplatform.mcp.OperationRouter;
+import io.mlplatform.runtime.LoadedModel;
+import io.mlplatform.runtime.Rows;
+import io.mlplatform.runtime.Tensor;
+import io.mlplatform.runtime.TensorSpec;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/** One loaded copy of a deployment's model, serving predictions on the deployment's event-bus address. */
+final class Replica {
+  private final Vertx vertx;
+  private final String deployment;
+  private final String model;
+  private final int version;
+  private final int index;
+  private final LoadedModel loaded;
+  private final Batcher batcher;
+  private final int maxRequestRows;
+  private MessageConsumer<?> consumer;
+
+  Replica(Vertx vertx, JsonObject spec, int version, int index, LoadedModel loaded) {
+    this.vertx = vertx;
+    this.deployment = spec.getString("name");
+    this.model = spec.getString("model");
+    this.version = version;
+    this.index = index;
+    this.loaded = loaded;
+    JsonObject batching = spec.getJsonObject("batching", new JsonObject());
+    this.batcher = new Batcher(vertx, loaded, batching.getBoolean("enabled", true),
+        batching.getInteger("max_batch_size", 64), batching.getLong("max_wait_ms", 0L));
+    this.maxRequestRows = spec.getInteger("max_request_rows", 10_000);
+  }
+
+  int version() {
+    return version;
+  }
+
+  int index() {
+    return index;
+  }
+
+  /** Starts serving: completes once the cluster routes the deployment's address here too. */
+  Future<Void> serve(String nodeId) {
+    OperationRouter router = new OperationRouter(new Envelope.Party("replica@" + nodeId + "/" + deployment + "/" + index,
+        "replica"))
+        .on("deployment.predict", this::predict)
+        .on("deployment.infer", this::infer)
+        .on("deployment.metadata", payload -> {
+          checkVersion(payload);
+          return Future.succeededFuture(metadata());
+        });
+    return router.bind(vertx.eventBus(), Addresses.deployment(deployment)).map(bound -> {
+      consumer = bound;
+      return null;
+    });
+  }
+
+  /** Stops taking requests, lets the ones already taken finish, then frees the model. */
+  Future<Void> stop() {
+    Future<Void> unregistered = consumer == null ? Future.succeededFuture() : consumer.unregister();
+    return unregistered.compose(v -> drained(50)).andThen(v -> loaded.close());
+  }
+
+  private Future<Void> drained(int attemptsLeft) {
+    if (batcher.pending() == 0 || attemptsLeft == 0) {
+      return Future.succeededFuture();
+    }
+    Promise<Void> later = Promise.promise();
+    vertx.setTimer(100, id -> drained(attemptsLeft - 1).onComplete(later));
+    return later.future();
+  }
+
+  /** The platform's route: rows in, one object of outputs per row out. */
+  private Future<JsonObject> predict(JsonObject payload) {
+    Object inputs = payload.getValue("inputs");
+    if (!(inputs instanceof JsonArray rows)) {
+      throw McpException.invalidField("inputs", "must be an array of rows");
+    }
+    checkRows(rows.size());
+    Map<String, Tensor> tensors = Rows.toTensors(loaded.inputs(), rows);
+    TensorSpec.check(loaded.inputs(), tensors);
+    return batcher.submit(tensors).map(outputs -> new JsonObject().put("deployment", deployment)
+        .put("model", model).put("version", version).put("outputs", Rows.fromTensors(outputs)));
+  }
+
+  /** The Open Inference Protocol's infer: tensors in, tensors out. */
+  private Future<JsonObject> infer(JsonObject payload) {
+    checkVersion(payload);
+    Object inputs = payload.getValue("inputs");
+    if (!(inputs instanceof JsonArray list) || list.isEmpty()) {
+      throw McpException.invalidField("inputs", "must be a non-empty array of tensors");
+    }
+    Map<String, Tensor> tensors = new LinkedHashMap<>();
+    for (Object item : list) {
+      if (!(item instanceof JsonObject json)) {
+        throw McpException.invalidField("inputs", "every input must be a tensor object");
+      }
+      Tensor tensor = Tensor.fromJson(json);
+      tensors.put(tensor.name(), tensor);
+    }
+    TensorSpec.check(loaded.inputs(), tensors);
+    checkRows(tensors.values().iterator().next().rows());
+    Set<String> wanted = requestedOutputs(payload.getValue("outputs"));
+    return batcher.submit(tensors).map(outputs -> {
+      JsonArray out = new JsonArray();
+      outputs.values().stream().filter(t -> wanted == null || wanted.contains(t.name()))
+          .forEach(t -> out.add(t.toJson()));
+      JsonObject answer = new JsonObject().put("model_name", deployment).put("model_version", Integer.toString(version))
+          .put("outputs", out);
+      if (payload.getValue("id") != null) {
+        answer.put("id", payload.getValue("id"));
+      }
+      return answer;
+    });
+  }
+
+  private Set<String> requestedOutputs(Object outputs) {
+    if (outputs == null) {
+      return null;
+    }
+    if (!(outputs instanceof JsonArray list)) {
+      throw McpException.invalidField("outputs", "must be an array of {name}");
+    }
+    Set<String> known = loaded.outputs().stream().map(TensorSpec::name).collect(Collectors.toSet());
+    Set<String> wanted = list.stream().map(o -> o instanceof JsonObject j ? j.getString("name") : null)
+        .collect(Collectors.toSet());
+    for (String name : wanted) {
+      if (name == null || !known.contains(name)) {
+        throw McpException.invalidField("outputs", "the model has no output named '" + name + "' (outputs: "
+            + known + ")");
+      }
+    }
+    return wanted;
+  }
+
+  /** A request for a given version (the V2 versions path) must find this one. */
+  private void checkVersion(JsonObject payload) {
+    Object wanted = payload.getValue("version");
+    if (wanted != null && !Integer.toString(version).equals(wanted.toString())) {
+      throw McpException.notFound("deployment '" + deployment + "' serves version " + version + ", not " + wanted);
+    }
+  }
+
+  private void checkRows(int rows) {
+    if (rows > maxRequestRows) {
+      throw new McpException(ErrorCode.PAYLOAD_TOO_LARGE, "a request may hold at most " + maxRequestRows
+          + " rows for deployment '" + deployment + "' (got " + rows + ")");
+    }
+  }
+
+  /** The Open Inference Protocol's model metadata. */
+  JsonObject metadata() {
+    return new JsonObject().put("name", deployment).put("versions", new JsonArray().add(Integer.toString(version)))
+        .put("platform", loaded.platform()).put("model", model)
+        .put("inputs", specs(loaded.inputs())).put("outputs", specs(loaded.outputs()))
+        .put("batching", batcher.batching());
+  }
+
+  private static JsonArray specs(List<TensorSpec> specs) {
+    JsonArray out = new JsonArray();
+    specs.forEach(spec -> out.add(spec.toJson()));
+    return out;
+  }
+}

@@ -1,0 +1,50 @@
+package io.mlplatform.gateway;
+
+import io.mlplatform.mcp.Addresses;
+import io.mlplatform.mcp.Envelope;
+import io.mlplatform.mcp.McpClient;
+import io.vertx.core.Future;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** How a route asks the platform: one MCP request per HTTP request, logged, its server named in X-Served-By. */
+final class Calls {
+  static final String SERVED_BY = "X-Served-By";
+  private static final Logger ACCESS = LoggerFactory.getLogger("mlplatform.access");
+  private static final Envelope.Party HUB = new Envelope.Party(Addresses.HUB, "hub");
+
+  private final McpClient client;
+
+  Calls(McpClient client) {
+    this.client = client;
+  }
+
+  /** Sends an operation to the hub, which routes it to the server that owns it. */
+  Future<JsonObject> hub(RoutingContext ctx, String operation, JsonObject payload) {
+    return send(ctx, Addresses.HUB, HUB, operation, payload);
+  }
+
+  /** Sends an operation straight to an address (a deployment's replicas: the prediction hot path). */
+  Future<JsonObject> send(RoutingContext ctx, String address, Envelope.Party recipient, String operation,
+                          JsonObject payload) {
+    Envelope request = client.newRequest(recipient, operation, payload);
+    long start = System.nanoTime();
+    ctx.addEndHandler(ended -> ACCESS.info("{} {} {}us {}", operation, ctx.response().getStatusCode(),
+        (System.nanoTime() - start) / 1000, request.messageId()));
+    return client.exchange(address, request).compose(response -> {
+      ctx.response().putHeader(SERVED_BY, response.sender().id());
+      return response.isError() ? Future.failedFuture(response.error()) : Future.succeededFuture(response.result());
+    });
+  }
+
+  static void respond(RoutingContext ctx, int status, JsonObject result) {
+    if (status == 204) {
+      ctx.response().setStatusCode(204).end();
+      return;
+    }
+    ctx.response().setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(result.encode());
+  }
+}

@@ -1,0 +1,95 @@
+package io.mlplatform.gateway;
+
+import io.mlplatform.mcp.Addresses;
+import io.mlplatform.mcp.Envelope;
+import io.mlplatform.mcp.ErrorCode;
+import io.mlplatform.mcp.McpException;
+import io.mlplatform.mcp.Payload;
+import io.vertx.core.Future;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.openapi.router.RouterBuilder;
+
+/**
+ * Predictions: the platform's own route and the Open Inference Protocol (KServe V2). Requests go straight to the
+ * deployment's address, where its replicas on every node share them; only when none answers is the registry asked
+ * whether the deployment exists (404) or is not ready yet (503).
+ */
+final class InferenceRoutes {
+  private static final String VERSION = "0.1.0";
+
+  private final Calls calls;
+
+  InferenceRoutes(Calls calls) {
+    this.calls = calls;
+  }
+
+  void bind(RouterBuilder api) {
+    // the hot path: bodies are checked by the replica (tensor by tensor), not by the contract's validator
+    api.getRoute("predict").setDoValidation(false).addHandler(ctx -> forward(ctx, "deployment.predict"));
+    api.getRoute("v2Infer").setDoValidation(false).addHandler(ctx -> forward(ctx, "deployment.infer"));
+    api.getRoute("v2InferVersion").setDoValidation(false).addHandler(ctx -> forward(ctx, "deployment.infer"));
+    api.getRoute("v2ModelMetadata").addHandler(ctx -> metadata(ctx, false));
+    api.getRoute("v2ModelVersionMetadata").addHandler(ctx -> metadata(ctx, false));
+    api.getRoute("v2ModelReady").addHandler(ctx -> metadata(ctx, true));
+    api.getRoute("v2ModelVersionReady").addHandler(ctx -> metadata(ctx, true));
+    api.getRoute("v2Server").addHandler(ctx -> Calls.respond(ctx, 200, new JsonObject().put("name", "mlplatform")
+        .put("version", VERSION).put("extensions", new JsonArray())));
+    api.getRoute("v2Live").addHandler(ctx -> Calls.respond(ctx, 200, new JsonObject().put("live", true)));
+    api.getRoute("v2Ready").addHandler(ctx -> Calls.respond(ctx, 200, new JsonObject().put("ready", true)));
+  }
+
+  private void forward(RoutingContext ctx, String operation) {
+    String name = ctx.pathParam("name");
+    Payload.checkName("name", name);
+    JsonObject payload = body(ctx);
+    String version = ctx.pathParam("version");
+    if (version != null) {
+      payload.put("version", version);
+    }
+    toReplicas(ctx, name, operation, payload).onSuccess(result -> Calls.respond(ctx, 200, result)).onFailure(ctx::fail);
+  }
+
+  private void metadata(RoutingContext ctx, boolean readiness) {
+    String name = ctx.pathParam("name");
+    Payload.checkName("name", name);
+    JsonObject payload = new JsonObject();
+    if (ctx.pathParam("version") != null) {
+      payload.put("version", ctx.pathParam("version"));
+    }
+    toReplicas(ctx, name, "deployment.metadata", payload)
+        .onSuccess(metadata -> Calls.respond(ctx, 200, readiness
+            ? new JsonObject().put("name", name).put("ready", true) : metadata))
+        .onFailure(ctx::fail);
+  }
+
+  private Future<JsonObject> toReplicas(RoutingContext ctx, String name, String operation, JsonObject payload) {
+    Envelope.Party replicas = new Envelope.Party(Addresses.deployment(name), "deployment");
+    return calls.send(ctx, Addresses.deployment(name), replicas, operation, payload)
+        .recover(failure -> McpException.wrap(failure).code() == ErrorCode.UNAVAILABLE
+            ? whyUnavailable(ctx, name)
+            : Future.failedFuture(failure));
+  }
+
+  /** No replica answered: 404 when the deployment does not exist, else 503 with Retry-After. */
+  private Future<JsonObject> whyUnavailable(RoutingContext ctx, String name) {
+    return calls.hub(ctx, "deployment.get", new JsonObject().put("name", name)).compose(deployment -> {
+      ctx.response().putHeader("Retry-After", "1");
+      return Future.failedFuture(new McpException(ErrorCode.UNAVAILABLE, "deployment '" + name
+          + "' has no ready replica yet (status " + deployment.getString("status") + ")"));
+    });
+  }
+
+  private static JsonObject body(RoutingContext ctx) {
+    try {
+      if (ctx.body() == null || ctx.body().length() == 0) {
+        throw McpException.invalid("expected a JSON body");
+      }
+      return ctx.body().asJsonObject();
+    } catch (DecodeException | ClassCastException e) {
+      throw McpException.invalid("malformed JSON: the body must be a JSON object");
+    }
+  }
+}

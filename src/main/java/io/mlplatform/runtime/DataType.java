@@ -1,0 +1,52 @@
+package io.mlplatform.runtime;
+
+import io.mlplatform.mcp.McpException;
+
+import java.util.Locale;
+
+/** Tensor element types, named as the Open Inference Protocol (KServe V2) names them. */
+public enum DataType {
+  BOOL, INT8, UINT8, INT16, INT32, INT64, FP32, FP64, BYTES;
+
+  public static DataType fromWire(String tensor, String name) {
+    if (name != null) {
+      try {
+        return valueOf(name.toUpperCase(Locale.ROOT));
+      } catch (IllegalArgumentException e) {
+        // fall through to the error below
+      }
+    }
+    throw McpException.invalidField(tensor + ".datatype", "unsupported datatype " + name
+        + " (supported: BOOL, INT8, UINT8, INT16, INT32, INT64, FP32, FP64, BYTES)");
+  }
+
+  /** The type an ONNX element type ("float", "int64", "string"…) is served as. */
+  public static DataType fromOnnx(String onnxType) {
+    return switch (onnxType.toLowerCase(Locale.ROOT)) {
+      case "float" -> FP32;
+      case "double" -> FP64;
+      case "int8" -> INT8;
+      case "uint8" -> UINT8;
+      case "int16" -> INT16;
+      case "int32" -> INT32;
+      case "int64" -> INT64;
+      case "bool" -> BOOL;
+      case "string" -> BYTES;
+      default -> throw McpException.invalid("unsupported ONNX element type " + onnxType);
+    };
+  }
+
+  /** A new flat array of this type's Java representation. */
+  Object newArray(int length) {
+    return switch (this) {
+      case BOOL -> new boolean[length];
+      case INT8, UINT8 -> new byte[length];
+      case INT16 -> new short[length];
+      case INT32 -> new int[length];
+      case INT64 -> new long[length];
+      case FP32 -> new float[length];
+      case FP64 -> new double[length];
+      case BYTES -> new String[length];
+    };
+  }
+}

@@ -1,0 +1,27 @@
+package io.mlplatform.runtime;
+
+import io.vertx.core.Future;
+
+import java.util.List;
+import java.util.Map;
+
+/** A model version loaded in memory and ready to score batches of tensors. */
+public interface LoadedModel extends AutoCloseable {
+  /** The runtime's name, as the Open Inference Protocol's metadata reports it. */
+  String platform();
+
+  List<TensorSpec> inputs();
+
+  List<TensorSpec> outputs();
+
+  /** Scores a batch (inputs already checked against {@link #inputs()}); answers the output tensors by name. */
+  Future<Map<String, Tensor>> predict(Map<String, Tensor> inputs);
+
+  /** Whether requests for this model may be stacked into one batch. */
+  default boolean batchable() {
+    return true;
+  }
+
+  @Override
+  void close();
+}

@@ -1,0 +1,200 @@
+package io.mlplatform.runtime;
+
+import io.mlplatform.mcp.McpException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.lang.reflect.Array;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * A named, typed tensor with its data flat in row-major order: float[] for FP32, double[] for FP64, long[] for INT64,
+ * int[] for INT32, short[] for INT16, byte[] for INT8/UINT8, boolean[] for BOOL, String[] for BYTES.
+ */
+public record Tensor(String name, DataType type, long[] shape, Object data) {
+
+  public int length() {
+    return Array.getLength(data);
+  }
+
+  /** The size of the first dimension: the number of rows in a batch. */
+  public int rows() {
+    return shape.length == 0 ? 1 : (int) shape[0];
+  }
+
+  /** Values per row: the product of every dimension but the first. */
+  public int rowWidth() {
+    int width = 1;
+    for (int i = 1; i < shape.length; i++) {
+      width *= (int) shape[i];
+    }
+    return width;
+  }
+
+  /** A tensor from its V2 JSON form {name, datatype, shape, data}; data may be flat or nested. */
+  public static Tensor fromJson(JsonObject json) {
+    String name = json.getString("name");
+    if (name == null || name.isEmpty()) {
+      throw McpException.invalidField("inputs", "every tensor needs a name");
+    }
+    DataType type = DataType.fromWire(name, json.getString("datatype"));
+    JsonArray shapeJson = json.getJsonArray("shape");
+    if (shapeJson == null) {
+      throw McpException.invalidField(name + ".shape", "is required");
+    }
+    long[] shape = new long[shapeJson.size()];
+    long expected = 1;
+    for (int i = 0; i < shape.length; i++) {
+      Object dimension = shapeJson.getValue(i);
+      if (!(dimension instanceof Number n) || n.longValue() < 0) {
+        throw McpException.invalidField(name + ".shape", "dimensions must be non-negative integers");
+      }
+      shape[i] = n.longValue();
+      expected *= shape[i];
+    }
+    if (expected > 50_000_000) {
+      throw McpException.invalidField(name + ".shape", "the tensor is too large");
+    }
+    Object data = type.newArray((int) expected);
+    Object values = json.getValue("data");
+    if (!(values instanceof JsonArray array)) {
+      throw McpException.invalidField(name + ".data", "is required, as an array");
+    }
+    int filled = fill(name, type, array, data, 0);
+    if (filled != expected) {
+      throw McpException.invalidField(name + ".data", "shape " + Arrays.toString(shape) + " needs " + expected
+          + " values, got " + filled);
+    }
+    return new Tensor(name, type, shape, data);
+  }
+
+  private static int fill(String name, DataType type, JsonArray values, Object data, int at) {
+    int length = Array.getLength(data);
+    for (int i = 0; i < values.size(); i++) {
+      Object value = values.getValue(i);
+      if (value instanceof JsonArray nested) {
+        at = fill(name, type, nested, data, at);
+        continue;
+      }
+      if (at >= length) {
+        return at + 1;
+      }
+      set(name, type, data, at++, value);
+    }
+    return at;
+  }
+
+  static void set(String name, DataType type, Object data, int index, Object value) {
+    try {
+      switch (type) {
+        case FP32 -> ((float[]) data)[index] = ((Number) value).floatValue();
+        case FP64 -> ((double[]) data)[index] = ((Number) value).doubleValue();
+        case INT64 -> ((long[]) data)[index] = integral(value);
+        case INT32 -> ((int[]) data)[index] = Math.toIntExact(integral(value));
+        case INT16 -> ((short[]) data)[index] = (short) Math.toIntExact(integral(value));
+        case INT8, UINT8 -> ((byte[]) data)[index] = (byte) Math.toIntExact(integral(value));
+        case BOOL -> ((boolean[]) data)[index] = (Boolean) value;
+        case BYTES -> ((String[]) data)[index] = value instanceof String s ? s : String.valueOf(value);
+      }
+    } catch (ClassCastException | NullPointerException | ArithmeticException e) {
+      throw McpException.invalidField(name + ".data", "value " + value + " is not " + type);
+    }
+  }
+
+  private static long integral(Object value) {
+    Number n = (Number) value;
+    if (n.doubleValue() != Math.rint(n.doubleValue())) {
+      throw new ClassCastException();
+    }
+    return n.longValue();
+  }
+
+  /** The V2 JSON form, data flat. */
+  public JsonObject toJson() {
+    JsonArray shapeJson = new JsonArray();
+    for (long dimension : shape) {
+      shapeJson.add(dimension);
+    }
+    return new JsonObject().put("name", name).put("datatype", type.name()).put("shape", shapeJson)
+        .put("data", flatJson(0, length()));
+  }
+
+  /** Values [from, to) of the flat data as a JSON array. */
+  JsonArray flatJson(int from, int to) {
+    JsonArray out = new JsonArray();
+    for (int i = from; i < to; i++) {
+      out.add(value(i));
+    }
+    return out;
+  }
+
+  Object value(int index) {
+    Object v = Array.get(data, index);
+    if (type == DataType.UINT8) {
+      return ((Byte) v) & 0xff;
+    }
+    if (v instanceof Float f) {
+      return f.doubleValue();
+    }
+    return v;
+  }
+
+  /** Row {@code row} of this batch as JSON: a scalar when a row is one value with no inner dimensions. */
+  public Object rowJson(int row) {
+    int width = rowWidth();
+    if (shape.length <= 1) {
+      return value(row);
+    }
+    JsonArray flat = flatJson(row * width, (row + 1) * width);
+    return nest(flat, 1);
+  }
+
+  private JsonArray nest(JsonArray flat, int dimension) {
+    if (dimension >= shape.length - 1) {
+      return flat;
+    }
+    int inner = 1;
+    for (int i = dimension + 1; i < shape.length; i++) {
+      inner *= (int) shape[i];
+    }
+    JsonArray out = new JsonArray();
+    for (int i = 0; i < flat.size(); i += inner) {
+      out.add(nest(new JsonArray(flat.getList().subList(i, i + inner)), dimension + 1));
+    }
+    return out;
+  }
+
+  /** Stacks same-named tensors of several requests along the first dimension. */
+  public static Tensor concat(List<Tensor> parts) {
+    Tensor first = parts.get(0);
+    if (parts.size() == 1) {
+      return first;
+    }
+    int total = 0;
+    long rows = 0;
+    for (Tensor part : parts) {
+      total += part.length();
+      rows += part.rows();
+    }
+    Object data = first.type.newArray(total);
+    int at = 0;
+    for (Tensor part : parts) {
+      System.arraycopy(part.data, 0, data, at, part.length());
+      at += part.length();
+    }
+    long[] shape = first.shape.clone();
+    shape[0] = rows;
+    return new Tensor(first.name, first.type, shape, data);
+  }
+
+  /** Rows [from, from + count) of this batch. */
+  public Tensor slice(int from, int count) {
+    int width = rowWidth();
+    Object data = type.newArray(count * width);
+    System.arraycopy(this.data, from * width, data, 0, count * width);
+    long[] shape = this.shape.clone();
+    shape[0] = count;
+    return new Tensor(name, type, shape, data);
+  }
+}

@@ -1,0 +1,100 @@
+package io.mlplatform.runtime.pmml;
+
+import io.mlplatform.runtime.DataType;
+import io.mlplatform.runtime.LoadedModel;
+import io.mlplatform.runtime.Tensor;
+import io.mlplatform.runtime.TensorSpec;
+import io.vertx.core.Future;
+import io.vertx.core.WorkerExecutor;
+import org.pmml4s.metadata.Field;
+import org.pmml4s.metadata.OutputField;
+import org.pmml4s.model.Model;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** A PMML model scored with pmml4s: one scalar input tensor per active field, one output tensor per output field. */
+public final class PmmlModel implements LoadedModel {
+  private final Model model;
+  private final List<TensorSpec> inputs;
+  private final List<TensorSpec> outputs;
+  private final WorkerExecutor workers;
+
+  private PmmlModel(Model model, WorkerExecutor workers) {
+    this.model = model;
+    this.workers = workers;
+    List<TensorSpec> in = new ArrayList<>();
+    for (Field field : model.inputFields()) {
+      in.add(new TensorSpec(field.name(), field.isNumeric() ? DataType.FP64 : DataType.BYTES, new long[]{-1}));
+    }
+    List<TensorSpec> out = new ArrayList<>();
+    for (OutputField field : model.outputFields()) {
+      out.add(new TensorSpec(field.name(), field.dataType().isNumeric() ? DataType.FP64 : DataType.BYTES,
+          new long[]{-1}));
+    }
+    this.inputs = List.copyOf(in);
+    this.outputs = List.copyOf(out);
+  }
+
+  /** Parses the file (blocking: call it from a worker thread). */
+  public static PmmlModel load(Path file, WorkerExecutor workers) {
+    return new PmmlModel(Model.fromFile(file.toFile()), workers);
+  }
+
+  @Override
+  public String platform() {
+    return "pmml4s";
+  }
+
+  @Override
+  public List<TensorSpec> inputs() {
+    return inputs;
+  }
+
+  @Override
+  public List<TensorSpec> outputs() {
+    return outputs;
+  }
+
+  @Override
+  public Future<Map<String, Tensor>> predict(Map<String, Tensor> batch) {
+    return workers.executeBlocking(() -> run(batch), false);
+  }
+
+  private Map<String, Tensor> run(Map<String, Tensor> batch) {
+    int rows = batch.values().iterator().next().rows();
+    Map<String, Object> columns = new LinkedHashMap<>();
+    for (TensorSpec spec : outputs) {
+      columns.put(spec.name(), spec.type() == DataType.FP64 ? new double[rows] : new String[rows]);
+    }
+    for (int r = 0; r < rows; r++) {
+      Map<String, Object> record = new HashMap<>();
+      for (Tensor tensor : batch.values()) {
+        record.put(tensor.name(), tensor.type() == DataType.FP64 ? ((double[]) tensor.data())[r] : ((String[]) tensor.data())[r]);
+      }
+      Map<String, Object> scored = model.predict(record);
+      for (TensorSpec spec : outputs) {
+        Object value = scored.get(spec.name());
+        if (spec.type() == DataType.FP64) {
+          ((double[]) columns.get(spec.name()))[r] = value instanceof Number n ? n.doubleValue() : Double.NaN;
+        } else {
+          ((String[]) columns.get(spec.name()))[r] = value == null ? null : value.toString();
+        }
+      }
+    }
+    Map<String, Tensor> out = new LinkedHashMap<>();
+    for (TensorSpec spec : outputs) {
+      out.put(spec.name(), new Tensor(spec.name(), spec.type(), new long[]{rows}, columns.get(spec.name())));
+    }
+    return out;
+  }
+
+  @Override
+  public void close() {
+    // nothing native to release
+  }
+}
