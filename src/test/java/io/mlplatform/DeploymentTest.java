@@ -1,0 +1,296 @@
+package io.mlplatform;
+
+import io.minio.MinioClient;
+import io.minio.RemoveObjectArgs;
+import io.mlplatform.support.Api;
+import io.mlplatform.support.FakeChatServer;
+import io.mlplatform.support.TestModels;
+import io.mlplatform.support.TestNodes;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+@DisplayName("Deployments serve predictions on the platform's route and the Open Inference Protocol")
+class DeploymentTest {
+  @TempDir
+  static Path dir;
+  static Node node;
+  static Api api;
+  static TestModels.Classifier first;
+  static TestModels.Classifier second;
+
+  @BeforeAll
+  static void start() throws Exception {
+    node = TestNodes.start(dir.resolve("node"));
+    api = new Api(node.httpPort());
+    first = TestModels.classifier(dir, 7);
+    second = TestModels.classifier(dir, 8);
+    api.postJson("/api/models", new JsonObject().put("name", "clf"));
+    assertThat(api.upload("/api/models/clf/versions", Map.of("format", "onnx"), "v1.onnx", first.onnx()).status()).isEqualTo(201);
+    assertThat(api.upload("/api/models/clf/versions", Map.of("format", "onnx"), "v2.onnx", second.onnx()).status()).isEqualTo(201);
+  }
+
+  @AfterAll
+  static void stop() {
+    node.close();
+  }
+
+  @Test
+  @DisplayName("an ONNX deployment with two replicas answers both routes with the model's own outputs")
+  void onnxOnBothRoutes() {
+    Api.Response created = api.postJson("/api/deployments", new JsonObject().put("name", "clf-a").put("model", "clf")
+        .put("version", 1).put("replicas", 2));
+    assertThat(created.status()).as(created.text()).isEqualTo(201);
+    JsonObject ready = awaitReady("clf-a", 2);
+    assertThat(ready.getJsonArray("replica_status").stream().map(r -> ((JsonObject) r).getInteger("version")))
+        .containsOnly(1);
+
+    float[][] rows = {{0.5f, -1.2f, 0.3f, 2.0f}, {-0.7f, 0.1f, 1.5f, -0.4f}};
+    JsonObject predicted = api.postJson("/api/deployments/clf-a/predict", new JsonObject().put("inputs",
+        new JsonArray().add(jsonRow(rows[0])).add(new JsonObject().put("input", jsonRow(rows[1]))))).json();
+    assertThat(predicted.getString("model")).isEqualTo("clf");
+    assertThat(predicted.getInteger("version")).isEqualTo(1);
+    for (int r = 0; r < rows.length; r++) {
+      JsonArray output = predicted.getJsonArray("outputs").getJsonObject(r).getJsonArray("output");
+      double[] expected = first.probabilities(rows[r]);
+      for (int c = 0; c < expected.length; c++) {
+        assertThat(output.getDouble(c)).isCloseTo(expected[c], within(1e-5));
+      }
+    }
+
+    JsonObject infer = new JsonObject().put("id", "req-7").put("inputs", new JsonArray().add(new JsonObject()
+        .put("name", "input").put("datatype", "FP32").put("shape", new JsonArray().add(2).add(4))
+        .put("data", new JsonArray().add(jsonRow(rows[0])).add(jsonRow(rows[1])))))
+        .put("outputs", new JsonArray().add(new JsonObject().put("name", "output")));
+    JsonObject inferred = api.postJson("/v2/models/clf-a/infer", infer).json();
+    assertThat(inferred.getString("id")).isEqualTo("req-7");
+    assertThat(inferred.getString("model_name")).isEqualTo("clf-a");
+    assertThat(inferred.getString("model_version")).isEqualTo("1");
+    JsonObject tensor = inferred.getJsonArray("outputs").getJsonObject(0);
+    assertThat(tensor.getString("datatype")).isEqualTo("FP32");
+    assertThat(tensor.getJsonArray("shape")).isEqualTo(new JsonArray().add(2).add(2));
+    assertThat(tensor.getJsonArray("data").getDouble(2)).isCloseTo(first.probabilities(rows[1])[0], within(1e-5));
+    assertThat(api.postJson("/v2/models/clf-a/versions/1/infer", infer).status()).isEqualTo(200);
+    assertThat(api.postJson("/v2/models/clf-a/versions/2/infer", infer).status()).isEqualTo(404);
+
+    JsonObject metadata = api.get("/v2/models/clf-a").json();
+    assertThat(metadata.getString("platform")).isEqualTo("onnxruntime");
+    assertThat(metadata.getJsonArray("inputs").getJsonObject(0)).isEqualTo(new JsonObject().put("name", "input")
+        .put("datatype", "FP32").put("shape", new JsonArray().add(-1).add(4)));
+    assertThat(api.get("/v2/models/clf-a/ready").status()).isEqualTo(200);
+    assertThat(api.get("/v2/health/ready").status()).isEqualTo(200);
+    assertThat(api.get("/v2").json().getString("name")).isEqualTo("mlplatform");
+  }
+
+  @Test
+  @DisplayName("wrong shapes and types are 400 naming the tensor, unknown deployments 404, too many rows 413")
+  void badPredictions() {
+    api.postJson("/api/deployments", new JsonObject().put("name", "clf-b").put("model", "clf").put("version", 1));
+    awaitReady("clf-b", 1);
+    Api.Response shape = api.postJson("/api/deployments/clf-b/predict", new JsonObject().put("inputs",
+        new JsonArray().add(new JsonArray().add(1).add(2).add(3))));
+    assertThat(shape.status()).isEqualTo(400);
+    assertThat(shape.errorMessage()).contains("input").contains("4 values").contains("[-1, 4]");
+
+    Api.Response wrongTensor = api.postJson("/v2/models/clf-b/infer", new JsonObject().put("inputs", new JsonArray()
+        .add(new JsonObject().put("name", "input").put("datatype", "FP64").put("shape", new JsonArray().add(1).add(4))
+            .put("data", new JsonArray().add(1).add(2).add(3).add(4)))));
+    assertThat(wrongTensor.status()).isEqualTo(400);
+    assertThat(wrongTensor.json().getString("error")).contains("input").contains("FP32");
+    Api.Response count = api.postJson("/v2/models/clf-b/infer", new JsonObject().put("inputs", new JsonArray()
+        .add(new JsonObject().put("name", "input").put("datatype", "FP32").put("shape", new JsonArray().add(2).add(4))
+            .put("data", new JsonArray().add(1).add(2).add(3)))));
+    assertThat(count.status()).isEqualTo(400);
+    assertThat(count.json().getString("error")).contains("needs 8 values, got 3");
+    Api.Response notText = api.postJson("/api/deployments/clf-b/predict", new JsonObject().put("inputs",
+        new JsonArray().add(new JsonArray().add("a").add(2).add(3).add(4))));
+    assertThat(notText.status()).isEqualTo(400);
+    assertThat(api.sendJson("POST", "/api/deployments/clf-b/predict", "{\"inputs\": ").status()).isEqualTo(400);
+
+    assertThat(api.postJson("/api/deployments/nothing/predict", new JsonObject().put("inputs", new JsonArray()))
+        .status()).isEqualTo(404);
+    assertThat(api.get("/v2/models/nothing").json().getString("error")).contains("nothing");
+
+    JsonArray many = new JsonArray();
+    for (int i = 0; i < 10_001; i++) {
+      many.add(new JsonArray().add(1).add(2).add(3).add(4));
+    }
+    Api.Response tooMany = api.postJson("/api/deployments/clf-b/predict", new JsonObject().put("inputs", many));
+    assertThat(tooMany.status()).isEqualTo(413);
+  }
+
+  @Test
+  @DisplayName("deployments of unknown versions, batch-only formats or missing keys are refused up front")
+  void refusedDeployments() {
+    assertThat(api.postJson("/api/deployments", new JsonObject().put("name", "x1").put("model", "clf").put("version", 9))
+        .status()).isEqualTo(404);
+    assertThat(api.postJson("/api/deployments", new JsonObject().put("name", "x2").put("model", "none"))
+        .status()).isEqualTo(404);
+    assertThat(api.postJson("/api/deployments", new JsonObject().put("name", "x3").put("model", "clf").put("replicas", 99))
+        .status()).isEqualTo(400);
+    api.postJson("/api/models", new JsonObject().put("name", "chat-nokey"));
+    api.postJson("/api/models/chat-nokey/versions", new JsonObject().put("format", "llm").put("model", "m")
+        .put("provider", "local").put("base_url", "http://127.0.0.1:1/v1").put("api_key_env", "MLP_TEST_UNSET_KEY"));
+    Api.Response noKey = api.postJson("/api/deployments", new JsonObject().put("name", "x4").put("model", "chat-nokey"));
+    assertThat(noKey.status()).isEqualTo(400);
+    assertThat(noKey.errorMessage()).contains("MLP_TEST_UNSET_KEY");
+    assertThat(api.get("/api/deployments/x4").status()).isEqualTo(404);
+  }
+
+  @Test
+  @DisplayName("a deployment following an alias switches version when the alias moves, with no failed request")
+  void aliasMoveWithoutFailures() throws Exception {
+    api.putJson("/api/models/clf/aliases/champion", new JsonObject().put("version", 1));
+    api.postJson("/api/deployments", new JsonObject().put("name", "clf-c").put("model", "clf")
+        .put("version", "champion").put("replicas", 2));
+    awaitReady("clf-c", 2);
+    AtomicBoolean going = new AtomicBoolean(true);
+    Set<Integer> versions = ConcurrentHashMap.newKeySet();
+    CopyOnWriteArrayList<String> failures = new CopyOnWriteArrayList<>();
+    JsonObject request = new JsonObject().put("inputs", new JsonArray().add(jsonRow(new float[]{1, 1, 1, 1})));
+    Thread load = new Thread(() -> {
+      while (going.get()) {
+        Api.Response response = api.postJson("/api/deployments/clf-c/predict", request);
+        if (response.status() == 200) {
+          versions.add(response.json().getInteger("version"));
+        } else {
+          failures.add(response.status() + " " + response.text());
+        }
+      }
+    });
+    load.start();
+    Thread.sleep(300);
+    api.putJson("/api/models/clf/aliases/champion", new JsonObject().put("version", 2));
+    long deadline = System.currentTimeMillis() + 15_000;
+    while (!versions.contains(2) && System.currentTimeMillis() < deadline) {
+      Thread.sleep(50);
+    }
+    Thread.sleep(1500);
+    going.set(false);
+    load.join();
+    assertThat(failures).isEmpty();
+    assertThat(versions).containsExactlyInAnyOrder(1, 2);
+    JsonObject after = api.postJson("/api/deployments/clf-c/predict", request).json();
+    assertThat(after.getInteger("version")).isEqualTo(2);
+    assertThat(after.getJsonArray("outputs").getJsonObject(0).getJsonArray("output").getDouble(0))
+        .isCloseTo(second.probabilities(1, 1, 1, 1)[0], within(1e-5));
+  }
+
+  @Test
+  @DisplayName("a PMML deployment scores with pmml4s")
+  void pmml() {
+    api.postJson("/api/models", new JsonObject().put("name", "price"));
+    api.upload("/api/models/price/versions", Map.of("format", "pmml"), "p.pmml", TestModels.pmmlRegression());
+    api.postJson("/api/deployments", new JsonObject().put("name", "price-a").put("model", "price"));
+    awaitReady("price-a", 1);
+    JsonObject predicted = api.postJson("/api/deployments/price-a/predict", new JsonObject().put("inputs",
+        new JsonArray().add(new JsonArray().add(1.0).add(2.0)).add(new JsonObject().put("x1", 3.0).put("x2", 1.0)))).json();
+    JsonArray outputs = predicted.getJsonArray("outputs");
+    // y = 1 + 2 x1 - x2
+    assertThat(outputs.getJsonObject(0).getMap().values()).contains(1.0);
+    assertThat(outputs.getJsonObject(1).getMap().values()).contains(6.0);
+  }
+
+  @Test
+  @DisplayName("an LLM deployment calls an OpenAI-compatible API; a provider error is a 502 with its message")
+  void llm() throws Exception {
+    try (FakeChatServer chat = new FakeChatServer()) {
+      api.postJson("/api/models", new JsonObject().put("name", "chat"));
+      Api.Response version = api.postJson("/api/models/chat/versions", new JsonObject().put("format", "llm")
+          .put("provider", "local").put("model", "tiny-chat").put("base_url", chat.baseUrl())
+          .put("parameters", new JsonObject().put("temperature", 0.1)));
+      assertThat(version.status()).as(version.text()).isEqualTo(201);
+      api.postJson("/api/deployments", new JsonObject().put("name", "chat-a").put("model", "chat"));
+      awaitReady("chat-a", 1);
+      JsonObject answer = api.postJson("/api/deployments/chat-a/predict", new JsonObject().put("inputs",
+          new JsonArray().add("hello").add(new JsonObject().put("prompt", "world")))).json();
+      assertThat(answer.getJsonArray("outputs").getJsonObject(0).getString("text")).isEqualTo("echo: hello");
+      assertThat(answer.getJsonArray("outputs").getJsonObject(1).getString("text")).isEqualTo("echo: world");
+      assertThat(chat.requests.get(0).getString("model")).isEqualTo("tiny-chat");
+      assertThat(chat.requests.get(0).getDouble("temperature")).isEqualTo(0.1);
+
+      Api.Response failed = api.postJson("/api/deployments/chat-a/predict", new JsonObject().put("inputs",
+          new JsonArray().add("fail")));
+      assertThat(failed.status()).isEqualTo(502);
+      assertThat(failed.errorMessage()).contains("429").contains("rate limit reached");
+      api.delete("/api/deployments/chat-a");
+    }
+  }
+
+  @Test
+  @DisplayName("a replica that cannot load says why, and predictions get 503 with Retry-After")
+  void notReady() throws Exception {
+    api.postJson("/api/models", new JsonObject().put("name", "lost"));
+    // a model file no node has cached yet, whose object then disappears from the store
+    byte[] unseen = TestModels.classifier(dir, 11).onnx();
+    JsonObject version = api.upload("/api/models/lost/versions", Map.of("format", "onnx"), "l.onnx", unseen).json();
+    MinioClient s3 = MinioClient.builder().endpoint(node.s3Endpoint())
+        .credentials(node.settings().s3AccessKey(), node.settings().s3SecretKey()).build();
+    s3.removeObject(RemoveObjectArgs.builder().bucket("models")
+        .object(version.getJsonObject("artifact").getString("key")).build());
+    api.postJson("/api/deployments", new JsonObject().put("name", "lost-a").put("model", "lost"));
+    JsonObject failed = awaitStatus("lost-a", "failed");
+    assertThat(failed.getJsonArray("replica_status").getJsonObject(0).getString("reason")).contains("missing");
+    Api.Response predicted = api.postJson("/api/deployments/lost-a/predict", new JsonObject().put("inputs",
+        new JsonArray().add(jsonRow(new float[]{1, 2, 3, 4}))));
+    assertThat(predicted.status()).isEqualTo(503);
+    assertThat(predicted.errorCode()).isEqualTo("unavailable");
+    assertThat(api.delete("/api/deployments/lost-a").status()).isEqualTo(204);
+  }
+
+  static JsonObject awaitReady(String name, int replicas) {
+    long deadline = System.currentTimeMillis() + 20_000;
+    while (true) {
+      JsonObject deployment = api.get("/api/deployments/" + name).json();
+      long ready = deployment.getJsonArray("replica_status").stream()
+          .filter(r -> "ready".equals(((JsonObject) r).getString("status"))).count();
+      if (ready >= replicas) {
+        return deployment;
+      }
+      assertThat(System.currentTimeMillis()).as("%s ready in time: %s", name, deployment).isLessThan(deadline);
+      sleep(100);
+    }
+  }
+
+  static JsonObject awaitStatus(String name, String status) {
+    long deadline = System.currentTimeMillis() + 20_000;
+    while (true) {
+      JsonObject deployment = api.get("/api/deployments/" + name).json();
+      if (status.equals(deployment.getString("status"))) {
+        return deployment;
+      }
+      assertThat(System.currentTimeMillis()).as("%s %s in time: %s", name, status, deployment).isLessThan(deadline);
+      sleep(100);
+    }
+  }
+
+  static JsonArray jsonRow(float[] values) {
+    JsonArray row = new JsonArray();
+    for (float v : values) {
+      row.add((double) v);
+    }
+    return row;
+  }
+
+  static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
