@@ -1,0 +1,130 @@
+package io.mlplatform;
+
+import io.mlplatform.support.Api;
+import io.mlplatform.support.TestModels;
+import io.mlplatform.support.TestNodes;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+@DisplayName("Deployment replicas spread over execution nodes and move when a node leaves")
+class DeploymentClusterTest {
+  private static final String MEMBERS = "127.0.0.1:5821,127.0.0.1:5822";
+
+  @TempDir
+  Path dir;
+
+  @Test
+  @DisplayName("two replicas on two nodes share predictions; when one node goes, the other serves both")
+  void replicasFollowNodes() throws Exception {
+    Node first = TestNodes.start(dir.resolve("a"), clustered("gateway,hub,model,data,execution", 5821, Map.of()));
+    Node second = null;
+    try {
+      second = TestNodes.start(dir.resolve("b"), clustered("execution", 5822,
+          Map.of("MLP_MONGO_URI", first.mongoUri(), "MLP_S3_ENDPOINT", first.s3Endpoint())));
+      Api api = new Api(first.httpPort());
+      api.postJson("/api/models", new JsonObject().put("name", "clf"));
+      api.upload("/api/models/clf/versions", Map.of("format", "onnx"), "m.onnx", TestModels.onnxClassifier(dir));
+      Api.Response created = api.postJson("/api/deployments", new JsonObject().put("name", "spread").put("model", "clf")
+          .put("replicas", 2));
+      assertThat(created.status()).as(created.text()).isEqualTo(201);
+
+      Set<String> nodesWanted = Set.of(first.nodeId(), second.nodeId());
+      JsonObject spread = awaitReplicas(api, "spread", 2, nodes -> nodes.equals(nodesWanted));
+      assertThat(spread.getString("status")).isEqualTo("ready");
+
+      JsonObject request = new JsonObject().put("inputs", new JsonArray().add(new JsonArray().add(1).add(2).add(3).add(4)));
+      Set<String> servedBy = new HashSet<>();
+      for (int i = 0; i < 40 && servedBy.size() < 2; i++) {
+        servedBy.add(servedBy(first, "/api/deployments/spread/predict", request.encode()).split("/")[0]);
+      }
+      assertThat(servedBy).containsExactlyInAnyOrder("replica@" + first.nodeId(), "replica@" + second.nodeId());
+
+      AtomicBoolean going = new AtomicBoolean(true);
+      AtomicInteger served = new AtomicInteger();
+      CopyOnWriteArrayList<String> failures = new CopyOnWriteArrayList<>();
+      Thread load = new Thread(() -> {
+        while (going.get()) {
+          Api.Response response = api.postJson("/api/deployments/spread/predict", request);
+          if (response.status() == 200) {
+            served.incrementAndGet();
+          } else {
+            failures.add(response.status() + " " + response.text());
+          }
+        }
+      });
+      load.start();
+      second.close();
+      second = null;
+      JsonObject moved = awaitReplicas(api, "spread", 2, nodes -> nodes.equals(Set.of(first.nodeId())));
+      going.set(false);
+      load.join();
+      assertThat(moved.getJsonArray("replica_status")).hasSize(2);
+      assertThat(failures).isEmpty();
+      assertThat(served.get()).isGreaterThan(0);
+    } finally {
+      if (second != null) {
+        second.close();
+      }
+      first.close();
+    }
+  }
+
+  private static JsonObject awaitReplicas(Api api, String name, int ready,
+                                          java.util.function.Predicate<Set<String>> nodesOk) throws InterruptedException {
+    long deadline = System.currentTimeMillis() + 30_000;
+    while (true) {
+      JsonObject deployment = api.get("/api/deployments/" + name).json();
+      Set<String> nodes = new HashSet<>();
+      int count = 0;
+      for (Object r : deployment.getJsonArray("replica_status")) {
+        JsonObject replica = (JsonObject) r;
+        if ("ready".equals(replica.getString("status"))) {
+          count++;
+          nodes.add(replica.getString("node"));
+        }
+      }
+      if (count == ready && nodesOk.test(nodes)) {
+        return deployment;
+      }
+      assertThat(System.currentTimeMillis()).as("replicas of %s in place: %s", name, deployment).isLessThan(deadline);
+      Thread.sleep(100);
+    }
+  }
+
+  private static Map<String, String> clustered(String roles, int port, Map<String, String> extra) {
+    Map<String, String> settings = new HashMap<>(extra);
+    settings.put("MLP_ROLES", roles);
+    settings.put("MLP_CLUSTER", "true");
+    settings.put("MLP_CLUSTER_HOST", "127.0.0.1");
+    settings.put("MLP_CLUSTER_PORT", Integer.toString(port));
+    settings.put("MLP_CLUSTER_MEMBERS", MEMBERS);
+    return settings;
+  }
+
+  private static String servedBy(Node front, String path, String body) throws Exception {
+    HttpResponse<String> response = HttpClient.newHttpClient().send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + front.httpPort() + path))
+            .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+    return response.headers().firstValue("X-Served-By").orElse("");
+  }
+}
