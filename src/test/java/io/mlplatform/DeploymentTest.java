@@ -191,6 +191,36 @@ class DeploymentTest {
   }
 
   @Test
+  @DisplayName("concurrent single-row requests are scored together in fewer model calls, each getting its own rows")
+  void adaptiveBatching() throws Exception {
+    api.postJson("/api/deployments", new JsonObject().put("name", "clf-batch").put("model", "clf").put("version", 1)
+        .put("batching", new JsonObject().put("max_batch_size", 32).put("max_wait_ms", 5)));
+    awaitReady("clf-batch", 1);
+    int clients = 48;
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(clients);
+    try {
+      java.util.List<java.util.concurrent.Future<Boolean>> results = new java.util.ArrayList<>();
+      for (int i = 0; i < clients; i++) {
+        float[] row = {i / 10f, -i / 20f, 0.5f, i % 3};
+        results.add(pool.submit(() -> {
+          JsonObject out = api.postJson("/api/deployments/clf-batch/predict",
+              new JsonObject().put("inputs", new JsonArray().add(jsonRow(row)))).json();
+          double got = out.getJsonArray("outputs").getJsonObject(0).getJsonArray("output").getDouble(1);
+          return Math.abs(got - first.probabilities(row)[1]) < 1e-5;
+        }));
+      }
+      for (java.util.concurrent.Future<Boolean> result : results) {
+        assertThat(result.get()).isTrue();
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    JsonObject stats = api.get("/v2/models/clf-batch").json().getJsonObject("batching");
+    assertThat(stats.getLong("requests")).isEqualTo(clients);
+    assertThat(stats.getLong("model_calls")).isLessThan(clients);
+  }
+
+  @Test
   @DisplayName("a PMML deployment scores with pmml4s")
   void pmml() {
     api.postJson("/api/models", new JsonObject().put("name", "price"));

@@ -6,6 +6,7 @@ import io.mlplatform.runtime.TensorSpec;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -35,6 +36,8 @@ final class Batcher {
   private int inFlight;
   private int queuedRows;
   private long waitTimer = -1;
+  private long requests;
+  private long modelCalls;
 
   Batcher(Vertx vertx, LoadedModel model, boolean enabled, int maxRows, long maxWaitMillis) {
     this.vertx = vertx;
@@ -58,8 +61,16 @@ final class Batcher {
     return queue.size() + inFlight;
   }
 
+  /** Requests taken and model calls made so far: their ratio is how much batching saved. */
+  JsonObject stats() {
+    return new JsonObject().put("enabled", batchable).put("max_batch_size", maxRows).put("max_wait_ms", maxWaitMillis)
+        .put("requests", requests).put("model_calls", modelCalls);
+  }
+
   Future<Map<String, Tensor>> submit(Map<String, Tensor> inputs) {
+    requests++;
     if (!batchable) {
+      modelCalls++;
       return model.predict(inputs);
     }
     int rows = inputs.values().iterator().next().rows();
@@ -101,6 +112,7 @@ final class Batcher {
     }
     queuedRows -= rows;
     inFlight++;
+    modelCalls++;
     run(batch).onComplete(done -> {
       inFlight--;
       drain();

@@ -169,7 +169,7 @@ final class Replica {
     return new JsonObject().put("name", deployment).put("versions", new JsonArray().add(Integer.toString(version)))
         .put("platform", loaded.platform()).put("model", model)
         .put("inputs", specs(loaded.inputs())).put("outputs", specs(loaded.outputs()))
-        .put("batching", batcher.batching());
+        .put("replica", index).put("batching", batcher.stats());
   }
 
   private static JsonArray specs(List<TensorSpec> specs) {
