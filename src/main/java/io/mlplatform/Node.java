@@ -7,10 +7,12 @@ import io.mlplatform.data.DataServerVerticle;
 import io.mlplatform.execution.ExecutionServerVerticle;
 import io.mlplatform.gateway.GatewayVerticle;
 import io.mlplatform.hub.HubVerticle;
+import io.mlplatform.mcp.EnvelopeCodec;
 import io.mlplatform.model.ModelServerVerticle;
 import io.mlplatform.storage.Stores;
 import io.mlplatform.storage.embedded.EmbeddedMongo;
 import io.mlplatform.storage.embedded.EmbeddedS3;
+import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -19,7 +21,9 @@ import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -70,6 +74,7 @@ public final class Node implements AutoCloseable {
       }
       HazelcastClusterManager clusterManager = settings.clustered() ? new HazelcastClusterManager(hazelcast(settings)) : null;
       vertx = startVertx(settings, clusterManager);
+      EnvelopeCodec.register(vertx.eventBus());
       NodeStatus status = new NodeStatus(nodeId, settings.roles(), settings.clustered(),
           () -> clusterManager != null && clusterManager.isActive());
       Stores stores = Stores.connect(vertx, mongoUri, settings.mongoDatabase(), s3Endpoint, settings.s3Region(),
@@ -134,12 +139,17 @@ public final class Node implements AutoCloseable {
     if (settings.hasRole("hub")) {
       await(vertx.deployVerticle(new HubVerticle(nodeId, settings.requestTimeoutMillis())));
     }
-    GatewayVerticle gateway = null;
-    if (settings.hasRole("gateway")) {
-      gateway = new GatewayVerticle(settings, status, stores);
-      await(vertx.deployVerticle(gateway));
+    if (!settings.hasRole("gateway")) {
+      return null;
     }
-    return gateway;
+    // one gateway per event loop wanted: they share the HTTP port, so HTTP parsing uses every core
+    List<GatewayVerticle> gateways = new CopyOnWriteArrayList<>();
+    await(vertx.deployVerticle(() -> {
+      GatewayVerticle gateway = new GatewayVerticle(settings, status, stores);
+      gateways.add(gateway);
+      return gateway;
+    }, new DeploymentOptions().setInstances(settings.httpInstances())));
+    return gateways.get(0);
   }
 
   public String nodeId() {

@@ -26,6 +26,7 @@ public final class Settings {
   /** Environment variable → path of the setting it overrides, and how its text becomes a value. */
   private static final Map<String, Override> OVERRIDES = Map.ofEntries(
       Map.entry("MLP_HTTP_PORT", new Override("http.port", Integer::parseInt)),
+      Map.entry("MLP_HTTP_INSTANCES", new Override("http.instances", Integer::parseInt)),
       Map.entry("MLP_DATA_DIR", new Override("data_dir", s -> s)),
       Map.entry("MLP_ROLES", new Override("roles", s -> new JsonArray(Arrays.stream(s.split(","))
           .map(String::trim).filter(r -> !r.isEmpty()).toList()))),
@@ -130,6 +131,11 @@ public final class Settings {
 
   public int httpPort() {
     return section("http").getInteger("port", 8080);
+  }
+
+  /** Gateway verticles sharing the HTTP port: one per core by default. */
+  public int httpInstances() {
+    return section("http").getInteger("instances", Runtime.getRuntime().availableProcessors());
   }
 
   public long maxJsonBytes() {

@@ -1,6 +1,7 @@
 package io.mlplatform;
 
 import io.mlplatform.mcp.Envelope;
+import io.mlplatform.mcp.EnvelopeCodec;
 import io.mlplatform.mcp.ErrorCode;
 import io.mlplatform.mcp.McpClient;
 import io.mlplatform.mcp.McpException;
@@ -43,6 +44,7 @@ class EnvelopeTest {
   @Test
   @DisplayName("a server's answer comes back as a result, its refusal as a typed error, an unknown operation as invalid_argument")
   void requestAndResponse(Vertx vertx, VertxTestContext test) {
+    EnvelopeCodec.register(vertx.eventBus());
     McpClient client = new McpClient(vertx.eventBus(), CALLER, 2000);
     new OperationRouter(SERVER)
         .on("echo", payload -> Future.succeededFuture(payload.copy().put("echoed", true)))
@@ -74,6 +76,7 @@ class EnvelopeTest {
   @Test
   @DisplayName("no handler is unavailable; no answer in time is deadline_exceeded")
   void transportErrors(Vertx vertx, VertxTestContext test) {
+    EnvelopeCodec.register(vertx.eventBus());
     McpClient client = new McpClient(vertx.eventBus(), CALLER, 300);
     vertx.eventBus().consumer("test.silent", message -> { });
     failureOf(client.send("test.nobody", client.newRequest(SERVER, "echo", null)))

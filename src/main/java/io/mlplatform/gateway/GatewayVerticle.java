@@ -75,8 +75,10 @@ public final class GatewayVerticle extends VerticleBase {
     router.errorHandler(404, Failures::render);
     router.errorHandler(405, Failures::render);
     router.errorHandler(500, Failures::render);
-    HttpServerOptions options = new HttpServerOptions().setHost(settings.httpHost()).setPort(settings.httpPort())
-        .setTcpNoDelay(true).setReusePort(true);
+    // port 0 with several gateways: -1 asks Vert.x for one random port that they all share
+    int port = settings.httpPort() == 0 && settings.httpInstances() > 1 ? -1 : settings.httpPort();
+    HttpServerOptions options = new HttpServerOptions().setHost(settings.httpHost()).setPort(port)
+        .setTcpNoDelay(true);
     return vertx.createHttpServer(options).requestHandler(router).listen().andThen(ar -> {
       if (ar.succeeded()) {
         server = ar.result();

@@ -7,7 +7,6 @@ import io.mlplatform.mcp.McpException;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
-import io.vertx.core.json.JsonObject;
 
 import java.util.Map;
 
@@ -37,26 +36,20 @@ public final class HubVerticle extends VerticleBase {
   public Future<?> start() {
     self = new Envelope.Party("hub@" + nodeId, "hub");
     client = new McpClient(vertx.eventBus(), self, timeoutMillis);
-    return vertx.eventBus().<JsonObject>consumer(Addresses.HUB, this::route).completion();
+    return vertx.eventBus().<Envelope>consumer(Addresses.HUB, this::route).completion();
   }
 
-  private void route(Message<JsonObject> message) {
-    Envelope request;
-    try {
-      request = Envelope.fromJson(message.body());
-    } catch (McpException e) {
-      message.fail(400, e.getMessage());
-      return;
-    }
+  private void route(Message<Envelope> message) {
+    Envelope request = message.body();
     String operation = request.operation();
     int dot = operation.indexOf('.');
     Route route = ROUTES.get(dot < 0 ? operation : operation.substring(0, dot));
     if (route == null) {
-      message.reply(request.errorFrom(self, McpException.invalid("unknown operation " + operation)).toJson());
+      message.reply(request.errorFrom(self, McpException.invalid("unknown operation " + operation)));
       return;
     }
     client.exchange(route.address(), request.forwardedTo(new Envelope.Party(route.address(), route.serverType())))
-        .onSuccess(response -> message.reply(response.toJson()))
-        .onFailure(failure -> message.reply(request.errorFrom(self, McpException.wrap(failure)).toJson()));
+        .onSuccess(message::reply)
+        .onFailure(failure -> message.reply(request.errorFrom(self, McpException.wrap(failure))));
   }
 }

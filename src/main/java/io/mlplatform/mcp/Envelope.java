@@ -4,6 +4,7 @@ import io.vertx.core.json.JsonObject;
 
 import java.time.Instant;
 import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * The MCP envelope: every message between components, exactly the seed's fields.
@@ -31,13 +32,21 @@ public record Envelope(String mcpVersion, String messageId, String timestamp, Pa
     }
   }
 
+  /** A random (version 4) UUID from a thread-local generator: message ids need uniqueness, not secrecy. */
+  static String newId() {
+    ThreadLocalRandom random = ThreadLocalRandom.current();
+    long high = (random.nextLong() & ~0xF000L) | 0x4000L;
+    long low = (random.nextLong() & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L;
+    return new UUID(high, low).toString();
+  }
+
   public static Envelope request(Party sender, Party recipient, String operation, JsonObject payload) {
-    return new Envelope(VERSION, UUID.randomUUID().toString(), Instant.now().toString(), sender, recipient,
+    return new Envelope(VERSION, newId(), Instant.now().toString(), sender, recipient,
         REQUEST, operation, payload == null ? new JsonObject() : payload, new JsonObject());
   }
 
   public static Envelope event(Party sender, String operation, JsonObject payload) {
-    return new Envelope(VERSION, UUID.randomUUID().toString(), Instant.now().toString(), sender,
+    return new Envelope(VERSION, newId(), Instant.now().toString(), sender,
         new Party("*", "broadcast"), EVENT, operation, payload, new JsonObject());
   }
 
@@ -52,7 +61,7 @@ public record Envelope(String mcpVersion, String messageId, String timestamp, Pa
   }
 
   private Envelope response(Party responder, JsonObject payload) {
-    return new Envelope(VERSION, UUID.randomUUID().toString(), Instant.now().toString(), responder, sender,
+    return new Envelope(VERSION, newId(), Instant.now().toString(), responder, sender,
         RESPONSE, operation, payload, new JsonObject().put("correlation_id", messageId));
   }
 

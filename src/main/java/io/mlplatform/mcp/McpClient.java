@@ -37,10 +37,9 @@ public final class McpClient {
 
   /** Sends a request and completes with the whole response envelope (errors inside it stay inside it). */
   public Future<Envelope> exchange(String address, Envelope request) {
-    return eventBus.<JsonObject>request(address, request.toJson(), options)
+    return eventBus.<Envelope>request(address, request, options)
         .recover(failure -> Future.failedFuture(transportError(address, failure)))
-        .map(Message::body)
-        .map(Envelope::fromJson);
+        .map(Message::body);
   }
 
   private static McpException transportError(String address, Throwable failure) {

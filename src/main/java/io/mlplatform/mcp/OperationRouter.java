@@ -29,20 +29,13 @@ public final class OperationRouter {
     return this;
   }
 
-  public Future<MessageConsumer<JsonObject>> bind(EventBus eventBus, String address) {
-    MessageConsumer<JsonObject> consumer = eventBus.consumer(address, this::handle);
+  public Future<MessageConsumer<Envelope>> bind(EventBus eventBus, String address) {
+    MessageConsumer<Envelope> consumer = eventBus.consumer(address, this::handle);
     return consumer.completion().map(v -> consumer);
   }
 
-  private void handle(Message<JsonObject> message) {
-    Envelope request;
-    try {
-      request = Envelope.fromJson(message.body());
-    } catch (McpException e) {
-      message.reply(new JsonObject().put("mcp_version", Envelope.VERSION).put("message_type", Envelope.RESPONSE)
-          .put("payload", new JsonObject().put("error", e.toJson())).put("metadata", new JsonObject()));
-      return;
-    }
+  private void handle(Message<Envelope> message) {
+    Envelope request = message.body();
     Function<JsonObject, Future<JsonObject>> handler = handlers.get(request.operation());
     Future<JsonObject> outcome;
     if (handler == null) {
@@ -56,13 +49,13 @@ public final class OperationRouter {
     }
     outcome.onComplete(ar -> {
       if (ar.succeeded()) {
-        message.reply(request.resultFrom(self, ar.result()).toJson());
+        message.reply(request.resultFrom(self, ar.result()));
       } else {
         McpException error = McpException.wrap(ar.cause());
         if (error.code() == ErrorCode.INTERNAL) {
           LOG.error("{} {} failed", request.operation(), request.messageId(), ar.cause());
         }
-        message.reply(request.errorFrom(self, error).toJson());
+        message.reply(request.errorFrom(self, error));
       }
     });
   }

@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# Online inference benchmark (issue 3). Prints, from one run on this machine:
+#  (a) raw in-process onnxruntime calls/s for the benchmark model,
+#  (b) a bare Vert.x HTTP server answering a constant JSON (the HTTP ceiling of this box),
+#  (c) the platform's predict route and V2 infer at 1, 16 and 64 connections (req/s, p50, p99),
+#  (d) V2 infer with 64 rows a request (rows/s),
+# and the ratio (c at 64 connections) / (b). Load comes from wrk on loopback; every run is bounded in time.
+# Usage: bench/inference/run.sh [--quick]   (--quick: 3 s runs instead of 10 s)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+SECONDS_PER_RUN=10
+[ "${1:-}" = "--quick" ] && SECONDS_PER_RUN=3
+WORK=target/bench/inference
+rm -rf "$WORK" && mkdir -p "$WORK"
+
+command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
+[ -f target/mlplatform.jar ] || mvn -B -q package -DskipTests
+mvn -B -q test-compile dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$WORK/cp.txt" >/dev/null
+CP="target/classes:target/test-classes:$(cat "$WORK/cp.txt")"
+javac -d "$WORK/classes" -cp "$CP" bench/inference/InferenceBench.java
+CP="$WORK/classes:$CP"
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+HTTP=$(free_port); CONST=$(free_port)
+PIDS=()
+cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; }
+trap cleanup EXIT
+
+java -cp "$CP" InferenceBench model "$WORK/model.onnx" 2>/dev/null
+
+echo "== (a) in-process onnxruntime (one thread)"
+java -cp "$CP" InferenceBench ort "$WORK/model.onnx" "$SECONDS_PER_RUN" | tee "$WORK/ort.txt"
+
+# the platform: one node, embedded stores, request log off (it would write one line per request)
+MLP_HTTP_PORT=$HTTP MLP_DATA_DIR="$WORK/data" MLP_EMBEDDED_MONGO_PORT=0 MLP_EMBEDDED_S3_PORT=0 \
+  java -Xmx1g -Dmlp.access.log=WARN -jar target/mlplatform.jar > "$WORK/node.log" 2>&1 &
+PIDS+=($!)
+java -cp "$CP" InferenceBench constant "$CONST" > "$WORK/constant.log" 2>&1 &
+PIDS+=($!)
+for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$HTTP/ready" >/dev/null && break; sleep 0.5; done
+B="http://127.0.0.1:$HTTP"
+curl -sf -XPOST "$B/api/models" -H 'content-type: application/json' -d '{"name":"bench"}' >/dev/null
+curl -sf -XPOST "$B/api/models/bench/versions" -F format=onnx -F file=@"$WORK/model.onnx" >/dev/null
+curl -sf -XPOST "$B/api/deployments" -H 'content-type: application/json' -d '{"name":"bench","model":"bench"}' >/dev/null
+for _ in $(seq 1 100); do curl -sf "$B/v2/models/bench/ready" >/dev/null && break; sleep 0.2; done
+
+echo '{"inputs": [[0.1, 0.2, 0.3, 0.4]]}' > "$WORK/predict.json"
+echo '{"inputs": [{"name": "input", "datatype": "FP32", "shape": [1, 4], "data": [0.1, 0.2, 0.3, 0.4]}]}' > "$WORK/infer1.json"
+python3 - "$WORK/infer64.json" <<'PY'
+import json, sys
+data = [round((i % 7) / 7, 4) for i in range(64 * 4)]
+json.dump({"inputs": [{"name": "input", "datatype": "FP32", "shape": [64, 4], "data": data}]}, open(sys.argv[1], "w"))
+PY
+for body in predict infer1 infer64; do
+  url="$B/api/deployments/bench/predict"; [ "$body" != predict ] && url="$B/v2/models/bench/infer"
+  curl -sf -XPOST "$url" -H 'content-type: application/json' --data-binary @"$WORK/$body.json" >/dev/null \
+    || { echo "warm-up request $body failed"; exit 1; }
+done
+
+# one wrk run: prints "req/s p50 p99 non2xx"
+load() { # connections url body-file
+  local threads=2; [ "$1" -lt 2 ] && threads=1
+  # warm-up (JIT, connection pools), not measured
+  BODY="$3" wrk -t"$threads" -c"$1" -d2s -s bench/inference/post.lua "$2" > /dev/null 2>&1 || true
+  BODY="$3" wrk -t"$threads" -c"$1" -d"${SECONDS_PER_RUN}s" --latency -s bench/inference/post.lua "$2" > "$WORK/wrk.out" 2>&1 || true
+  BODY="$3" python3 - "$WORK/wrk.out" <<'PY'
+import re, sys
+text = open(sys.argv[1]).read()
+def ms(v):
+    n, unit = re.match(r"([\d.]+)(\w+)", v).groups()
+    return float(n) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
+rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
+p50 = ms(re.search(r"50%\s+(\S+)", text).group(1))
+p99 = ms(re.search(r"99%\s+(\S+)", text).group(1))
+bad = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
+errors = re.search(r"Socket errors: (.*)", text)
+print(f"{rps:.0f} {p50:.2f} {p99:.2f} {bad.group(1) if bad else 0}{' socket errors: ' + errors.group(1) if errors else ''}")
+PY
+}
+
+echo "== (b) bare Vert.x HTTP server, constant JSON"
+printf "%-28s %12s %9s %9s %s\n" "run" "req/s" "p50 ms" "p99 ms" "non-200"
+read -r CEIL P50 P99 BAD <<<"$(load 64 "http://127.0.0.1:$CONST/" "$WORK/predict.json")"
+printf "%-28s %12s %9s %9s %s\n" "constant, 64 conns" "$CEIL" "$P50" "$P99" "$BAD"
+
+echo "== (c) platform routes, one ONNX replica, adaptive batching on"
+for c in 1 16 64; do
+  read -r R P50 P99 BAD <<<"$(load $c "$B/api/deployments/bench/predict" "$WORK/predict.json")"
+  printf "%-28s %12s %9s %9s %s\n" "predict, $c conns" "$R" "$P50" "$P99" "$BAD"
+  [ $c = 64 ] && PREDICT64=$R
+done
+for c in 1 16 64; do
+  read -r R P50 P99 BAD <<<"$(load $c "$B/v2/models/bench/infer" "$WORK/infer1.json")"
+  printf "%-28s %12s %9s %9s %s\n" "v2 infer, $c conns" "$R" "$P50" "$P99" "$BAD"
+  [ $c = 64 ] && INFER64=$R
+done
+
+echo "== (d) v2 infer, 64 rows a request"
+read -r R P50 P99 BAD <<<"$(load 64 "$B/v2/models/bench/infer" "$WORK/infer64.json")"
+printf "%-28s %12s %9s %9s %s   rows/s: %.0f\n" "v2 infer x64 rows, 64 conns" "$R" "$P50" "$P99" "$BAD" "$(echo "$R * 64" | bc)"
+
+echo "== ratios (target: >= 0.5 of the HTTP ceiling at 64 connections)"
+python3 -c "print(f'predict / ceiling = {$PREDICT64 / $CEIL:.2f}   v2 infer / ceiling = {$INFER64 / $CEIL:.2f}')"
+curl -s "$B/v2/models/bench" | python3 -c 'import json,sys; b=json.load(sys.stdin)["batching"]; print("batching: %d requests in %d model calls" % (b["requests"], b["model_calls"]))'
+echo "(wrk, the platform and the baseline server share this machine's $(nproc) cores)"
