@@ -107,6 +107,10 @@ public final class Node implements AutoCloseable {
     config.setProperty("hazelcast.shutdownhook.enabled", "false");
     config.setProperty("hazelcast.phone.home.enabled", "false");
     config.setProperty("hazelcast.logging.type", "slf4j");
+    // a member that stops answering is dropped within seconds (default: a minute), so its event-bus
+    // registrations go and requests stop being routed to it
+    config.setProperty("hazelcast.heartbeat.interval.seconds", "1");
+    config.setProperty("hazelcast.max.no.heartbeat.seconds", "5");
     NetworkConfig network = config.getNetworkConfig();
     network.setPort(settings.clusterPort()).setPortAutoIncrement(true);
     String host = settings.clusterHost();

@@ -221,6 +221,30 @@ class DeploymentTest {
   }
 
   @Test
+  @DisplayName("a deployment is listed, scaled and switched by PATCH, and deleted")
+  void patchAndDelete() {
+    api.postJson("/api/deployments", new JsonObject().put("name", "clf-d").put("model", "clf").put("version", 1));
+    awaitReady("clf-d", 1);
+    assertThat(api.get("/api/deployments").json().getJsonArray("items").stream()
+        .map(d -> ((JsonObject) d).getString("name"))).contains("clf-d");
+    Api.Response scaled = api.patchJson("/api/deployments/clf-d", new JsonObject().put("replicas", 3).put("version", 2));
+    assertThat(scaled.status()).as(scaled.text()).isEqualTo(200);
+    JsonObject three = awaitReady("clf-d", 3);
+    assertThat(three.getJsonArray("replica_status").stream().map(r -> ((JsonObject) r).getInteger("version")))
+        .containsOnly(2);
+    JsonObject request = new JsonObject().put("inputs", new JsonArray().add(jsonRow(new float[]{1, 2, 3, 4})));
+    assertThat(api.postJson("/api/deployments/clf-d/predict", request).json().getInteger("version")).isEqualTo(2);
+    assertThat(api.patchJson("/api/deployments/clf-d", new JsonObject().put("version", 42)).status()).isEqualTo(404);
+    assertThat(api.delete("/api/deployments/clf-d").status()).isEqualTo(204);
+    assertThat(api.get("/api/deployments/clf-d").status()).isEqualTo(404);
+    long deadline = System.currentTimeMillis() + 10_000;
+    while (api.postJson("/api/deployments/clf-d/predict", request).status() != 404) {
+      assertThat(System.currentTimeMillis()).as("replicas of a deleted deployment unload").isLessThan(deadline);
+      sleep(100);
+    }
+  }
+
+  @Test
   @DisplayName("a PMML deployment scores with pmml4s")
   void pmml() {
     api.postJson("/api/models", new JsonObject().put("name", "price"));
