@@ -60,6 +60,22 @@ class ClusterTest {
       }
       assertThat(servingNodes).containsExactlyInAnyOrder("model-server@" + servers.nodeId(), "model-server@" + more.nodeId());
 
+      // both model servers cache the model: a change through one is seen through the other (evicted by event)
+      assertThat(api.patchJson("/api/models/shared", new JsonObject().put("description", "changed")).status())
+          .isEqualTo(200);
+      long seenBy = System.currentTimeMillis() + 2000;
+      Set<String> described = new HashSet<>();
+      for (int i = 0; i < 20; i++) {
+        JsonObject model = api.get("/api/models/shared").json();
+        if (!"changed".equals(model.getString("description"))) {
+          assertThat(System.currentTimeMillis()).as("a stale cached model outlives the change").isLessThan(seenBy);
+          i--;
+          continue;
+        }
+        described.add(model.getString("description"));
+      }
+      assertThat(described).containsExactly("changed");
+
       servers.close();
       servers = null;
       for (int i = 0; i < 10; i++) {

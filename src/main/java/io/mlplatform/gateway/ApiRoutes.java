@@ -15,6 +15,7 @@ import io.vertx.openapi.validation.RequestParameter;
 import io.vertx.openapi.validation.ValidatedRequest;
 
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Supplier;
 
 /**
@@ -33,6 +34,9 @@ final class ApiRoutes {
     this.uploads = new Uploads(store, maxUploadBytes);
     this.downloads = new Downloads(store);
   }
+
+  /** Streamed uploads: their bodies are checked here and by the servers, not buffered for the contract's validator. */
+  static final Set<String> CHECKED_IN_CODE = Set.of("createModelVersion", "createDataset", "createDatasetVersion");
 
   void bind(RouterBuilder api) {
     forward(api, "listModels", "model.list", 200);
@@ -55,10 +59,9 @@ final class ApiRoutes {
     forward(api, "getDeployment", "deployment.get", 200);
     forward(api, "updateDeployment", "deployment.update", 200);
     forward(api, "deleteDeployment", "deployment.delete", 204);
-    // streamed bodies: checked here and by the servers, not buffered for the contract's validator
-    api.getRoute("createModelVersion").setDoValidation(false).addHandler(this::createModelVersion);
-    api.getRoute("createDataset").setDoValidation(false).addHandler(this::createDataset);
-    api.getRoute("createDatasetVersion").setDoValidation(false).addHandler(this::createDatasetVersion);
+    api.getRoute("createModelVersion").addHandler(this::createModelVersion);
+    api.getRoute("createDataset").addHandler(this::createDataset);
+    api.getRoute("createDatasetVersion").addHandler(this::createDatasetVersion);
     api.getRoute("getModelVersionArtifact").addHandler(ctx -> download(ctx, "model.version.get"));
     api.getRoute("downloadDatasetVersion").addHandler(ctx -> download(ctx, "dataset.version.get"));
   }

@@ -21,6 +21,9 @@ import io.vertx.ext.web.openapi.router.RequestExtractor;
 import io.vertx.ext.web.openapi.router.RouterBuilder;
 import io.vertx.openapi.contract.OpenAPIContract;
 
+import java.util.HashSet;
+import java.util.Set;
+
 /**
  * The HTTP face of the platform: the API validated against the OpenAPI contract (served at /openapi.yaml),
  * /health and /ready, and the web console's static files.
@@ -57,6 +60,9 @@ public final class GatewayVerticle extends VerticleBase {
               jsonBodies.handle(ctx);
             }
           });
+          Set<String> checkedInCode = new HashSet<>(ApiRoutes.CHECKED_IN_CODE);
+          checkedInCode.addAll(InferenceRoutes.CHECKED_IN_CODE);
+          new ContractValidation(vertx, contract).install(api, checkedInCode);
           Calls calls = new Calls(client);
           new ApiRoutes(calls, stores.objects(), settings.maxUploadBytes()).bind(api);
           new InferenceRoutes(calls).bind(api);

@@ -12,6 +12,8 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.openapi.router.RouterBuilder;
 
+import java.util.Set;
+
 /**
  * Predictions: the platform's own route and the Open Inference Protocol (KServe V2). Requests go straight to the
  * deployment's address, where its replicas on every node share them; only when none answers is the registry asked
@@ -26,11 +28,13 @@ final class InferenceRoutes {
     this.calls = calls;
   }
 
+  /** The hot path: bodies are checked by the replica (tensor by tensor), not by the contract's validator. */
+  static final Set<String> CHECKED_IN_CODE = Set.of("predict", "v2Infer", "v2InferVersion");
+
   void bind(RouterBuilder api) {
-    // the hot path: bodies are checked by the replica (tensor by tensor), not by the contract's validator
-    api.getRoute("predict").setDoValidation(false).addHandler(ctx -> forward(ctx, "deployment.predict"));
-    api.getRoute("v2Infer").setDoValidation(false).addHandler(ctx -> forward(ctx, "deployment.infer"));
-    api.getRoute("v2InferVersion").setDoValidation(false).addHandler(ctx -> forward(ctx, "deployment.infer"));
+    api.getRoute("predict").addHandler(ctx -> forward(ctx, "deployment.predict"));
+    api.getRoute("v2Infer").addHandler(ctx -> forward(ctx, "deployment.infer"));
+    api.getRoute("v2InferVersion").addHandler(ctx -> forward(ctx, "deployment.infer"));
     api.getRoute("v2ModelMetadata").addHandler(ctx -> metadata(ctx, false));
     api.getRoute("v2ModelVersionMetadata").addHandler(ctx -> metadata(ctx, false));
     api.getRoute("v2ModelReady").addHandler(ctx -> metadata(ctx, true));

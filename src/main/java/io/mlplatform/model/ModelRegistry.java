@@ -8,14 +8,61 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.mongo.MongoClient;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
 
-/** Models and their numbered versions, plus aliases (alias → version number) kept on the model document. */
+/**
+ * Models and their numbered versions, plus aliases (alias → version number) kept on the model document. Reads are
+ * served from a cache of documents (registry reads are hot: every lookup, every deployment's reconciliation); every
+ * write evicts the model locally and announces it, so that the model servers of other nodes evict it too.
+ */
 public final class ModelRegistry {
-  private final VersionedCollection models;
+  private static final int CACHED_DOCUMENTS = 20_000;
 
-  public ModelRegistry(MongoClient mongo) {
+  private final VersionedCollection models;
+  private final Consumer<String> announce;
+  private final Map<String, JsonObject> cache = Collections.synchronizedMap(
+      new LinkedHashMap<>(256, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, JsonObject> eldest) {
+          return size() > CACHED_DOCUMENTS;
+        }
+      });
+
+  /** {@code announce} tells the other nodes that a model changed. */
+  public ModelRegistry(MongoClient mongo, Consumer<String> announce) {
     this.models = new VersionedCollection(mongo, "model", "models", "model_versions");
+    this.announce = announce;
+  }
+
+  /** Forgets what is cached of a model (its document and its versions). */
+  public void evict(String name) {
+    synchronized (cache) {
+      cache.keySet().removeIf(key -> key.equals(name) || key.startsWith(name + "/"));
+    }
+  }
+
+  private <T> Future<T> changed(String name, Future<T> write) {
+    return write.andThen(done -> {
+      evict(name);
+      announce.accept(name);
+    });
+  }
+
+  private Future<JsonObject> cached(String key, Supplier<Future<JsonObject>> load) {
+    JsonObject hit = cache.get(key);
+    if (hit != null) {
+      return Future.succeededFuture(hit.copy());
+    }
+    return load.get().andThen(loaded -> {
+      if (loaded.succeeded()) {
+        cache.put(key, loaded.result().copy());
+      }
+    });
   }
 
   public Future<Void> ensureIndexes() {
@@ -23,8 +70,8 @@ public final class ModelRegistry {
   }
 
   public Future<JsonObject> create(String name, String description, JsonObject tags) {
-    return models.create(name, new JsonObject().put("description", description == null ? "" : description)
-        .put("tags", tags == null ? new JsonObject() : tags).put("aliases", new JsonObject()));
+    return changed(name, models.create(name, new JsonObject().put("description", description == null ? "" : description)
+        .put("tags", tags == null ? new JsonObject() : tags).put("aliases", new JsonObject())));
   }
 
   public Future<JsonObject> list(String search, int limit, int offset) {
@@ -32,7 +79,7 @@ public final class ModelRegistry {
   }
 
   public Future<JsonObject> get(String name) {
-    return models.get(name);
+    return cached(name, () -> models.get(name));
   }
 
   public Future<JsonObject> update(String name, String description, JsonObject tags) {
@@ -43,15 +90,15 @@ public final class ModelRegistry {
     if (tags != null) {
       set.put("tags", tags);
     }
-    return models.update(name, new JsonObject().put("$set", set));
+    return changed(name, models.update(name, new JsonObject().put("$set", set)));
   }
 
   public Future<List<StoredObject>> delete(String name) {
-    return models.delete(name);
+    return changed(name, models.delete(name));
   }
 
   public Future<JsonObject> createVersion(String name, JsonObject fields) {
-    return models.createVersion(name, fields).map(version -> withAliases(version, new JsonObject()));
+    return changed(name, models.createVersion(name, fields)).map(version -> withAliases(version, new JsonObject()));
   }
 
   public Future<JsonObject> listVersions(String name) {
@@ -73,13 +120,14 @@ public final class ModelRegistry {
       if (number == null) {
         return Future.failedFuture(McpException.notFound("model '" + name + "' has no version or alias '" + ref + "'"));
       }
-      return models.version(name, number).map(version -> withAliases(version, aliases));
+      int found = number;
+      return cached(name + "/" + found, () -> models.version(name, found)).map(version -> withAliases(version, aliases));
     });
   }
 
   public Future<JsonObject> setAlias(String name, String alias, int version) {
-    return models.version(name, version).compose(found ->
-        models.update(name, new JsonObject().put("$set", new JsonObject().put("aliases." + alias, version))));
+    return models.version(name, version).compose(found -> changed(name,
+        models.update(name, new JsonObject().put("$set", new JsonObject().put("aliases." + alias, version)))));
   }
 
   public Future<Void> deleteAlias(String name, String alias) {
@@ -87,7 +135,7 @@ public final class ModelRegistry {
       if (!model.getJsonObject("aliases", new JsonObject()).containsKey(alias)) {
         return Future.failedFuture(McpException.notFound("model '" + name + "' has no alias '" + alias + "'"));
       }
-      return models.update(name, new JsonObject().put("$unset", new JsonObject().put("aliases." + alias, "")))
+      return changed(name, models.update(name, new JsonObject().put("$unset", new JsonObject().put("aliases." + alias, ""))))
           .mapEmpty();
     });
   }

@@ -21,6 +21,8 @@ import java.util.regex.Pattern;
 
 /** The model server: models, immutable numbered versions with their artifacts, aliases. */
 public final class ModelServerVerticle extends VerticleBase {
+  /** Published on every change to a model: other nodes' model servers forget what they cached of it. */
+  public static final String MODEL_EVENTS = Addresses.EVENTS_PREFIX + "models";
   private static final Set<String> FILE_FORMATS = Set.of("onnx", "pmml", "spark");
   private static final Pattern ALIAS = Pattern.compile("[A-Za-z][A-Za-z0-9_-]{0,63}");
 
@@ -36,7 +38,13 @@ public final class ModelServerVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    registry = new ModelRegistry(stores.mongo(vertx));
+    registry = new ModelRegistry(stores.mongo(vertx),
+        name -> vertx.eventBus().publish(MODEL_EVENTS, new JsonObject().put("name", name).put("node", nodeId)));
+    vertx.eventBus().<JsonObject>consumer(MODEL_EVENTS, event -> {
+      if (!nodeId.equals(event.body().getString("node"))) {
+        registry.evict(event.body().getString("name"));
+      }
+    });
     objects = stores.objects();
     OperationRouter router = new OperationRouter(new Envelope.Party("model-server@" + nodeId, "model-server"))
         .on("model.create", this::createModel)
