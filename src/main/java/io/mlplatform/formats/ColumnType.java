@@ -1,9 +1,5 @@
 package io.mlplatform.formats;
 
-import java.time.LocalDate;
-import java.time.LocalDateTime;
-import java.time.OffsetDateTime;
-import java.time.format.DateTimeParseException;
 import java.util.Locale;
 
 /** The types a dataset column is inferred to have, and how a text value is classified and read as one. */
@@ -77,43 +73,108 @@ public enum ColumnType {
     return true;
   }
 
+  /** [+-] digits [. digits] [e [+-] digits], with a digit before or after the point: checked, not parsed. */
   private static boolean isDouble(String s) {
-    boolean digit = false;
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      if (c >= '0' && c <= '9') {
-        digit = true;
-      } else if (c != '.' && c != '-' && c != '+' && c != 'e' && c != 'E') {
+    int i = 0;
+    int n = s.length();
+    if (i < n && (s.charAt(i) == '+' || s.charAt(i) == '-')) {
+      i++;
+    }
+    int digits = 0;
+    while (i < n && isDigit(s.charAt(i))) {
+      i++;
+      digits++;
+    }
+    if (i < n && s.charAt(i) == '.') {
+      i++;
+      while (i < n && isDigit(s.charAt(i))) {
+        i++;
+        digits++;
+      }
+    }
+    if (digits == 0) {
+      return false;
+    }
+    if (i < n && (s.charAt(i) == 'e' || s.charAt(i) == 'E')) {
+      i++;
+      if (i < n && (s.charAt(i) == '+' || s.charAt(i) == '-')) {
+        i++;
+      }
+      int exponent = 0;
+      while (i < n && isDigit(s.charAt(i))) {
+        i++;
+        exponent++;
+      }
+      if (exponent == 0) {
         return false;
       }
     }
-    if (!digit) {
-      return false;
-    }
-    try {
-      Double.parseDouble(s);
-      return true;
-    } catch (NumberFormatException e) {
-      return false;
-    }
+    return i == n;
   }
 
+  /**
+   * An ISO-8601 date or date-time: YYYY-MM-DD, then optionally [T or space]HH:MM[:SS[.fraction]] and a zone (Z or
+   * +HH:MM). Checked character by character: inference reads every cell, and java.time parsing allocates.
+   */
   private static boolean isTimestamp(String s) {
-    if (s.length() < 10 || s.length() > 40 || s.charAt(4) != '-' || s.charAt(7) != '-'
-        || !Character.isDigit(s.charAt(0))) {
+    int n = s.length();
+    if (n < 10 || n > 40 || s.charAt(4) != '-' || s.charAt(7) != '-'
+        || !digits(s, 0, 4) || !inRange(s, 5, 1, 12) || !inRange(s, 8, 1, 31)) {
       return false;
     }
-    try {
-      if (s.length() == 10) {
-        LocalDate.parse(s);
-      } else if (s.endsWith("Z") || s.lastIndexOf('+') > 10 || s.lastIndexOf('-') > 10) {
-        OffsetDateTime.parse(s.replace(' ', 'T'));
-      } else {
-        LocalDateTime.parse(s.replace(' ', 'T'));
-      }
+    if (n == 10) {
       return true;
-    } catch (DateTimeParseException e) {
+    }
+    char separator = s.charAt(10);
+    if ((separator != 'T' && separator != ' ') || n < 16 || s.charAt(13) != ':'
+        || !inRange(s, 11, 0, 23) || !inRange(s, 14, 0, 59)) {
       return false;
     }
+    int i = 16;
+    if (i < n && s.charAt(i) == ':') {
+      if (n < 19 || !inRange(s, 17, 0, 60)) {
+        return false;
+      }
+      i = 19;
+      if (i < n && s.charAt(i) == '.') {
+        int start = ++i;
+        while (i < n && isDigit(s.charAt(i))) {
+          i++;
+        }
+        if (i == start) {
+          return false;
+        }
+      }
+    }
+    if (i == n) {
+      return true;
+    }
+    if (s.charAt(i) == 'Z') {
+      return i + 1 == n;
+    }
+    return (s.charAt(i) == '+' || s.charAt(i) == '-') && n - i == 6 && s.charAt(i + 3) == ':'
+        && inRange(s, i + 1, 0, 23) && inRange(s, i + 4, 0, 59);
+  }
+
+  private static boolean isDigit(char c) {
+    return c >= '0' && c <= '9';
+  }
+
+  private static boolean digits(String s, int from, int count) {
+    for (int i = from; i < from + count; i++) {
+      if (!isDigit(s.charAt(i))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Two digits at {@code at} whose value lies in [min, max]. */
+  private static boolean inRange(String s, int at, int min, int max) {
+    if (!digits(s, at, 2)) {
+      return false;
+    }
+    int value = (s.charAt(at) - '0') * 10 + (s.charAt(at + 1) - '0');
+    return value >= min && value <= max;
   }
 }

@@ -5,6 +5,7 @@ import io.mlplatform.mcp.McpException;
 import io.mlplatform.storage.StreamTap;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -38,7 +39,7 @@ final class Failures {
     }
     if (response.headWritten()) {
       // a stream broke midway: the client sees a cut response
-      ctx.request().connection().close();
+      response.reset();
       return;
     }
     String servedBy = response.headers().get(Calls.SERVED_BY);
@@ -50,9 +51,9 @@ final class Failures {
     if (retryAfter != null) {
       response.putHeader("Retry-After", retryAfter);
     }
-    boolean unreadBody = !ctx.request().isEnded();
+    // an HTTP/1 upload refused midway: answer now and close, rather than read the rest of it (HTTP/2 ends the stream)
+    boolean unreadBody = !ctx.request().isEnded() && ctx.request().version() != HttpVersion.HTTP_2;
     if (unreadBody) {
-      // an upload refused midway: answer now, and do not read the rest of it
       response.putHeader(HttpHeaders.CONNECTION, "close");
     }
     // the Open Inference Protocol's errors are {"error": "message"}

@@ -16,7 +16,8 @@ import java.util.UUID;
 
 /** A plain HTTP client of the platform's API, as any user's client would be. */
 public final class Api {
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
+      .version(HttpClient.Version.HTTP_1_1).build();
   private final String base;
 
   public Api(int port) {
