@@ -134,9 +134,7 @@ public record Tensor(String name, DataType type, long[] shape, Object data) {
     if (type == DataType.UINT8) {
       return ((Byte) v) & 0xff;
     }
-    if (v instanceof Float f) {
-      return f.doubleValue();
-    }
+    // a float stays a float: printed as its shortest decimal, not as the long expansion of the double it widens to
     return v;
   }
 
