@@ -75,12 +75,21 @@ final class InferenceRoutes {
         .onFailure(ctx::fail);
   }
 
+  /**
+   * Sends to the deployment's replicas. A replica that stops (version switch, node leaving) may drop a request it had
+   * taken: scoring has no side effect, so that request is sent once more, to the replicas that remain.
+   */
   private Future<JsonObject> toReplicas(RoutingContext ctx, String name, String operation, JsonObject payload) {
     Envelope.Party replicas = new Envelope.Party(Addresses.deployment(name), "deployment");
     return calls.send(ctx, Addresses.deployment(name), replicas, operation, payload)
-        .recover(failure -> McpException.wrap(failure).code() == ErrorCode.UNAVAILABLE
-            ? whyUnavailable(ctx, name)
-            : Future.failedFuture(failure));
+        .recover(failure -> unavailable(failure)
+            ? calls.send(ctx, Addresses.deployment(name), replicas, operation, payload)
+            : Future.failedFuture(failure))
+        .recover(failure -> unavailable(failure) ? whyUnavailable(ctx, name) : Future.failedFuture(failure));
+  }
+
+  private static boolean unavailable(Throwable failure) {
+    return McpException.wrap(failure).code() == ErrorCode.UNAVAILABLE;
   }
 
   /** No replica answered: 404 when the deployment does not exist, else 503 with Retry-After. */

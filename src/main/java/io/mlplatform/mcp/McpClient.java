@@ -12,10 +12,12 @@ public final class McpClient {
   private final EventBus eventBus;
   private final Envelope.Party self;
   private final DeliveryOptions options;
+  private final long timeoutMillis;
 
   public McpClient(EventBus eventBus, Envelope.Party self, long timeoutMillis) {
     this.eventBus = eventBus;
     this.self = self;
+    this.timeoutMillis = timeoutMillis;
     this.options = new DeliveryOptions().setSendTimeout(timeoutMillis);
   }
 
@@ -37,16 +39,21 @@ public final class McpClient {
 
   /** Sends a request and completes with the whole response envelope (errors inside it stay inside it). */
   public Future<Envelope> exchange(String address, Envelope request) {
+    long start = System.nanoTime();
     return eventBus.<Envelope>request(address, request, options)
-        .recover(failure -> Future.failedFuture(transportError(address, failure)))
+        .recover(failure -> Future.failedFuture(transportError(address, failure, start)))
         .map(Message::body);
   }
 
-  private static McpException transportError(String address, Throwable failure) {
+  private McpException transportError(String address, Throwable failure, long start) {
     if (failure instanceof ReplyException reply) {
+      boolean early = (System.nanoTime() - start) / 1_000_000 < timeoutMillis * 9 / 10;
       return switch (reply.failureType()) {
         case NO_HANDLERS -> new McpException(ErrorCode.UNAVAILABLE, "no component is serving " + address);
-        case TIMEOUT -> new McpException(ErrorCode.DEADLINE_EXCEEDED, "no answer from " + address + " in time");
+        // a "timeout" long before the deadline: the consumer was unregistered with the message still queued
+        case TIMEOUT -> early
+            ? new McpException(ErrorCode.UNAVAILABLE, "the component serving " + address + " went away before answering")
+            : new McpException(ErrorCode.DEADLINE_EXCEEDED, "no answer from " + address + " in time");
         default -> new McpException(ErrorCode.INTERNAL, "failure at " + address + ": " + reply.getMessage());
       };
     }
