@@ -33,6 +33,8 @@ import java.util.concurrent.TimeUnit;
 public final class Node implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Node.class);
   private static final long START_TIMEOUT_SECONDS = 120;
+  private static final long CLOSE_TIMEOUT_SECONDS = 20;
+  private static final long CLUSTER_GRACE_MILLIS = 3000;
 
   private final Settings settings;
   private final NodeStatus status;
@@ -183,16 +185,28 @@ public final class Node implements AutoCloseable {
     return settings;
   }
 
-  /** Closes Vert.x first (consumers unregister, so other nodes stop routing here), then the embedded stores. */
+  /**
+   * Undeploys the roles first (their consumers unregister cluster-wide, so other nodes stop routing here), waits a
+   * moment in a cluster so that messages already on their way are answered or refused rather than lost, then closes
+   * Vert.x and the embedded stores. Every step is bounded in time.
+   */
   @Override
   public void close() {
+    try {
+      await(Future.join(vertx.deploymentIDs().stream().map(vertx::undeploy).toList()), CLOSE_TIMEOUT_SECONDS);
+      if (vertx.isClustered()) {
+        Thread.sleep(CLUSTER_GRACE_MILLIS);
+      }
+    } catch (Exception e) {
+      LOG.warn("stopping the roles failed", e);
+    }
     closeQuietly(vertx);
     stopStores(embeddedMongo, embeddedS3);
   }
 
   private static void closeQuietly(Vertx vertx) {
     try {
-      await(vertx.close());
+      await(vertx.close(), CLOSE_TIMEOUT_SECONDS);
     } catch (Exception e) {
       LOG.warn("closing Vert.x failed", e);
     }
@@ -212,8 +226,12 @@ public final class Node implements AutoCloseable {
   }
 
   static <T> T await(Future<T> future) throws Exception {
+    return await(future, START_TIMEOUT_SECONDS);
+  }
+
+  static <T> T await(Future<T> future, long timeoutSeconds) throws Exception {
     try {
-      return future.toCompletionStage().toCompletableFuture().get(START_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+      return future.toCompletionStage().toCompletableFuture().get(timeoutSeconds, TimeUnit.SECONDS);
     } catch (java.util.concurrent.ExecutionException e) {
       if (e.getCause() instanceof Exception cause) {
         throw cause;
