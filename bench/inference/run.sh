@@ -62,13 +62,16 @@ load() { # connections url body-file
   local threads=2; [ "$1" -lt 2 ] && threads=1
   # warm-up (JIT, connection pools), not measured
   BODY="$3" wrk -t"$threads" -c"$1" -d2s -s bench/inference/post.lua "$2" > /dev/null 2>&1 || true
-  BODY="$3" wrk -t"$threads" -c"$1" -d"${SECONDS_PER_RUN}s" --latency -s bench/inference/post.lua "$2" > "$WORK/wrk.out" 2>&1 || true
-  BODY="$3" python3 - "$WORK/wrk.out" <<'PY'
+  local out="$WORK/wrk-$RANDOM.out"
+  BODY="$3" wrk -t"$threads" -c"$1" -d"${SECONDS_PER_RUN}s" --latency -s bench/inference/post.lua "$2" > "$out" 2>&1 || true
+  BODY="$3" python3 - "$out" <<'PY'
 import re, sys
 text = open(sys.argv[1]).read()
 def ms(v):
-    n, unit = re.match(r"([\d.]+)(\w+)", v).groups()
-    return float(n) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
+    m = re.match(r"([\d.]+)(us|ms|s|m)$", v)
+    if not m:
+        return float("nan")
+    return float(m.group(1)) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60000}[m.group(2)]
 rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
 p50 = ms(re.search(r"50%\s+(\S+)", text).group(1))
 p99 = ms(re.search(r"99%\s+(\S+)", text).group(1))
@@ -97,7 +100,8 @@ done
 
 echo "== (d) v2 infer, 64 rows a request"
 read -r R P50 P99 BAD <<<"$(load 64 "$B/v2/models/bench/infer" "$WORK/infer64.json")"
-printf "%-28s %12s %9s %9s %s   rows/s: %.0f\n" "v2 infer x64 rows, 64 conns" "$R" "$P50" "$P99" "$BAD" "$(echo "$R * 64" | bc)"
+printf "%-28s %12s %9s %9s %s   rows/s: %s\n" "v2 infer x64 rows, 64 conns" "$R" "$P50" "$P99" "$BAD" \
+  "$(python3 -c "print(round($R * 64))")"
 
 echo "== ratios (target: >= 0.5 of the HTTP ceiling at 64 connections)"
 python3 -c "print(f'predict / ceiling = {$PREDICT64 / $CEIL:.2f}   v2 infer / ceiling = {$INFER64 / $CEIL:.2f}')"

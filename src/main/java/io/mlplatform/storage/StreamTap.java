@@ -55,11 +55,6 @@ public final class StreamTap {
     return readers.get(index);
   }
 
-  /** Bytes received so far. */
-  public long total() {
-    return total;
-  }
-
   /** Ends every reader with this failure (e.g. one reader found the content invalid): the others stop too. */
   public void fail(Throwable failure) {
     context.runOnContext(v -> finish(failure));
