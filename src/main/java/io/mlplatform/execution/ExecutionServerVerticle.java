@@ -26,6 +26,8 @@ public final class ExecutionServerVerticle extends VerticleBase {
   /** Published on every change to a deployment, so that every node reconciles at once. */
   public static final String DEPLOYMENT_EVENTS = Addresses.EVENTS_PREFIX + "deployments";
   private static final Envelope.Party HUB = new Envelope.Party(Addresses.HUB, "hub");
+  /** Rows a batch may hold: enough for a few multi-row requests to share one model call. */
+  private static final int DEFAULT_MAX_BATCH_ROWS = 256;
 
   private final String nodeId;
   private final Stores stores;
@@ -117,7 +119,7 @@ public final class ExecutionServerVerticle extends VerticleBase {
       throw McpException.invalidField("batching.enabled", "must be true or false");
     }
     return new JsonObject().put("enabled", enabled == null || (Boolean) enabled)
-        .put("max_batch_size", p.optionalInt("max_batch_size", 64, 1, 10_000))
+        .put("max_batch_size", p.optionalInt("max_batch_size", DEFAULT_MAX_BATCH_ROWS, 1, 10_000))
         .put("max_wait_ms", p.optionalInt("max_wait_ms", 0, 0, 1000));
   }
 

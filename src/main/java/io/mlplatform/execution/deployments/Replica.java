@@ -43,7 +43,7 @@ final class Replica {
     this.loaded = loaded;
     JsonObject batching = spec.getJsonObject("batching", new JsonObject());
     this.batcher = new Batcher(vertx, loaded, batching.getBoolean("enabled", true),
-        batching.getInteger("max_batch_size", 64), batching.getLong("max_wait_ms", 0L));
+        batching.getInteger("max_batch_size", 256), batching.getLong("max_wait_ms", 0L));
     this.maxRequestRows = spec.getInteger("max_request_rows", 10_000);
   }
 
