@@ -140,7 +140,7 @@ public final class Node implements AutoCloseable {
       await(vertx.deployVerticle(new DataServerVerticle(nodeId, stores)));
     }
     if (settings.hasRole("execution")) {
-      await(vertx.deployVerticle(new ExecutionServerVerticle(nodeId, stores, settings.requestTimeoutMillis())));
+      await(vertx.deployVerticle(new ExecutionServerVerticle(nodeId, stores, settings)));
     }
     if (settings.hasRole("hub")) {
       await(vertx.deployVerticle(new HubVerticle(nodeId, settings.requestTimeoutMillis())));

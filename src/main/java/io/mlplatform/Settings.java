@@ -44,7 +44,10 @@ public final class Settings {
       Map.entry("MLP_EMBEDDED_S3_PORT", new Override("s3.embedded_port", Integer::parseInt)),
       Map.entry("MLP_MAX_JSON_BYTES", new Override("http.max_json_bytes", Long::parseLong)),
       Map.entry("MLP_MAX_UPLOAD_BYTES", new Override("http.max_upload_bytes", Long::parseLong)),
-      Map.entry("MLP_REQUEST_TIMEOUT_MS", new Override("request_timeout_ms", Long::parseLong)));
+      Map.entry("MLP_REQUEST_TIMEOUT_MS", new Override("request_timeout_ms", Long::parseLong)),
+      Map.entry("MLP_SPARK_MASTER", new Override("spark.master", s -> s)),
+      Map.entry("MLP_EXECUTION_CONCURRENCY", new Override("executions.concurrency", Integer::parseInt)),
+      Map.entry("MLP_EXECUTION_MAX_ATTEMPTS", new Override("executions.max_attempts", Integer::parseInt)));
 
   private record Override(String path, Function<String, Object> parse) {
   }
@@ -206,6 +209,21 @@ public final class Settings {
 
   public String s3SecretKey() {
     return section("s3").getString("secret_key");
+  }
+
+  /** Where Spark jobs run: local[*] in this JVM by default, or a cluster (spark://host:7077). */
+  public String sparkMaster() {
+    return section("spark").getString("master", "local[*]");
+  }
+
+  /** Executions this node runs at once. */
+  public int executionConcurrency() {
+    return section("executions").getInteger("concurrency", 1);
+  }
+
+  /** Attempts an execution gets when its node stops answering mid-run. */
+  public int executionMaxAttempts() {
+    return section("executions").getInteger("max_attempts", 3);
   }
 
   public int embeddedS3Port() {

@@ -94,7 +94,9 @@ public final class DataServerVerticle extends VerticleBase {
       throw McpException.invalidField("file", "the file is empty");
     }
     Inspection inspection = Inspection.fromJson(p.object("inspection"));
+    JsonObject lineage = p.userObject("lineage");
     return inspection.toJson()
+        .put("lineage", lineage)
         .put("size", artifact.size())
         .put("sha256", artifact.sha256())
         .put("filename", artifact.filename())

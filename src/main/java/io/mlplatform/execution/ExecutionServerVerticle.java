@@ -1,7 +1,13 @@
 package io.mlplatform.execution;
 
 import io.mlplatform.execution.deployments.DeploymentStore;
+import io.mlplatform.Settings;
 import io.mlplatform.execution.deployments.Reconciler;
+import io.mlplatform.execution.jobs.ExecutionStore;
+import io.mlplatform.execution.jobs.JobRunner;
+import io.mlplatform.execution.jobs.JobType;
+import io.mlplatform.execution.jobs.TransformJob;
+import io.mlplatform.execution.spark.SparkRuntime;
 import io.mlplatform.mcp.Addresses;
 import io.mlplatform.mcp.Envelope;
 import io.mlplatform.mcp.McpClient;
@@ -17,6 +23,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * The execution server: deployments (desired state and status) and, through its reconciler, the replicas this node
@@ -31,37 +38,80 @@ public final class ExecutionServerVerticle extends VerticleBase {
 
   private final String nodeId;
   private final Stores stores;
-  private final long timeoutMillis;
+  private final Settings settings;
   private DeploymentStore deployments;
+  private ExecutionStore executions;
   private McpClient client;
   private Reconciler reconciler;
+  private JobRunner jobs;
+  private SparkRuntime spark;
+  private Map<String, JobType> types;
   private Envelope.Party self;
 
-  public ExecutionServerVerticle(String nodeId, Stores stores, long timeoutMillis) {
+  public ExecutionServerVerticle(String nodeId, Stores stores, Settings settings) {
     this.nodeId = nodeId;
     this.stores = stores;
-    this.timeoutMillis = timeoutMillis;
+    this.settings = settings;
   }
 
   @Override
   public Future<?> start() throws Exception {
     self = new Envelope.Party("execution-server@" + nodeId, "execution-server");
     deployments = new DeploymentStore(stores.mongo(vertx));
-    client = new McpClient(vertx.eventBus(), self, timeoutMillis);
+    client = new McpClient(vertx.eventBus(), self, settings.requestTimeoutMillis());
     reconciler = new Reconciler(vertx, nodeId, deployments, client, stores.objects());
     vertx.eventBus().consumer(DEPLOYMENT_EVENTS, event -> reconciler.reconcileNow());
+    executions = new ExecutionStore(stores.mongo(vertx));
+    spark = new SparkRuntime(settings.sparkMaster(), stores.objects().endpoint(), settings.s3AccessKey(),
+        settings.s3SecretKey());
+    types = Map.of("transform", new TransformJob(stores.objects()));
+    jobs = new JobRunner(vertx, nodeId, executions, types, settings.executionConcurrency(), spark, client);
+    vertx.eventBus().<JsonObject>consumer(JobRunner.EVENTS, event -> {
+      if ("queued".equals(event.body().getString("status"))) {
+        jobs.tick();
+      }
+    });
+    jobs.start();
     OperationRouter router = new OperationRouter(self)
         .on("deployment.create", this::create)
         .on("deployment.list", this::list)
         .on("deployment.get", p -> withStatus(new Payload(p).name("name")))
         .on("deployment.update", this::update)
-        .on("deployment.delete", this::delete);
+        .on("deployment.delete", this::delete)
+        .on("execution.create", this::createExecution)
+        .on("execution.list", p -> executions.page(new Payload(p).optionalString("status"),
+            new Payload(p).optionalInt("limit", 50, 1, 1000), new Payload(p).optionalInt("offset", 0, 0, Integer.MAX_VALUE)))
+        .on("execution.get", p -> executions.get(new Payload(p).string("id")))
+        .on("execution.logs", p -> executions.logs(new Payload(p).string("id")))
+        .on("execution.cancel", p -> executions.cancel(new Payload(p).string("id")));
     return reconciler.start().compose(v -> router.bind(vertx.eventBus(), Addresses.EXECUTION_SERVER));
   }
 
   @Override
   public Future<?> stop() {
-    return reconciler.stop();
+    return jobs.stop().compose(v -> reconciler.stop()).compose(v -> vertx.executeBlocking(() -> {
+      spark.close();
+      return null;
+    }));
+  }
+
+  /** Checks an execution request against the data it names, then queues it: 202 with its id. */
+  private Future<JsonObject> createExecution(JsonObject json) {
+    Payload p = new Payload(json);
+    String type = p.string("type");
+    JobType job = types.get(type);
+    if (job == null) {
+      throw McpException.invalidField("type", "unknown execution type '" + type + "' (types: " + types.keySet() + ")");
+    }
+    JsonObject request = json.copy();
+    request.remove("type");
+    return job.check(request, (operation, payload) -> client.send(Addresses.HUB, client.newRequest(HUB, operation, payload)))
+        .compose(checked -> executions.enqueue(type, checked, settings.executionMaxAttempts()))
+        .map(queued -> {
+          vertx.eventBus().publish(JobRunner.EVENTS, new JsonObject().put("id", queued.getString("id"))
+              .put("status", "queued"));
+          return queued;
+        });
   }
 
   private Future<JsonObject> create(JsonObject json) {

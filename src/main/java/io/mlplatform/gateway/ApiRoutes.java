@@ -59,6 +59,11 @@ final class ApiRoutes {
     forward(api, "getDeployment", "deployment.get", 200);
     forward(api, "updateDeployment", "deployment.update", 200);
     forward(api, "deleteDeployment", "deployment.delete", 204);
+    forward(api, "listExecutions", "execution.list", 200);
+    forward(api, "createExecution", "execution.create", 202);
+    forward(api, "getExecution", "execution.get", 200);
+    forward(api, "getExecutionLogs", "execution.logs", 200);
+    forward(api, "cancelExecution", "execution.cancel", 200);
     api.getRoute("createModelVersion").addHandler(this::createModelVersion);
     api.getRoute("createDataset").addHandler(this::createDataset);
     api.getRoute("createDatasetVersion").addHandler(this::createDatasetVersion);

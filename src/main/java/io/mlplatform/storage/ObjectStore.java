@@ -36,10 +36,16 @@ public final class ObjectStore {
 
   private final MinioClient client;
   private final WorkerExecutor workers;
+  private final String endpoint;
 
   public ObjectStore(Vertx vertx, String endpoint, String region, String accessKey, String secretKey) {
+    this.endpoint = endpoint;
     this.client = MinioClient.builder().endpoint(endpoint).region(region).credentials(accessKey, secretKey).build();
     this.workers = vertx.createSharedWorkerExecutor("mlp-storage", 32);
+  }
+
+  public String endpoint() {
+    return endpoint;
   }
 
   /** Runs blocking storage work on the storage pool, unordered so that concurrent streams do not queue. */
@@ -93,10 +99,25 @@ public final class ObjectStore {
     }
   }
 
+  /** The keys under a prefix (blocking: call it from a worker thread). */
+  public List<String> keysBlocking(String bucket, String prefix) throws Exception {
+    List<String> keys = new java.util.ArrayList<>();
+    for (io.minio.Result<io.minio.messages.Item> item : client.listObjects(
+        io.minio.ListObjectsArgs.builder().bucket(bucket).prefix(prefix).recursive(true).build())) {
+      keys.add(item.get().objectName());
+    }
+    return keys;
+  }
+
+  /** Removes an object (blocking: call it from a worker thread). */
+  public void removeBlocking(String bucket, String key) throws Exception {
+    client.removeObject(RemoveObjectArgs.builder().bucket(bucket).object(key).build());
+  }
+
   /** Removes an object; removing one that is not there is not an error. */
   public Future<Void> remove(String bucket, String key) {
     return blocking(() -> {
-      client.removeObject(RemoveObjectArgs.builder().bucket(bucket).object(key).build());
+      removeBlocking(bucket, key);
       return null;
     });
   }

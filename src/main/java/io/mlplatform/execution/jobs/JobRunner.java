@@ -1,0 +1,208 @@
+package io.mlplatform.execution.jobs;
+
+import io.mlplatform.mcp.Addresses;
+import io.mlplatform.mcp.Envelope;
+import io.mlplatform.mcp.McpClient;
+import io.mlplatform.mcp.McpException;
+import io.mlplatform.execution.spark.SparkRuntime;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
+import io.vertx.core.json.JsonObject;
+import org.apache.spark.sql.SparkSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs queued executions on this node: claims them (up to a concurrency limit), keeps their leases alive, cancels the
+ * Spark jobs of those asked to stop, records outcomes and publishes status events.
+ */
+public final class JobRunner {
+  private static final Logger LOG = LoggerFactory.getLogger(JobRunner.class);
+  public static final String EVENTS = Addresses.EVENTS_PREFIX + "executions";
+  static final long LEASE_MILLIS = 15_000;
+  private static final long TICK_MILLIS = 500;
+  private static final long RENEW_MILLIS = 3_000;
+  private static final Envelope.Party HUB = new Envelope.Party(Addresses.HUB, "hub");
+
+  private final Vertx vertx;
+  private final String nodeId;
+  private final ExecutionStore store;
+  private final Map<String, JobType> types;
+  private final int concurrency;
+  private final SparkRuntime spark;
+  private final McpClient client;
+  private final WorkerExecutor workers;
+  private final Map<String, Boolean> running = new ConcurrentHashMap<>();
+  private final ArrayList<Long> timers = new ArrayList<>();
+  private boolean claiming;
+  private long lastRequeue;
+
+  public JobRunner(Vertx vertx, String nodeId, ExecutionStore store, Map<String, JobType> types, int concurrency,
+                   SparkRuntime spark, McpClient client) {
+    this.vertx = vertx;
+    this.nodeId = nodeId;
+    this.store = store;
+    this.types = types;
+    this.concurrency = concurrency;
+    this.spark = spark;
+    this.client = client;
+    this.workers = vertx.createSharedWorkerExecutor("mlp-jobs", Math.max(1, concurrency), 6, TimeUnit.HOURS);
+  }
+
+  public void start() {
+    timers.add(vertx.setPeriodic(TICK_MILLIS, id -> tick()));
+    timers.add(vertx.setPeriodic(RENEW_MILLIS, id -> renew()));
+  }
+
+  /** Looks for work now (an execution was just queued). */
+  public void tick() {
+    if (claiming) {
+      return;
+    }
+    claiming = true;
+    Future<Void> requeued = Future.succeededFuture();
+    if (System.currentTimeMillis() - lastRequeue > RENEW_MILLIS) {
+      lastRequeue = System.currentTimeMillis();
+      requeued = store.requeueExpired().otherwiseEmpty();
+    }
+    requeued.compose(v -> claimWhileFree()).onComplete(done -> {
+      claiming = false;
+      if (done.failed()) {
+        LOG.warn("claiming executions failed: {}", done.cause().getMessage());
+      }
+    });
+  }
+
+  private Future<Void> claimWhileFree() {
+    if (running.size() >= concurrency) {
+      return Future.succeededFuture();
+    }
+    return store.claim(nodeId, LEASE_MILLIS).compose(execution -> {
+      if (execution == null) {
+        return Future.succeededFuture();
+      }
+      run(execution);
+      return claimWhileFree();
+    });
+  }
+
+  private void run(JsonObject execution) {
+    String id = execution.getString("_id");
+    running.put(id, false);
+    publish(id, "running", 0.0);
+    JobType type = types.get(execution.getString("type"));
+    Context context = new Context(id, execution.getJsonObject("request"));
+    store.log(id, "attempt " + execution.getInteger("attempts") + " on node " + nodeId);
+    workers.<JsonObject>executeBlocking(() -> type.run(context), false).onComplete(outcome -> {
+      boolean cancelled = Boolean.TRUE.equals(running.remove(id));
+      String status = outcome.succeeded() ? "succeeded" : cancelled ? "cancelled" : "failed";
+      JsonObject fields = new JsonObject();
+      if (outcome.succeeded()) {
+        fields.put("result", outcome.result());
+      } else {
+        fields.put("error", cancelled ? "cancelled by request" : message(outcome.cause()));
+        if (!cancelled && !(outcome.cause() instanceof McpException)) {
+          LOG.warn("execution {} failed", id, outcome.cause());
+        }
+      }
+      store.log(id, status + (outcome.failed() ? ": " + fields.getString("error") : ""))
+          .compose(v -> store.finish(id, nodeId, status, fields))
+          .onSuccess(recorded -> {
+            if (recorded) {
+              publish(id, status, outcome.succeeded() ? 1.0 : null);
+            }
+          });
+      tick();
+    });
+  }
+
+  private static String message(Throwable failure) {
+    Throwable root = failure;
+    while (root.getCause() != null && root.getCause() != root && !(root instanceof McpException)) {
+      root = root.getCause();
+    }
+    String text = root.getMessage() == null ? root.toString() : root.getMessage();
+    int newline = text.indexOf('\n');
+    return newline < 0 ? text : text.substring(0, newline);
+  }
+
+  private void renew() {
+    store.renew(nodeId, new ArrayList<>(running.keySet()), LEASE_MILLIS).onSuccess(cancelRequested -> {
+      for (JsonObject execution : cancelRequested) {
+        String id = execution.getString("_id");
+        if (running.replace(id, false, true) && spark.started()) {
+          LOG.info("cancelling execution {}", id);
+          spark.session().sparkContext().cancelJobGroup(id);
+        }
+      }
+    });
+  }
+
+  private void publish(String id, String status, Double progress) {
+    JsonObject event = new JsonObject().put("id", id).put("status", status).put("node", nodeId);
+    if (progress != null) {
+      event.put("progress", progress);
+    }
+    vertx.eventBus().publish(EVENTS, event);
+  }
+
+  public Future<Void> stop() {
+    timers.forEach(vertx::cancelTimer);
+    return Future.succeededFuture();
+  }
+
+  /** A running job's view of the node. */
+  private final class Context implements JobContext {
+    private final String id;
+    private final JsonObject request;
+
+    Context(String id, JsonObject request) {
+      this.id = id;
+      this.request = request;
+    }
+
+    @Override
+    public String id() {
+      return id;
+    }
+
+    @Override
+    public JsonObject request() {
+      return request;
+    }
+
+    @Override
+    public SparkSession spark() {
+      SparkSession session = spark.session();
+      session.sparkContext().setJobGroup(id, "execution " + id, true);
+      if (Boolean.TRUE.equals(running.get(id))) {
+        throw McpException.invalid("cancelled by request");
+      }
+      return session;
+    }
+
+    @Override
+    public void progress(double fraction) {
+      store.progress(id, nodeId, fraction);
+      publish(id, "running", fraction);
+    }
+
+    @Override
+    public void log(String line) {
+      store.log(id, line);
+      vertx.eventBus().publish(EVENTS, new JsonObject().put("id", id).put("log", line));
+    }
+
+    @Override
+    public JsonObject call(String operation, JsonObject payload) throws Exception {
+      return client.send(Addresses.HUB, client.newRequest(HUB, operation, payload))
+          .toCompletionStage().toCompletableFuture().get(5, TimeUnit.MINUTES);
+    }
+  }
+}

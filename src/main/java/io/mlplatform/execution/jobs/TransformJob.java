@@ -1,0 +1,352 @@
+package io.mlplatform.execution.jobs;
+
+import io.mlplatform.formats.ColumnType;
+import io.mlplatform.formats.Inspection;
+import io.mlplatform.formats.TabularFiles;
+import io.mlplatform.formats.TabularFormat;
+import io.mlplatform.mcp.ErrorCode;
+import io.mlplatform.mcp.McpException;
+import io.mlplatform.mcp.Payload;
+import io.mlplatform.storage.ObjectStore;
+import io.mlplatform.storage.StoredObject;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.catalyst.parser.CatalystSqlParser$;
+import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+
+import java.io.InputStream;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.function.BiFunction;
+
+/**
+ * A dataset version → new dataset version(s) with Spark: steps (select, rename, filter, sample, standardize,
+ * normalize, sql) applied in order, then written as CSV; with "split", a train and a test dataset. Lineage (parent
+ * version, execution) is recorded on each output version.
+ */
+public final class TransformJob implements JobType {
+  private static final Set<String> STEPS = Set.of("select", "rename", "filter", "sample", "standardize", "normalize", "sql");
+
+  private final ObjectStore objects;
+
+  public TransformJob(ObjectStore objects) {
+    this.objects = objects;
+  }
+
+  @Override
+  public Future<JsonObject> check(JsonObject request, BiFunction<String, JsonObject, Future<JsonObject>> call) {
+    Payload p = new Payload(request);
+    String dataset = p.name("dataset");
+    String version = request.getValue("version") == null ? "latest" : request.getValue("version").toString();
+    String output = p.name("output");
+    JsonArray steps = request.getJsonArray("steps", new JsonArray());
+    JsonObject split = p.optionalObject("split");
+    if (split != null) {
+      Object train = split.getValue("train");
+      if (!(train instanceof Number n) || n.doubleValue() <= 0 || n.doubleValue() >= 1) {
+        throw McpException.invalidField("split.train", "must be a fraction between 0 and 1 (exclusive)");
+      }
+    }
+    return call.apply("dataset.version.get", new JsonObject().put("name", dataset).put("version", version))
+        .map(found -> {
+          List<String> columns = new ArrayList<>();
+          Map<String, String> types = new java.util.HashMap<>();
+          for (Object c : found.getJsonArray("schema")) {
+            JsonObject column = (JsonObject) c;
+            columns.add(column.getString("name"));
+            types.put(column.getString("name"), column.getString("type"));
+          }
+          checkSteps(steps, columns, types);
+          return request.copy().put("version", found.getInteger("version")).put("steps", steps)
+              .put("source", new JsonObject().put("artifact", found.getJsonObject("artifact"))
+                  .put("schema", found.getJsonArray("schema")));
+        });
+  }
+
+  /** Follows the columns through the steps, naming the first step that refers to one that is not there. */
+  private static void checkSteps(JsonArray steps, List<String> columns, Map<String, String> types) {
+    Set<String> known = new LinkedHashSet<>(columns);
+    boolean tracked = true;
+    for (int i = 0; i < steps.size(); i++) {
+      if (!(steps.getValue(i) instanceof JsonObject step) || step.size() != 1 || !STEPS.contains(step.fieldNames().iterator().next())) {
+        throw McpException.invalidField("steps[" + i + "]", "each step is one of " + STEPS + ", e.g. {\"filter\": \"x > 1\"}");
+      }
+      String kind = step.fieldNames().iterator().next();
+      String where = "steps[" + i + "]." + kind;
+      Object value = step.getValue(kind);
+      switch (kind) {
+        case "select" -> {
+          List<String> selected = strings(where, value);
+          if (tracked) {
+            selected.forEach(c -> requireColumn(where, c, known));
+          }
+          known.retainAll(selected);
+        }
+        case "rename" -> {
+          if (!(value instanceof JsonObject renames) || renames.isEmpty()) {
+            throw McpException.invalidField(where, "must be an object {old: new}");
+          }
+          for (String old : renames.fieldNames()) {
+            if (tracked) {
+              requireColumn(where, old, known);
+            }
+            Object renamed = renames.getValue(old);
+            if (!(renamed instanceof String name) || name.isBlank()) {
+              throw McpException.invalidField(where, "the new name of '" + old + "' must be a non-empty string");
+            }
+            known.remove(old);
+            known.add(name);
+            types.put(name, types.get(old));
+          }
+        }
+        case "filter" -> parseExpression(where, value);
+        case "sample" -> {
+          if (!(value instanceof Number fraction) || fraction.doubleValue() <= 0 || fraction.doubleValue() > 1) {
+            throw McpException.invalidField(where, "must be a fraction in (0, 1]");
+          }
+        }
+        case "standardize", "normalize" -> {
+          for (String column : strings(where, value)) {
+            if (tracked) {
+              requireColumn(where, column, known);
+              String type = types.get(column);
+              if (!"integer".equals(type) && !"double".equals(type)) {
+                throw McpException.invalidField(where, "column '" + column + "' is " + type + ", not numeric");
+              }
+            }
+          }
+        }
+        case "sql" -> {
+          if (!(value instanceof String sql) || sql.isBlank()) {
+            throw McpException.invalidField(where, "must be a query over the table 'data'");
+          }
+          try {
+            CatalystSqlParser$.MODULE$.parsePlan(sql);
+          } catch (Exception e) {
+            throw McpException.invalidField(where, "does not parse: " + firstLine(e.getMessage()));
+          }
+          tracked = false;
+        }
+        default -> throw new IllegalStateException(kind);
+      }
+    }
+  }
+
+  private static void parseExpression(String where, Object value) {
+    if (!(value instanceof String expression) || expression.isBlank()) {
+      throw McpException.invalidField(where, "must be a SQL expression, e.g. \"amount > 10\"");
+    }
+    try {
+      CatalystSqlParser$.MODULE$.parseExpression(expression);
+    } catch (Exception e) {
+      throw McpException.invalidField(where, "does not parse: " + firstLine(e.getMessage()));
+    }
+  }
+
+  private static void requireColumn(String where, String column, Set<String> known) {
+    if (!known.contains(column)) {
+      throw McpException.invalidField(where, "unknown column '" + column + "' (columns: " + known + ")");
+    }
+  }
+
+  private static List<String> strings(String where, Object value) {
+    if (!(value instanceof JsonArray array) || array.isEmpty() || !array.stream().allMatch(v -> v instanceof String)) {
+      throw McpException.invalidField(where, "must be a non-empty array of column names");
+    }
+    return array.stream().map(String.class::cast).toList();
+  }
+
+  private static String firstLine(String text) {
+    int newline = text.indexOf('\n');
+    return newline < 0 ? text : text.substring(0, newline);
+  }
+
+  @Override
+  public JsonObject run(JobContext job) throws Exception {
+    JsonObject request = job.request();
+    JsonObject source = request.getJsonObject("source");
+    StoredObject input = StoredObject.fromJson(source.getJsonObject("artifact"));
+    Dataset<Row> data = job.spark().read().option("header", "true").option("mode", "FAILFAST")
+        .schema(sparkSchema(source.getJsonArray("schema")))
+        .csv("s3a://" + input.bucket() + "/" + input.key());
+    job.log("read " + request.getString("dataset") + " version " + request.getInteger("version"));
+    job.progress(0.1);
+    JsonArray steps = request.getJsonArray("steps");
+    for (int i = 0; i < steps.size(); i++) {
+      data = apply(job, data, steps.getJsonObject(i));
+      job.log("step " + (i + 1) + ": " + steps.getJsonObject(i).encode());
+    }
+    JsonObject lineage = new JsonObject().put("dataset", request.getString("dataset"))
+        .put("version", request.getInteger("version")).put("execution", job.id());
+    String output = request.getString("output");
+    JsonObject split = request.getJsonObject("split");
+    JsonArray outputs = new JsonArray();
+    if (split == null) {
+      job.progress(0.4);
+      outputs.add(write(job, data, output, lineage));
+    } else {
+      double train = split.getDouble("train");
+      long seed = split.getLong("seed", 42L);
+      Dataset<Row>[] parts = data.randomSplit(new double[]{train, 1 - train}, seed);
+      job.progress(0.4);
+      outputs.add(write(job, parts[0], output + "-train", lineage));
+      job.progress(0.7);
+      outputs.add(write(job, parts[1], output + "-test", lineage));
+    }
+    return new JsonObject().put("outputs", outputs);
+  }
+
+  private static Dataset<Row> apply(JobContext job, Dataset<Row> data, JsonObject step) {
+    String kind = step.fieldNames().iterator().next();
+    Object value = step.getValue(kind);
+    return switch (kind) {
+      case "select" -> data.selectExpr(((JsonArray) value).stream().map(c -> "`" + c + "`").toArray(String[]::new));
+      case "rename" -> {
+        Dataset<Row> renamed = data;
+        for (Map.Entry<String, Object> entry : (JsonObject) value) {
+          renamed = renamed.withColumnRenamed(entry.getKey(), (String) entry.getValue());
+        }
+        yield renamed;
+      }
+      case "filter" -> data.filter((String) value);
+      case "sample" -> data.sample(((Number) value).doubleValue(), 42L);
+      case "standardize", "normalize" -> scale(data, (JsonArray) value, "standardize".equals(kind));
+      case "sql" -> {
+        data.createOrReplaceTempView("data");
+        yield job.spark().sql((String) value);
+      }
+      default -> throw new IllegalStateException(kind);
+    };
+  }
+
+  /** (x - mean) / stddev, or (x - min) / (max - min), with the statistics computed in one pass. */
+  private static Dataset<Row> scale(Dataset<Row> data, JsonArray columns, boolean standardize) {
+    List<Column> aggregates = new ArrayList<>();
+    for (Object c : columns) {
+      String column = (String) c;
+      aggregates.add(standardize ? functions.mean(column) : functions.min(column));
+      aggregates.add(standardize ? functions.stddev(column) : functions.max(column));
+    }
+    Row stats = data.agg(aggregates.get(0), aggregates.subList(1, aggregates.size()).toArray(new Column[0])).first();
+    Dataset<Row> scaled = data;
+    for (int i = 0; i < columns.size(); i++) {
+      String column = columns.getString(i);
+      double a = ((Number) stats.get(2 * i)).doubleValue();
+      double b = ((Number) stats.get(2 * i + 1)).doubleValue();
+      double offset = a;
+      double divisor = standardize ? b : b - a;
+      Column col = functions.col(column).cast(DataTypes.DoubleType);
+      scaled = scaled.withColumn(column, divisor == 0 ? col.minus(offset) : col.minus(offset).divide(divisor));
+    }
+    return scaled;
+  }
+
+  /** Writes one CSV object, reads it back once for its schema, size and sha256, and records it as a dataset version. */
+  private JsonObject write(JobContext job, Dataset<Row> data, String name, JsonObject lineage) throws Exception {
+    String prefix = "executions/" + job.id() + "/" + name + "-" + UUID.randomUUID().toString().substring(0, 8);
+    data.coalesce(1).write().mode(SaveMode.ErrorIfExists).option("header", "true")
+        .csv("s3a://" + ObjectStore.DATASETS + "/" + prefix);
+    String key = objects.keysBlocking(ObjectStore.DATASETS, prefix + "/").stream()
+        .filter(k -> k.endsWith(".csv")).findFirst()
+        .orElseThrow(() -> new McpException(ErrorCode.INTERNAL, "Spark wrote no CSV part under " + prefix));
+    for (String other : objects.keysBlocking(ObjectStore.DATASETS, prefix + "/")) {
+      if (!other.equals(key)) {
+        objects.removeBlocking(ObjectStore.DATASETS, other);
+      }
+    }
+    MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
+    Inspection inspection;
+    long size;
+    try (InputStream raw = objects.openBlocking(ObjectStore.DATASETS, key);
+         CountingStream counting = new CountingStream(new DigestInputStream(raw, sha256))) {
+      // the inspection reads the whole object (and closes it): size and digest are complete after it
+      inspection = TabularFiles.inspect(counting, TabularFormat.CSV);
+      size = counting.count;
+    }
+    StoredObject object = new StoredObject(ObjectStore.DATASETS, key, size, HexFormat.of().formatHex(sha256.digest()),
+        TabularFormat.CSV.contentType(), name + ".csv");
+    JsonObject payload = new JsonObject().put("name", name).put("artifact", object.toJson())
+        .put("inspection", inspection.toJson()).put("lineage", lineage);
+    JsonObject recorded = record(job, name, payload);
+    job.log("wrote " + name + " version " + recorded.getInteger("version") + ": " + inspection.rowCount() + " rows");
+    return new JsonObject().put("dataset", name).put("version", recorded.getInteger("version"))
+        .put("row_count", inspection.rowCount());
+  }
+
+  /** A new version of the output dataset, or the dataset itself when it does not exist yet. */
+  private static JsonObject record(JobContext job, String name, JsonObject payload) throws Exception {
+    boolean exists;
+    try {
+      job.call("dataset.get", new JsonObject().put("name", name));
+      exists = true;
+    } catch (java.util.concurrent.ExecutionException e) {
+      if (!(e.getCause() instanceof McpException missing) || missing.code() != ErrorCode.NOT_FOUND) {
+        throw e;
+      }
+      exists = false;
+    }
+    if (exists) {
+      return job.call("dataset.version.create", payload);
+    }
+    return job.call("dataset.create", payload.copy().put("description", "written by execution " + job.id()))
+        .getJsonObject("version");
+  }
+
+  private static StructType sparkSchema(JsonArray schema) {
+    List<StructField> fields = new ArrayList<>();
+    for (Object c : schema) {
+      JsonObject column = (JsonObject) c;
+      DataType type = switch (ColumnType.fromWire(column.getString("type"))) {
+        case INTEGER -> DataTypes.LongType;
+        case DOUBLE -> DataTypes.DoubleType;
+        case BOOLEAN -> DataTypes.BooleanType;
+        case TIMESTAMP, STRING -> DataTypes.StringType;
+      };
+      fields.add(DataTypes.createStructField(column.getString("name"), type, true));
+    }
+    return DataTypes.createStructType(fields);
+  }
+
+  /** Counts the bytes read through it. */
+  private static final class CountingStream extends java.io.FilterInputStream {
+    long count;
+
+    CountingStream(InputStream in) {
+      super(in);
+    }
+
+    @Override
+    public int read() throws java.io.IOException {
+      int b = super.read();
+      if (b >= 0) {
+        count++;
+      }
+      return b;
+    }
+
+    @Override
+    public int read(byte[] buffer, int offset, int length) throws java.io.IOException {
+      int n = super.read(buffer, offset, length);
+      if (n > 0) {
+        count += n;
+      }
+      return n;
+    }
+  }
+}

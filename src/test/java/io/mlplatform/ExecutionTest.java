@@ -1,0 +1,140 @@
+package io.mlplatform;
+
+import io.mlplatform.support.Api;
+import io.mlplatform.support.TestNodes;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+@DisplayName("Executions on Spark through the durable queue")
+class ExecutionTest {
+  @TempDir
+  static Path dir;
+  static Node node;
+  static Api api;
+
+  @BeforeAll
+  static void start() throws Exception {
+    node = TestNodes.start(dir.resolve("node"), Map.of("MLP_SPARK_MASTER", "local[2]"));
+    api = new Api(node.httpPort());
+    StringBuilder csv = new StringBuilder("id,amount,score,city\n");
+    for (int i = 1; i <= 200; i++) {
+      csv.append(i).append(',').append(i * 1.5).append(',').append(i % 10).append(',').append(i % 2 == 0 ? "Lyon" : "Paris").append('\n');
+    }
+    assertThat(api.upload("/api/datasets", Map.of("name", "sales"), "sales.csv", csv.toString().getBytes()).status())
+        .isEqualTo(201);
+  }
+
+  @AfterAll
+  static void stop() {
+    node.close();
+  }
+
+  @Test
+  @DisplayName("a transform filters, selects, standardizes and splits into two new datasets with lineage")
+  void transformAndSplit() {
+    Api.Response queued = api.postJson("/api/executions", new JsonObject().put("type", "transform")
+        .put("dataset", "sales").put("output", "big-sales")
+        .put("steps", new JsonArray()
+            .add(new JsonObject().put("filter", "amount > 30 AND city = 'Lyon'"))
+            .add(new JsonObject().put("select", new JsonArray().add("id").add("amount").add("score")))
+            .add(new JsonObject().put("rename", new JsonObject().put("score", "grade")))
+            .add(new JsonObject().put("standardize", new JsonArray().add("amount"))))
+        .put("split", new JsonObject().put("train", 0.75).put("seed", 7)));
+    assertThat(queued.status()).as(queued.text()).isEqualTo(202);
+    assertThat(queued.json().getString("status")).isEqualTo("queued");
+    JsonObject done = awaitEnd(queued.json().getString("id"));
+    assertThat(done.getString("status")).as(done.encode()).isEqualTo("succeeded");
+    assertThat(done.getInteger("attempts")).isEqualTo(1);
+    JsonArray outputs = done.getJsonObject("result").getJsonArray("outputs");
+    long train = outputs.getJsonObject(0).getLong("row_count");
+    long test = outputs.getJsonObject(1).getLong("row_count");
+    // ids 22..200 even: 90 rows
+    assertThat(train + test).isEqualTo(90);
+    assertThat(train).isGreaterThan(test);
+
+    JsonObject version = api.get("/api/datasets/big-sales-train/versions/1").json();
+    assertThat(version.getJsonArray("schema").stream().map(c -> ((JsonObject) c).getString("name")))
+        .containsExactly("id", "amount", "grade");
+    assertThat(version.getJsonObject("lineage")).as(version.encode()).isEqualTo(new JsonObject().put("dataset", "sales").put("version", 1)
+        .put("execution", done.getString("id")));
+    JsonArray rows = api.get("/api/datasets/big-sales-test/versions/1/preview?limit=100").json().getJsonArray("rows");
+    assertThat(rows).hasSize((int) test);
+    double mean = rows.stream().mapToDouble(r -> ((JsonObject) r).getDouble("amount")).average().orElseThrow();
+    assertThat(mean).isCloseTo(0.0, within(1.0));
+    assertThat(api.get("/api/executions/" + done.getString("id") + "/logs").json().getJsonArray("lines").size())
+        .isGreaterThan(3);
+  }
+
+  @Test
+  @DisplayName("unknown columns, non-numeric scaling and expressions that do not parse are refused before queueing")
+  void refusedBeforeQueueing() {
+    long before = api.get("/api/executions").json().getLong("total");
+    Api.Response unknown = api.postJson("/api/executions", transform(new JsonObject().put("select", new JsonArray().add("nope"))));
+    assertThat(unknown.status()).isEqualTo(400);
+    assertThat(unknown.errorMessage()).contains("steps[0].select").contains("nope");
+    Api.Response text = api.postJson("/api/executions", transform(new JsonObject().put("normalize", new JsonArray().add("city"))));
+    assertThat(text.status()).isEqualTo(400);
+    assertThat(text.errorMessage()).contains("city").contains("not numeric");
+    Api.Response bad = api.postJson("/api/executions", transform(new JsonObject().put("filter", "amount >>> (")));
+    assertThat(bad.status()).isEqualTo(400);
+    assertThat(bad.errorMessage()).contains("steps[0].filter").contains("does not parse");
+    Api.Response noData = api.postJson("/api/executions", new JsonObject().put("type", "transform")
+        .put("dataset", "missing").put("output", "x"));
+    assertThat(noData.status()).isEqualTo(404);
+    Api.Response type = api.postJson("/api/executions", new JsonObject().put("type", "magic"));
+    assertThat(type.status()).isEqualTo(400);
+    assertThat(api.get("/api/executions").json().getLong("total")).isEqualTo(before);
+    assertThat(api.get("/api/executions/00000000-0000-0000-0000-000000000000").status()).isEqualTo(404);
+  }
+
+  @Test
+  @DisplayName("a SQL step runs over the table 'data'; a failure inside Spark ends as failed with a readable message")
+  void sqlAndFailure() {
+    Api.Response sql = api.postJson("/api/executions", new JsonObject().put("type", "transform").put("dataset", "sales")
+        .put("output", "by-city").put("steps", new JsonArray().add(new JsonObject()
+            .put("sql", "SELECT city, COUNT(*) AS n, AVG(amount) AS mean_amount FROM data GROUP BY city"))));
+    JsonObject done = awaitEnd(sql.json().getString("id"));
+    assertThat(done.getString("status")).as(done.encode()).isEqualTo("succeeded");
+    assertThat(done.getJsonObject("result").getJsonArray("outputs").getJsonObject(0).getLong("row_count")).isEqualTo(2);
+
+    Api.Response failing = api.postJson("/api/executions", new JsonObject().put("type", "transform").put("dataset", "sales")
+        .put("output", "never").put("steps", new JsonArray().add(new JsonObject().put("sql", "SELECT nothing FROM data"))));
+    JsonObject failed = awaitEnd(failing.json().getString("id"));
+    assertThat(failed.getString("status")).isEqualTo("failed");
+    assertThat(failed.getString("error")).contains("nothing");
+    assertThat(api.get("/api/datasets/never").status()).isEqualTo(404);
+  }
+
+  private static JsonObject transform(JsonObject step) {
+    return new JsonObject().put("type", "transform").put("dataset", "sales").put("output", "x")
+        .put("steps", new JsonArray().add(step));
+  }
+
+  static JsonObject awaitEnd(String id) {
+    long deadline = System.currentTimeMillis() + 120_000;
+    while (true) {
+      JsonObject execution = api.get("/api/executions/" + id).json();
+      String status = execution.getString("status");
+      if (!"queued".equals(status) && !"running".equals(status)) {
+        return execution;
+      }
+      assertThat(System.currentTimeMillis()).as("execution %s ends in time: %s", id, execution).isLessThan(deadline);
+      try {
+        Thread.sleep(200);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+}
