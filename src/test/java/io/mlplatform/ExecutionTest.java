@@ -33,6 +33,62 @@ class ExecutionTest {
     }
     assertThat(api.upload("/api/datasets", Map.of("name", "sales"), "sales.csv", csv.toString().getBytes()).status())
         .isEqualTo(201);
+    java.util.Random random = new java.util.Random(3);
+    StringBuilder labelled = new StringBuilder("x1,x2,noise,label\n");
+    for (int i = 0; i < 400; i++) {
+      double x1 = random.nextGaussian();
+      double x2 = random.nextGaussian();
+      labelled.append(x1).append(',').append(x2).append(',').append(random.nextInt(5)).append(',')
+          .append(x1 + 2 * x2 > 0 ? 1 : 0).append('\n');
+    }
+    assertThat(api.upload("/api/datasets", Map.of("name", "points"), "points.csv", labelled.toString().getBytes())
+        .status()).isEqualTo(201);
+  }
+
+  @Test
+  @DisplayName("training a logistic regression registers a spark model version with its metrics, params and lineage")
+  void train() {
+    Api.Response queued = api.postJson("/api/executions", new JsonObject().put("type", "train").put("dataset", "points")
+        .put("algorithm", "logistic_regression").put("features", new JsonArray().add("x1").add("x2").add("noise"))
+        .put("label", "label").put("params", new JsonObject().put("maxIter", 50).put("regParam", 0.01))
+        .put("model", "points-clf"));
+    assertThat(queued.status()).as(queued.text()).isEqualTo(202);
+    JsonObject done = awaitEnd(queued.json().getString("id"));
+    assertThat(done.getString("status")).as(done.encode()).isEqualTo("succeeded");
+    JsonObject version = api.get("/api/models/points-clf/versions/latest").json();
+    assertThat(version.getString("format")).isEqualTo("spark");
+    assertThat(version.getJsonObject("metrics").getDouble("auc")).isGreaterThan(0.9);
+    assertThat(version.getJsonObject("metrics").getDouble("accuracy")).isGreaterThan(0.8);
+    assertThat(version.getJsonObject("params").getInteger("maxIter")).isEqualTo(50);
+    assertThat(version.getJsonObject("source")).isEqualTo(new JsonObject().put("dataset", "points").put("version", 1)
+        .put("execution", done.getString("id")));
+    assertThat(version.getJsonObject("details").getString("class")).isEqualTo("org.apache.spark.ml.PipelineModel");
+    assertThat(api.get("/api/models/points-clf/versions/latest/artifact").status()).isEqualTo(200);
+
+    Api.Response regression = api.postJson("/api/executions", new JsonObject().put("type", "train")
+        .put("dataset", "points").put("algorithm", "linear_regression").put("features", new JsonArray().add("x1"))
+        .put("label", "x2").put("model", "points-reg"));
+    JsonObject fitted = awaitEnd(regression.json().getString("id"));
+    assertThat(fitted.getString("status")).as(fitted.encode()).isEqualTo("succeeded");
+    assertThat(fitted.getJsonObject("result").getJsonObject("metrics").fieldNames()).contains("rmse", "r2");
+  }
+
+  @Test
+  @DisplayName("training requests naming unknown columns, a bad label or unknown params are refused before queueing")
+  void trainRefused() {
+    JsonObject base = new JsonObject().put("type", "train").put("dataset", "points").put("algorithm", "logistic_regression")
+        .put("features", new JsonArray().add("x1")).put("label", "label").put("model", "m");
+    Api.Response feature = api.postJson("/api/executions", base.copy().put("features", new JsonArray().add("x9")));
+    assertThat(feature.status()).isEqualTo(400);
+    assertThat(feature.errorMessage()).contains("x9");
+    Api.Response label = api.postJson("/api/executions", base.copy().put("label", "x2"));
+    assertThat(label.status()).isEqualTo(400);
+    assertThat(label.errorMessage()).contains("categorical");
+    Api.Response param = api.postJson("/api/executions", base.copy().put("params", new JsonObject().put("numTrees", 5)));
+    assertThat(param.status()).isEqualTo(400);
+    assertThat(param.errorMessage()).contains("numTrees");
+    Api.Response algorithm = api.postJson("/api/executions", base.copy().put("algorithm", "svm"));
+    assertThat(algorithm.status()).isEqualTo(400);
   }
 
   @AfterAll
@@ -114,6 +170,27 @@ class ExecutionTest {
     assertThat(failed.getString("status")).isEqualTo("failed");
     assertThat(failed.getString("error")).contains("nothing");
     assertThat(api.get("/api/datasets/never").status()).isEqualTo(404);
+  }
+
+  @Test
+  @DisplayName("cancelling a running execution stops its Spark job; cancelling a finished one is a 409")
+  void cancel() throws Exception {
+    Api.Response queued = api.postJson("/api/executions", new JsonObject().put("type", "transform").put("dataset", "sales")
+        .put("output", "endless").put("steps", new JsonArray().add(new JsonObject()
+            .put("sql", "SELECT COUNT(*) AS n FROM range(0, 100000000000)"))));
+    String id = queued.json().getString("id");
+    long deadline = System.currentTimeMillis() + 60_000;
+    while (!"running".equals(api.get("/api/executions/" + id).json().getString("status"))) {
+      assertThat(System.currentTimeMillis()).as("execution starts").isLessThan(deadline);
+      Thread.sleep(100);
+    }
+    Thread.sleep(1500);
+    Api.Response cancelled = api.postJson("/api/executions/" + id + "/cancel", new JsonObject());
+    assertThat(cancelled.status()).isEqualTo(200);
+    JsonObject end = awaitEnd(id);
+    assertThat(end.getString("status")).as(end.encode()).isEqualTo("cancelled");
+    assertThat(api.postJson("/api/executions/" + id + "/cancel", new JsonObject()).status()).isEqualTo(409);
+    assertThat(api.get("/api/datasets/endless").status()).isEqualTo(404);
   }
 
   private static JsonObject transform(JsonObject step) {

@@ -6,6 +6,7 @@ import io.mlplatform.execution.deployments.Reconciler;
 import io.mlplatform.execution.jobs.ExecutionStore;
 import io.mlplatform.execution.jobs.JobRunner;
 import io.mlplatform.execution.jobs.JobType;
+import io.mlplatform.execution.jobs.TrainJob;
 import io.mlplatform.execution.jobs.TransformJob;
 import io.mlplatform.execution.spark.SparkRuntime;
 import io.mlplatform.mcp.Addresses;
@@ -64,7 +65,7 @@ public final class ExecutionServerVerticle extends VerticleBase {
     executions = new ExecutionStore(stores.mongo(vertx));
     spark = new SparkRuntime(settings.sparkMaster(), stores.objects().endpoint(), settings.s3AccessKey(),
         settings.s3SecretKey());
-    types = Map.of("transform", new TransformJob(stores.objects()));
+    types = Map.of("transform", new TransformJob(stores.objects()), "train", new TrainJob(stores.objects()));
     jobs = new JobRunner(vertx, nodeId, executions, types, settings.executionConcurrency(), spark, client);
     vertx.eventBus().<JsonObject>consumer(JobRunner.EVENTS, event -> {
       if ("queued".equals(event.body().getString("status"))) {

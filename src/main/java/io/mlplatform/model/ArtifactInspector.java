@@ -152,7 +152,7 @@ final class ArtifactInspector {
         .put("details", new JsonObject().put("pmml_version", version).put("model_type", modelElement));
   }
 
-  /** A Spark ML pipeline saved with save() and zipped: it must hold metadata/part-00000 naming its class. */
+  /** A Spark ML pipeline saved with save() and zipped: it must hold metadata/part-00000… naming its class. */
   private static JsonObject sparkPipeline(InputStream artifact) throws IOException {
     try (ZipInputStream zip = new ZipInputStream(artifact)) {
       boolean anyEntry = false;
@@ -160,7 +160,8 @@ final class ArtifactInspector {
         anyEntry = true;
         String name = entry.getName();
         // the pipeline's own metadata, at the top or under one folder (stages have theirs deeper down)
-        if (name.equals("metadata/part-00000") || name.matches("[^/]+/metadata/part-00000")) {
+        // Spark 4 names it part-00000-<uuid>-c000.txt
+        if (name.matches("([^/]+/)?metadata/part-00000[^/]*") && !name.endsWith(".crc")) {
           String firstLine = new String(zip.readNBytes(1 << 20), StandardCharsets.UTF_8).lines().findFirst().orElse("");
           JsonObject metadata;
           try {

@@ -1,6 +1,5 @@
 package io.mlplatform.execution.jobs;
 
-import io.mlplatform.formats.ColumnType;
 import io.mlplatform.formats.Inspection;
 import io.mlplatform.formats.TabularFiles;
 import io.mlplatform.formats.TabularFormat;
@@ -18,10 +17,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.catalyst.parser.CatalystSqlParser$;
 import org.apache.spark.sql.functions;
-import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StructField;
-import org.apache.spark.sql.types.StructType;
 
 import java.io.InputStream;
 import java.security.DigestInputStream;
@@ -52,9 +48,7 @@ public final class TransformJob implements JobType {
   @Override
   public Future<JsonObject> check(JsonObject request, BiFunction<String, JsonObject, Future<JsonObject>> call) {
     Payload p = new Payload(request);
-    String dataset = p.name("dataset");
-    String version = request.getValue("version") == null ? "latest" : request.getValue("version").toString();
-    String output = p.name("output");
+    p.name("output");
     JsonArray steps = request.getJsonArray("steps", new JsonArray());
     JsonObject split = p.optionalObject("split");
     if (split != null) {
@@ -63,20 +57,11 @@ public final class TransformJob implements JobType {
         throw McpException.invalidField("split.train", "must be a fraction between 0 and 1 (exclusive)");
       }
     }
-    return call.apply("dataset.version.get", new JsonObject().put("name", dataset).put("version", version))
-        .map(found -> {
-          List<String> columns = new ArrayList<>();
-          Map<String, String> types = new java.util.HashMap<>();
-          for (Object c : found.getJsonArray("schema")) {
-            JsonObject column = (JsonObject) c;
-            columns.add(column.getString("name"));
-            types.put(column.getString("name"), column.getString("type"));
-          }
-          checkSteps(steps, columns, types);
-          return request.copy().put("version", found.getInteger("version")).put("steps", steps)
-              .put("source", new JsonObject().put("artifact", found.getJsonObject("artifact"))
-                  .put("schema", found.getJsonArray("schema")));
-        });
+    return SparkData.lookUp(request, call).map(source -> {
+      Map<String, String> types = new java.util.HashMap<>(SparkData.columns(source));
+      checkSteps(steps, new ArrayList<>(SparkData.columns(source).keySet()), types);
+      return request.copy().put("version", source.getInteger("version")).put("steps", steps).put("source", source);
+    });
   }
 
   /** Follows the columns through the steps, naming the first step that refers to one that is not there. */
@@ -181,10 +166,7 @@ public final class TransformJob implements JobType {
   public JsonObject run(JobContext job) throws Exception {
     JsonObject request = job.request();
     JsonObject source = request.getJsonObject("source");
-    StoredObject input = StoredObject.fromJson(source.getJsonObject("artifact"));
-    Dataset<Row> data = job.spark().read().option("header", "true").option("mode", "FAILFAST")
-        .schema(sparkSchema(source.getJsonArray("schema")))
-        .csv("s3a://" + input.bucket() + "/" + input.key());
+    Dataset<Row> data = SparkData.read(job.spark(), source);
     job.log("read " + request.getString("dataset") + " version " + request.getInteger("version"));
     job.progress(0.1);
     JsonArray steps = request.getJsonArray("steps");
@@ -306,21 +288,6 @@ public final class TransformJob implements JobType {
     }
     return job.call("dataset.create", payload.copy().put("description", "written by execution " + job.id()))
         .getJsonObject("version");
-  }
-
-  private static StructType sparkSchema(JsonArray schema) {
-    List<StructField> fields = new ArrayList<>();
-    for (Object c : schema) {
-      JsonObject column = (JsonObject) c;
-      DataType type = switch (ColumnType.fromWire(column.getString("type"))) {
-        case INTEGER -> DataTypes.LongType;
-        case DOUBLE -> DataTypes.DoubleType;
-        case BOOLEAN -> DataTypes.BooleanType;
-        case TIMESTAMP, STRING -> DataTypes.StringType;
-      };
-      fields.add(DataTypes.createStructField(column.getString("name"), type, true));
-    }
-    return DataTypes.createStructType(fields);
   }
 
   /** Counts the bytes read through it. */

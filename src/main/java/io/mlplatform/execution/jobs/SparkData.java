@@ -1,0 +1,78 @@
+package io.mlplatform.execution.jobs;
+
+import io.mlplatform.formats.ColumnType;
+import io.mlplatform.mcp.ErrorCode;
+import io.mlplatform.mcp.McpException;
+import io.mlplatform.storage.StoredObject;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BiFunction;
+
+/** Dataset versions as Spark sees them: the version's schema and object looked up before queueing, read with s3a. */
+final class SparkData {
+  private SparkData() {
+  }
+
+  /** The dataset version a request names ("dataset", optional "version"), as {version, artifact, schema}. */
+  static Future<JsonObject> lookUp(JsonObject request, BiFunction<String, JsonObject, Future<JsonObject>> call) {
+    String dataset = new io.mlplatform.mcp.Payload(request).name("dataset");
+    String version = request.getValue("version") == null ? "latest" : request.getValue("version").toString();
+    return call.apply("dataset.version.get", new JsonObject().put("name", dataset).put("version", version))
+        .map(found -> new JsonObject().put("version", found.getInteger("version"))
+            .put("artifact", found.getJsonObject("artifact")).put("schema", found.getJsonArray("schema")));
+  }
+
+  /** Column name → type name, in the schema's order. */
+  static Map<String, String> columns(JsonObject source) {
+    Map<String, String> types = new LinkedHashMap<>();
+    for (Object c : source.getJsonArray("schema")) {
+      JsonObject column = (JsonObject) c;
+      types.put(column.getString("name"), column.getString("type"));
+    }
+    return types;
+  }
+
+  static Dataset<Row> read(SparkSession spark, JsonObject source) {
+    StoredObject input = StoredObject.fromJson(source.getJsonObject("artifact"));
+    return spark.read().option("header", "true").option("mode", "FAILFAST")
+        .schema(schema(source.getJsonArray("schema")))
+        .csv("s3a://" + input.bucket() + "/" + input.key());
+  }
+
+  static StructType schema(JsonArray schema) {
+    List<StructField> fields = new ArrayList<>();
+    for (Object c : schema) {
+      JsonObject column = (JsonObject) c;
+      DataType type = switch (ColumnType.fromWire(column.getString("type"))) {
+        case INTEGER -> DataTypes.LongType;
+        case DOUBLE -> DataTypes.DoubleType;
+        case BOOLEAN -> DataTypes.BooleanType;
+        case TIMESTAMP, STRING -> DataTypes.StringType;
+      };
+      fields.add(DataTypes.createStructField(column.getString("name"), type, true));
+    }
+    return DataTypes.createStructType(fields);
+  }
+
+  static boolean numeric(String type) {
+    return "integer".equals(type) || "double".equals(type) || "boolean".equals(type);
+  }
+
+  static McpException unknownColumn(String field, String column, Map<String, String> columns) {
+    return new McpException(ErrorCode.INVALID_ARGUMENT, field + ": unknown column '" + column + "' (columns: "
+        + columns.keySet() + ")", new JsonObject().put("field", field));
+  }
+}

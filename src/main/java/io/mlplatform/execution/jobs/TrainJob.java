@@ -1,0 +1,274 @@
+package io.mlplatform.execution.jobs;
+
+import io.mlplatform.mcp.ErrorCode;
+import io.mlplatform.mcp.McpException;
+import io.mlplatform.mcp.Payload;
+import io.mlplatform.storage.ObjectStore;
+import io.mlplatform.storage.StoredObject;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.apache.spark.ml.Pipeline;
+import org.apache.spark.ml.PipelineModel;
+import org.apache.spark.ml.PipelineStage;
+import org.apache.spark.ml.classification.GBTClassifier;
+import org.apache.spark.ml.classification.LogisticRegression;
+import org.apache.spark.ml.classification.RandomForestClassifier;
+import org.apache.spark.ml.clustering.KMeans;
+import org.apache.spark.ml.evaluation.BinaryClassificationEvaluator;
+import org.apache.spark.ml.evaluation.ClusteringEvaluator;
+import org.apache.spark.ml.evaluation.MulticlassClassificationEvaluator;
+import org.apache.spark.ml.evaluation.RegressionEvaluator;
+import org.apache.spark.ml.feature.StringIndexer;
+import org.apache.spark.ml.feature.VectorAssembler;
+import org.apache.spark.ml.param.Param;
+import org.apache.spark.ml.param.ParamMap;
+import org.apache.spark.ml.regression.GBTRegressor;
+import org.apache.spark.ml.regression.LinearRegression;
+import org.apache.spark.ml.regression.RandomForestRegressor;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.DataTypes;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.BiFunction;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
+
+/**
+ * Trains a Spark MLlib pipeline (feature assembly, label indexing, the algorithm) on a dataset version, holds out a
+ * validation split for its metrics, and registers it as a new version of a model (format spark: the saved pipeline,
+ * zipped) with its params, metrics and lineage.
+ */
+public final class TrainJob implements JobType {
+  /** Algorithm → whether it needs a label, whether it classifies, and the params a request may set. */
+  private record Algorithm(boolean supervised, boolean classifier, Set<String> params) {
+  }
+
+  private static final Map<String, Algorithm> ALGORITHMS = Map.of(
+      "logistic_regression", new Algorithm(true, true, Set.of("maxIter", "regParam", "elasticNetParam")),
+      "linear_regression", new Algorithm(true, false, Set.of("maxIter", "regParam", "elasticNetParam")),
+      "random_forest_classifier", new Algorithm(true, true, Set.of("numTrees", "maxDepth", "seed")),
+      "random_forest_regressor", new Algorithm(true, false, Set.of("numTrees", "maxDepth", "seed")),
+      "gbt_classifier", new Algorithm(true, true, Set.of("maxIter", "maxDepth", "stepSize", "seed")),
+      "gbt_regressor", new Algorithm(true, false, Set.of("maxIter", "maxDepth", "stepSize", "seed")),
+      "kmeans", new Algorithm(false, false, Set.of("k", "maxIter", "seed")));
+
+  private final ObjectStore objects;
+
+  public TrainJob(ObjectStore objects) {
+    this.objects = objects;
+  }
+
+  @Override
+  public Future<JsonObject> check(JsonObject request, BiFunction<String, JsonObject, Future<JsonObject>> call) {
+    Payload p = new Payload(request);
+    p.name("model");
+    String algorithmName = p.string("algorithm");
+    Algorithm algorithm = ALGORITHMS.get(algorithmName);
+    if (algorithm == null) {
+      throw McpException.invalidField("algorithm", "unknown algorithm '" + algorithmName + "' (algorithms: "
+          + ALGORITHMS.keySet() + ")");
+    }
+    JsonObject params = p.userObject("params") == null ? new JsonObject() : p.userObject("params");
+    for (Map.Entry<String, Object> param : params) {
+      if (!algorithm.params().contains(param.getKey())) {
+        throw McpException.invalidField("params." + param.getKey(), "not a parameter of " + algorithmName
+            + " (parameters: " + algorithm.params() + ")");
+      }
+      if (!(param.getValue() instanceof Number)) {
+        throw McpException.invalidField("params." + param.getKey(), "must be a number");
+      }
+    }
+    Object split = request.getValue("validation_split", 0.2);
+    if (!(split instanceof Number fraction) || fraction.doubleValue() <= 0 || fraction.doubleValue() >= 1) {
+      throw McpException.invalidField("validation_split", "must be a fraction between 0 and 1 (exclusive)");
+    }
+    JsonArray features = request.getJsonArray("features");
+    if (features == null || features.isEmpty() || !features.stream().allMatch(f -> f instanceof String)) {
+      throw McpException.invalidField("features", "must be a non-empty array of column names");
+    }
+    String label = algorithm.supervised() ? p.string("label") : null;
+    return SparkData.lookUp(request, call).map(source -> {
+      Map<String, String> columns = SparkData.columns(source);
+      for (Object feature : features) {
+        String type = columns.get(feature);
+        if (type == null) {
+          throw SparkData.unknownColumn("features", (String) feature, columns);
+        }
+        if (!SparkData.numeric(type)) {
+          throw McpException.invalidField("features", "column '" + feature + "' is " + type + ", not numeric");
+        }
+      }
+      if (label != null) {
+        String type = columns.get(label);
+        if (type == null) {
+          throw SparkData.unknownColumn("label", label, columns);
+        }
+        if (!algorithm.classifier() && !SparkData.numeric(type)) {
+          throw McpException.invalidField("label", "regression needs a numeric label; '" + label + "' is " + type);
+        }
+        if (algorithm.classifier() && ("double".equals(type) || "timestamp".equals(type))) {
+          throw McpException.invalidField("label", "classification needs a categorical label (integer, boolean or"
+              + " string); '" + label + "' is " + type);
+        }
+      }
+      return request.copy().put("version", source.getInteger("version")).put("params", params)
+          .put("validation_split", ((Number) split).doubleValue()).put("source", source);
+    });
+  }
+
+  @Override
+  public JsonObject run(JobContext job) throws Exception {
+    JsonObject request = job.request();
+    String algorithmName = request.getString("algorithm");
+    Algorithm algorithm = ALGORITHMS.get(algorithmName);
+    List<String> features = request.getJsonArray("features").stream().map(String.class::cast).toList();
+    String label = request.getString("label");
+    Dataset<Row> data = SparkData.read(job.spark(), request.getJsonObject("source"));
+    for (String feature : features) {
+      data = data.withColumn(feature, functions.col(feature).cast(DataTypes.DoubleType));
+    }
+    data = data.na().drop(features.toArray(new String[0]));
+    double holdOut = request.getDouble("validation_split");
+    Dataset<Row>[] parts = data.randomSplit(new double[]{1 - holdOut, holdOut}, 42L);
+    job.log("training " + algorithmName + " on " + features + (label == null ? "" : " → " + label));
+    job.progress(0.1);
+
+    List<PipelineStage> stages = new ArrayList<>();
+    stages.add(new VectorAssembler().setInputCols(features.toArray(new String[0])).setOutputCol("features"));
+    String labelColumn = label;
+    if (algorithm.supervised()) {
+      if (algorithm.classifier()) {
+        stages.add(new StringIndexer().setInputCol(label).setOutputCol("label_index").setHandleInvalid("skip"));
+        labelColumn = "label_index";
+      } else {
+        parts[0] = parts[0].withColumn(label, functions.col(label).cast(DataTypes.DoubleType));
+        parts[1] = parts[1].withColumn(label, functions.col(label).cast(DataTypes.DoubleType));
+      }
+    }
+    PipelineStage estimator = estimator(algorithmName, labelColumn, request.getJsonObject("params"));
+    stages.add(estimator);
+    PipelineModel model = new Pipeline().setStages(stages.toArray(new PipelineStage[0])).fit(parts[0]);
+    job.progress(0.6);
+    JsonObject metrics = metrics(algorithm, model.transform(parts[1]), labelColumn);
+    job.log("metrics on the validation split: " + metrics.encode());
+    job.progress(0.8);
+
+    StoredObject artifact = saveZipped(job, model);
+    String modelName = request.getString("model");
+    ensureModel(job, modelName);
+    JsonObject version = job.call("model.version.create", new JsonObject().put("name", modelName).put("format", "spark")
+        .put("description", algorithmName + " trained by execution " + job.id())
+        .put("params", request.getJsonObject("params").copy().put("algorithm", algorithmName)
+            .put("features", request.getJsonArray("features")).put("label", label))
+        .put("metrics", metrics)
+        .put("source", new JsonObject().put("dataset", request.getString("dataset"))
+            .put("version", request.getInteger("version")).put("execution", job.id()))
+        .put("artifact", artifact.toJson()));
+    job.log("registered " + modelName + " version " + version.getInteger("version"));
+    return new JsonObject().put("model", modelName).put("version", version.getInteger("version")).put("metrics", metrics);
+  }
+
+  private static PipelineStage estimator(String algorithm, String label, JsonObject params) {
+    PipelineStage stage = switch (algorithm) {
+      case "logistic_regression" -> new LogisticRegression().setLabelCol(label);
+      case "linear_regression" -> new LinearRegression().setLabelCol(label);
+      case "random_forest_classifier" -> new RandomForestClassifier().setLabelCol(label);
+      case "random_forest_regressor" -> new RandomForestRegressor().setLabelCol(label);
+      case "gbt_classifier" -> new GBTClassifier().setLabelCol(label);
+      case "gbt_regressor" -> new GBTRegressor().setLabelCol(label);
+      case "kmeans" -> new KMeans();
+      default -> throw McpException.invalidField("algorithm", algorithm);
+    };
+    ParamMap map = new ParamMap();
+    for (Map.Entry<String, Object> entry : params) {
+      Param<Object> param = stage.getParam(entry.getKey());
+      Number value = (Number) entry.getValue();
+      Object typed = switch (param.getClass().getSimpleName()) {
+        case "IntParam" -> value.intValue();
+        case "LongParam" -> value.longValue();
+        default -> value.doubleValue();
+      };
+      map.put(param, typed);
+    }
+    return stage.copy(map);
+  }
+
+  private static JsonObject metrics(Algorithm algorithm, Dataset<Row> scored, String label) {
+    JsonObject metrics = new JsonObject();
+    if (!algorithm.supervised()) {
+      metrics.put("silhouette", new ClusteringEvaluator().evaluate(scored));
+      return metrics;
+    }
+    if (algorithm.classifier()) {
+      MulticlassClassificationEvaluator multi = new MulticlassClassificationEvaluator().setLabelCol(label);
+      metrics.put("accuracy", multi.setMetricName("accuracy").evaluate(scored));
+      metrics.put("f1", multi.setMetricName("f1").evaluate(scored));
+      if (scored.select(label).distinct().count() == 2 && java.util.Arrays.asList(scored.columns()).contains("rawPrediction")) {
+        metrics.put("auc", new BinaryClassificationEvaluator().setLabelCol(label).evaluate(scored));
+      }
+    } else {
+      RegressionEvaluator regression = new RegressionEvaluator().setLabelCol(label);
+      metrics.put("rmse", regression.setMetricName("rmse").evaluate(scored));
+      metrics.put("r2", regression.setMetricName("r2").evaluate(scored));
+    }
+    return metrics;
+  }
+
+  /** Saves the pipeline with Spark (to the models bucket), then zips its files into one artifact object. */
+  private StoredObject saveZipped(JobContext job, PipelineModel model) throws Exception {
+    String prefix = "executions/" + job.id() + "/pipeline";
+    model.write().overwrite().save("s3a://" + ObjectStore.MODELS + "/" + prefix);
+    Path zip = Files.createTempFile("mlp-pipeline-", ".zip");
+    try {
+      try (OutputStream out = Files.newOutputStream(zip); ZipOutputStream zipped = new ZipOutputStream(out)) {
+        for (String key : objects.keysBlocking(ObjectStore.MODELS, prefix + "/")) {
+          String name = key.substring(prefix.length() + 1);
+          if (name.isEmpty() || name.endsWith("/") || name.endsWith("_SUCCESS") || name.endsWith(".crc")) {
+            continue;
+          }
+          zipped.putNextEntry(new ZipEntry(name));
+          try (InputStream in = objects.openBlocking(ObjectStore.MODELS, key)) {
+            in.transferTo(zipped);
+          }
+          zipped.closeEntry();
+        }
+      }
+      for (String key : objects.keysBlocking(ObjectStore.MODELS, prefix + "/")) {
+        objects.removeBlocking(ObjectStore.MODELS, key);
+      }
+      String key = "executions/" + job.id() + "/model.zip";
+      try (InputStream in = Files.newInputStream(zip)) {
+        return objects.putBlocking(ObjectStore.MODELS, key, in, "application/zip", "model.zip");
+      }
+    } finally {
+      Files.deleteIfExists(zip);
+    }
+  }
+
+  private static void ensureModel(JobContext job, String name) throws Exception {
+    try {
+      job.call("model.get", new JsonObject().put("name", name));
+    } catch (java.util.concurrent.ExecutionException e) {
+      if (!(e.getCause() instanceof McpException missing) || missing.code() != ErrorCode.NOT_FOUND) {
+        throw e;
+      }
+      try {
+        job.call("model.create", new JsonObject().put("name", name).put("description", "trained on the platform"));
+      } catch (java.util.concurrent.ExecutionException raced) {
+        if (!(raced.getCause() instanceof McpException conflict) || conflict.code() != ErrorCode.CONFLICT) {
+          throw raced;
+        }
+      }
+    }
+  }
+}
