@@ -65,12 +65,51 @@ class ExecutionTest {
     assertThat(version.getJsonObject("details").getString("class")).isEqualTo("org.apache.spark.ml.PipelineModel");
     assertThat(api.get("/api/models/points-clf/versions/latest/artifact").status()).isEqualTo(200);
 
+    // the trained pipeline scores a whole dataset natively in Spark
+    Api.Response scoring = api.postJson("/api/executions", new JsonObject().put("type", "batch_predict")
+        .put("model", "points-clf").put("dataset", "points").put("output", "points-scored"));
+    assertThat(scoring.status()).as(scoring.text()).isEqualTo(202);
+    JsonObject scored = awaitEnd(scoring.json().getString("id"));
+    assertThat(scored.getString("status")).as(scored.encode()).isEqualTo("succeeded");
+    JsonObject result = api.get("/api/datasets/points-scored/versions/1").json();
+    assertThat(result.getLong("row_count")).isEqualTo(400);
+    assertThat(result.getJsonObject("artifact").getString("bucket")).isEqualTo("results");
+    assertThat(result.getJsonArray("schema").stream().map(c -> ((JsonObject) c).getString("name")))
+        .contains("x1", "label", "prediction");
+    long agree = api.get("/api/datasets/points-scored/versions/1/preview?limit=400").json().getJsonArray("rows").stream()
+        .map(JsonObject.class::cast)
+        .filter(row -> row.getDouble("prediction").equals(row.getDouble("label_index"))).count();
+    assertThat(agree).isGreaterThan(320);
+
     Api.Response regression = api.postJson("/api/executions", new JsonObject().put("type", "train")
         .put("dataset", "points").put("algorithm", "linear_regression").put("features", new JsonArray().add("x1"))
         .put("label", "x2").put("model", "points-reg"));
     JsonObject fitted = awaitEnd(regression.json().getString("id"));
     assertThat(fitted.getString("status")).as(fitted.encode()).isEqualTo("succeeded");
     assertThat(fitted.getJsonObject("result").getJsonObject("metrics").fieldNames()).contains("rmse", "r2");
+  }
+
+  @Test
+  @DisplayName("an ONNX model scores a dataset inside Spark tasks with the model's own outputs")
+  void batchPredictOnnx() throws Exception {
+    io.mlplatform.support.TestModels.Classifier classifier = io.mlplatform.support.TestModels.classifier(dir, 7);
+    api.postJson("/api/models", new JsonObject().put("name", "onnx-clf"));
+    api.upload("/api/models/onnx-clf/versions", Map.of("format", "onnx"), "m.onnx", classifier.onnx());
+    JsonObject request = new JsonObject().put("type", "batch_predict").put("model", "onnx-clf").put("dataset", "points")
+        .put("features", new JsonArray().add("x1").add("x2").add("noise").add("label")).put("output", "onnx-scored");
+    Api.Response wrongWidth = api.postJson("/api/executions", request.copy().put("features", new JsonArray().add("x1")));
+    assertThat(wrongWidth.status()).isEqualTo(400);
+    assertThat(wrongWidth.errorMessage()).contains("4 values");
+    JsonObject done = awaitEnd(api.postJson("/api/executions", request).json().getString("id"));
+    assertThat(done.getString("status")).as(done.encode()).isEqualTo("succeeded");
+    JsonArray rows = api.get("/api/datasets/onnx-scored/versions/1/preview?limit=5").json().getJsonArray("rows");
+    for (Object r : rows) {
+      JsonObject row = (JsonObject) r;
+      double[] expected = classifier.probabilities(row.getDouble("x1").floatValue(), row.getDouble("x2").floatValue(),
+          row.getDouble("noise").floatValue(), row.getDouble("label").floatValue());
+      assertThat(row.getDouble("output_0")).isCloseTo(expected[0], within(1e-4));
+      assertThat(row.getDouble("output_1")).isCloseTo(expected[1], within(1e-4));
+    }
   }
 
   @Test

@@ -3,6 +3,7 @@ package io.mlplatform.execution;
 import io.mlplatform.execution.deployments.DeploymentStore;
 import io.mlplatform.Settings;
 import io.mlplatform.execution.deployments.Reconciler;
+import io.mlplatform.execution.jobs.BatchPredictJob;
 import io.mlplatform.execution.jobs.ExecutionStore;
 import io.mlplatform.execution.jobs.JobRunner;
 import io.mlplatform.execution.jobs.JobType;
@@ -65,7 +66,8 @@ public final class ExecutionServerVerticle extends VerticleBase {
     executions = new ExecutionStore(stores.mongo(vertx));
     spark = new SparkRuntime(settings.sparkMaster(), stores.objects().endpoint(), settings.s3AccessKey(),
         settings.s3SecretKey());
-    types = Map.of("transform", new TransformJob(stores.objects()), "train", new TrainJob(stores.objects()));
+    types = Map.of("transform", new TransformJob(stores.objects()), "train", new TrainJob(stores.objects()),
+        "batch_predict", new BatchPredictJob(stores.objects()));
     jobs = new JobRunner(vertx, nodeId, executions, types, settings.executionConcurrency(), spark, client);
     vertx.eventBus().<JsonObject>consumer(JobRunner.EVENTS, event -> {
       if ("queued".equals(event.body().getString("status"))) {

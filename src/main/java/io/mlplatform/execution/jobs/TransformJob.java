@@ -1,34 +1,23 @@
 package io.mlplatform.execution.jobs;
 
-import io.mlplatform.formats.Inspection;
-import io.mlplatform.formats.TabularFiles;
-import io.mlplatform.formats.TabularFormat;
-import io.mlplatform.mcp.ErrorCode;
 import io.mlplatform.mcp.McpException;
 import io.mlplatform.mcp.Payload;
 import io.mlplatform.storage.ObjectStore;
-import io.mlplatform.storage.StoredObject;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.catalyst.parser.CatalystSqlParser$;
 import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataTypes;
 
-import java.io.InputStream;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
 import java.util.function.BiFunction;
 
 /**
@@ -181,15 +170,15 @@ public final class TransformJob implements JobType {
     JsonArray outputs = new JsonArray();
     if (split == null) {
       job.progress(0.4);
-      outputs.add(write(job, data, output, lineage));
+      outputs.add(new CsvOutputs(objects).write(job, data, ObjectStore.DATASETS, output, lineage));
     } else {
       double train = split.getDouble("train");
       long seed = split.getLong("seed", 42L);
       Dataset<Row>[] parts = data.randomSplit(new double[]{train, 1 - train}, seed);
       job.progress(0.4);
-      outputs.add(write(job, parts[0], output + "-train", lineage));
+      outputs.add(new CsvOutputs(objects).write(job, parts[0], ObjectStore.DATASETS, output + "-train", lineage));
       job.progress(0.7);
-      outputs.add(write(job, parts[1], output + "-test", lineage));
+      outputs.add(new CsvOutputs(objects).write(job, parts[1], ObjectStore.DATASETS, output + "-test", lineage));
     }
     return new JsonObject().put("outputs", outputs);
   }
@@ -239,81 +228,4 @@ public final class TransformJob implements JobType {
     return scaled;
   }
 
-  /** Writes one CSV object, reads it back once for its schema, size and sha256, and records it as a dataset version. */
-  private JsonObject write(JobContext job, Dataset<Row> data, String name, JsonObject lineage) throws Exception {
-    String prefix = "executions/" + job.id() + "/" + name + "-" + UUID.randomUUID().toString().substring(0, 8);
-    data.coalesce(1).write().mode(SaveMode.ErrorIfExists).option("header", "true")
-        .csv("s3a://" + ObjectStore.DATASETS + "/" + prefix);
-    String key = objects.keysBlocking(ObjectStore.DATASETS, prefix + "/").stream()
-        .filter(k -> k.endsWith(".csv")).findFirst()
-        .orElseThrow(() -> new McpException(ErrorCode.INTERNAL, "Spark wrote no CSV part under " + prefix));
-    for (String other : objects.keysBlocking(ObjectStore.DATASETS, prefix + "/")) {
-      if (!other.equals(key)) {
-        objects.removeBlocking(ObjectStore.DATASETS, other);
-      }
-    }
-    MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
-    Inspection inspection;
-    long size;
-    try (InputStream raw = objects.openBlocking(ObjectStore.DATASETS, key);
-         CountingStream counting = new CountingStream(new DigestInputStream(raw, sha256))) {
-      // the inspection reads the whole object (and closes it): size and digest are complete after it
-      inspection = TabularFiles.inspect(counting, TabularFormat.CSV);
-      size = counting.count;
-    }
-    StoredObject object = new StoredObject(ObjectStore.DATASETS, key, size, HexFormat.of().formatHex(sha256.digest()),
-        TabularFormat.CSV.contentType(), name + ".csv");
-    JsonObject payload = new JsonObject().put("name", name).put("artifact", object.toJson())
-        .put("inspection", inspection.toJson()).put("lineage", lineage);
-    JsonObject recorded = record(job, name, payload);
-    job.log("wrote " + name + " version " + recorded.getInteger("version") + ": " + inspection.rowCount() + " rows");
-    return new JsonObject().put("dataset", name).put("version", recorded.getInteger("version"))
-        .put("row_count", inspection.rowCount());
-  }
-
-  /** A new version of the output dataset, or the dataset itself when it does not exist yet. */
-  private static JsonObject record(JobContext job, String name, JsonObject payload) throws Exception {
-    boolean exists;
-    try {
-      job.call("dataset.get", new JsonObject().put("name", name));
-      exists = true;
-    } catch (java.util.concurrent.ExecutionException e) {
-      if (!(e.getCause() instanceof McpException missing) || missing.code() != ErrorCode.NOT_FOUND) {
-        throw e;
-      }
-      exists = false;
-    }
-    if (exists) {
-      return job.call("dataset.version.create", payload);
-    }
-    return job.call("dataset.create", payload.copy().put("description", "written by execution " + job.id()))
-        .getJsonObject("version");
-  }
-
-  /** Counts the bytes read through it. */
-  private static final class CountingStream extends java.io.FilterInputStream {
-    long count;
-
-    CountingStream(InputStream in) {
-      super(in);
-    }
-
-    @Override
-    public int read() throws java.io.IOException {
-      int b = super.read();
-      if (b >= 0) {
-        count++;
-      }
-      return b;
-    }
-
-    @Override
-    public int read(byte[] buffer, int offset, int length) throws java.io.IOException {
-      int n = super.read(buffer, offset, length);
-      if (n > 0) {
-        count += n;
-      }
-      return n;
-    }
-  }
 }
