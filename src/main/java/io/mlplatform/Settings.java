@@ -47,7 +47,8 @@ public final class Settings {
       Map.entry("MLP_REQUEST_TIMEOUT_MS", new Override("request_timeout_ms", Long::parseLong)),
       Map.entry("MLP_SPARK_MASTER", new Override("spark.master", s -> s)),
       Map.entry("MLP_EXECUTION_CONCURRENCY", new Override("executions.concurrency", Integer::parseInt)),
-      Map.entry("MLP_EXECUTION_MAX_ATTEMPTS", new Override("executions.max_attempts", Integer::parseInt)));
+      Map.entry("MLP_EXECUTION_MAX_ATTEMPTS", new Override("executions.max_attempts", Integer::parseInt)),
+      Map.entry("MLP_EXECUTION_LEASE_MS", new Override("executions.lease_ms", Long::parseLong)));
 
   private record Override(String path, Function<String, Object> parse) {
   }
@@ -224,6 +225,11 @@ public final class Settings {
   /** Attempts an execution gets when its node stops answering mid-run. */
   public int executionMaxAttempts() {
     return section("executions").getInteger("max_attempts", 3);
+  }
+
+  /** How long a claimed execution stays with its node without a heartbeat before another node may take it. */
+  public long executionLeaseMillis() {
+    return section("executions").getLong("lease_ms", 15_000L);
   }
 
   public int embeddedS3Port() {

@@ -25,7 +25,7 @@ class ExecutionTest {
 
   @BeforeAll
   static void start() throws Exception {
-    node = TestNodes.start(dir.resolve("node"), Map.of("MLP_SPARK_MASTER", "local[2]"));
+    node = TestNodes.start(dir.resolve("node"), Map.of("MLP_SPARK_MASTER", "local[2]", "MLP_EXECUTION_LEASE_MS", "3000"));
     api = new Api(node.httpPort());
     StringBuilder csv = new StringBuilder("id,amount,score,city\n");
     for (int i = 1; i <= 200; i++) {
@@ -230,6 +230,37 @@ class ExecutionTest {
     assertThat(end.getString("status")).as(end.encode()).isEqualTo("cancelled");
     assertThat(api.postJson("/api/executions/" + id + "/cancel", new JsonObject()).status()).isEqualTo(409);
     assertThat(api.get("/api/datasets/endless").status()).isEqualTo(404);
+  }
+
+  @Test
+  @DisplayName("an execution whose node died mid-run (its lease ran out) runs again here, and its output is recorded once")
+  void deadNodeLease() throws Exception {
+    JsonObject first = awaitEnd(api.postJson("/api/executions", transform(new JsonObject().put("filter", "id > 100")))
+        .json().getString("id"));
+    assertThat(first.getString("status")).isEqualTo("succeeded");
+    // what a node that died while running an execution leaves behind: a running execution with a lapsed lease
+    String id = java.util.UUID.randomUUID().toString();
+    JsonObject orphan = new JsonObject().put("_id", id).put("id", id).put("type", "transform").put("status", "running")
+        .put("request", first.getJsonObject("request").copy().put("output", "revived"))
+        .put("node", "node-gone").put("lease_until", System.currentTimeMillis() - 1).put("attempts", 1)
+        .put("max_attempts", 3).put("progress", 0.4).put("cancel_requested", false)
+        .put("created_at", java.time.Instant.now().toString());
+    io.vertx.ext.mongo.MongoClient mongo = io.vertx.ext.mongo.MongoClient.create(node.vertx(),
+        new JsonObject().put("connection_string", node.mongoUri()).put("db_name", "mlplatform"));
+    try {
+      mongo.insert("executions", orphan).toCompletionStage().toCompletableFuture().get(10, java.util.concurrent.TimeUnit.SECONDS);
+    } finally {
+      mongo.close();
+    }
+    JsonObject revived = awaitEnd(id);
+    assertThat(revived.getString("status")).as(revived.encode()).isEqualTo("succeeded");
+    assertThat(revived.getInteger("attempts")).isEqualTo(2);
+    assertThat(revived.getString("node")).isEqualTo(node.nodeId());
+    assertThat(api.get("/api/datasets/revived").json().getInteger("latest_version")).isEqualTo(1);
+    Api.Response result = api.get("/api/executions/" + id + "/result");
+    assertThat(result.status()).isEqualTo(200);
+    assertThat(result.bytes()).isEqualTo(api.get("/api/datasets/revived/versions/1/download").bytes());
+    assertThat(result.text()).startsWith("id,amount,score,city");
   }
 
   private static JsonObject transform(JsonObject step) {

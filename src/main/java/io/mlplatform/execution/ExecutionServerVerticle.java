@@ -68,7 +68,8 @@ public final class ExecutionServerVerticle extends VerticleBase {
         settings.s3SecretKey());
     types = Map.of("transform", new TransformJob(stores.objects()), "train", new TrainJob(stores.objects()),
         "batch_predict", new BatchPredictJob(stores.objects()));
-    jobs = new JobRunner(vertx, nodeId, executions, types, settings.executionConcurrency(), spark, client);
+    jobs = new JobRunner(vertx, nodeId, executions, types, settings.executionConcurrency(),
+        settings.executionLeaseMillis(), spark, client);
     vertx.eventBus().<JsonObject>consumer(JobRunner.EVENTS, event -> {
       if ("queued".equals(event.body().getString("status"))) {
         jobs.tick();

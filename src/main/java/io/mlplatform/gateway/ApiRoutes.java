@@ -69,6 +69,7 @@ final class ApiRoutes {
     api.getRoute("createDatasetVersion").addHandler(this::createDatasetVersion);
     api.getRoute("getModelVersionArtifact").addHandler(ctx -> download(ctx, "model.version.get"));
     api.getRoute("downloadDatasetVersion").addHandler(ctx -> download(ctx, "dataset.version.get"));
+    api.getRoute("getExecutionResult").addHandler(this::downloadResult);
   }
 
   /** A route whose validated parameters and JSON body make the payload of one operation. */
@@ -171,6 +172,22 @@ final class ApiRoutes {
       }
       downloads.send(ctx, StoredObject.fromJson(artifact));
     }).onFailure(ctx::fail);
+  }
+
+  /** The file of an execution's first output: its dataset version's object. */
+  private void downloadResult(RoutingContext ctx) {
+    calls.hub(ctx, "execution.get", payloadOf(ctx)).compose(execution -> {
+      JsonObject result = execution.getJsonObject("result");
+      io.vertx.core.json.JsonArray outputs = result == null ? null : result.getJsonArray("outputs");
+      if (outputs == null || outputs.isEmpty()) {
+        return Future.failedFuture(McpException.notFound("execution '" + execution.getString("id")
+            + "' has no output file (status " + execution.getString("status") + ")"));
+      }
+      JsonObject output = outputs.getJsonObject(0);
+      return calls.hub(ctx, "dataset.version.get", new JsonObject().put("name", output.getString("dataset"))
+          .put("version", output.getValue("version").toString()));
+    }).onSuccess(version -> downloads.send(ctx, StoredObject.fromJson(version.getJsonObject("artifact"))))
+        .onFailure(ctx::fail);
   }
 
   private static JsonObject jsonBody(RoutingContext ctx) {

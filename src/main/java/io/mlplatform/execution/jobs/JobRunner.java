@@ -25,9 +25,7 @@ import java.util.concurrent.TimeUnit;
 public final class JobRunner {
   private static final Logger LOG = LoggerFactory.getLogger(JobRunner.class);
   public static final String EVENTS = Addresses.EVENTS_PREFIX + "executions";
-  static final long LEASE_MILLIS = 15_000;
   private static final long TICK_MILLIS = 500;
-  private static final long RENEW_MILLIS = 3_000;
   private static final Envelope.Party HUB = new Envelope.Party(Addresses.HUB, "hub");
 
   private final Vertx vertx;
@@ -40,11 +38,15 @@ public final class JobRunner {
   private final WorkerExecutor workers;
   private final Map<String, Boolean> running = new ConcurrentHashMap<>();
   private final ArrayList<Long> timers = new ArrayList<>();
+  private final long leaseMillis;
+  private final long renewMillis;
   private boolean claiming;
   private long lastRequeue;
 
   public JobRunner(Vertx vertx, String nodeId, ExecutionStore store, Map<String, JobType> types, int concurrency,
-                   SparkRuntime spark, McpClient client) {
+                   long leaseMillis, SparkRuntime spark, McpClient client) {
+    this.leaseMillis = leaseMillis;
+    this.renewMillis = Math.max(200, leaseMillis / 5);
     this.vertx = vertx;
     this.nodeId = nodeId;
     this.store = store;
@@ -57,7 +59,7 @@ public final class JobRunner {
 
   public void start() {
     timers.add(vertx.setPeriodic(TICK_MILLIS, id -> tick()));
-    timers.add(vertx.setPeriodic(RENEW_MILLIS, id -> renew()));
+    timers.add(vertx.setPeriodic(renewMillis, id -> renew()));
   }
 
   /** Looks for work now (an execution was just queued). */
@@ -67,7 +69,7 @@ public final class JobRunner {
     }
     claiming = true;
     Future<Void> requeued = Future.succeededFuture();
-    if (System.currentTimeMillis() - lastRequeue > RENEW_MILLIS) {
+    if (System.currentTimeMillis() - lastRequeue > renewMillis) {
       lastRequeue = System.currentTimeMillis();
       requeued = store.requeueExpired().otherwiseEmpty();
     }
@@ -83,7 +85,7 @@ public final class JobRunner {
     if (running.size() >= concurrency) {
       return Future.succeededFuture();
     }
-    return store.claim(nodeId, LEASE_MILLIS).compose(execution -> {
+    return store.claim(nodeId, leaseMillis).compose(execution -> {
       if (execution == null) {
         return Future.succeededFuture();
       }
@@ -133,7 +135,7 @@ public final class JobRunner {
   }
 
   private void renew() {
-    store.renew(nodeId, new ArrayList<>(running.keySet()), LEASE_MILLIS).onSuccess(cancelRequested -> {
+    store.renew(nodeId, new ArrayList<>(running.keySet()), leaseMillis).onSuccess(cancelRequested -> {
       for (JsonObject execution : cancelRequested) {
         String id = execution.getString("_id");
         if (running.replace(id, false, true) && spark.started()) {
