@@ -14,7 +14,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
@@ -117,13 +116,7 @@ class DeploymentClusterTest {
   }
 
   private static Map<String, String> clustered(String roles, int port, Map<String, String> extra) {
-    Map<String, String> settings = new HashMap<>(extra);
-    settings.put("MLP_ROLES", roles);
-    settings.put("MLP_CLUSTER", "true");
-    settings.put("MLP_CLUSTER_HOST", "127.0.0.1");
-    settings.put("MLP_CLUSTER_PORT", Integer.toString(port));
-    settings.put("MLP_CLUSTER_MEMBERS", MEMBERS);
-    return settings;
+    return TestNodes.clustered(roles, port, MEMBERS, extra);
   }
 
   private static String servedBy(Node front, String path, String body) throws Exception {

@@ -12,6 +12,17 @@ public final class TestNodes {
   private TestNodes() {
   }
 
+  /** Settings of a clustered node on loopback with these roles, Hazelcast on {@code port}, joining {@code members}. */
+  public static Map<String, String> clustered(String roles, int port, String members, Map<String, String> extra) {
+    Map<String, String> settings = new HashMap<>(extra);
+    settings.put("MLP_ROLES", roles);
+    settings.put("MLP_CLUSTER", "true");
+    settings.put("MLP_CLUSTER_HOST", "127.0.0.1");
+    settings.put("MLP_CLUSTER_PORT", Integer.toString(port));
+    settings.put("MLP_CLUSTER_MEMBERS", members);
+    return settings;
+  }
+
   public static Node start(Path dataDir) throws Exception {
     return start(dataDir, Map.of());
   }

@@ -12,10 +12,9 @@ import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
 import io.mlplatform.mcp.McpException;
 import io.mlplatform.runtime.DataType;
-import io.mlplatform.runtime.LoadedModel;
+import io.mlplatform.runtime.InProcessModel;
 import io.mlplatform.runtime.Tensor;
 import io.mlplatform.runtime.TensorSpec;
-import io.vertx.core.Future;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -34,18 +33,13 @@ import java.util.List;
 import java.util.Map;
 
 /** An ONNX model in onnxruntime. Scoring is CPU work: it runs on the worker pool it was loaded with. */
-public final class OnnxModel implements LoadedModel {
+public final class OnnxModel extends InProcessModel {
   private final OrtEnvironment environment = OrtEnvironment.getEnvironment();
   private final OrtSession session;
-  private final List<TensorSpec> inputs;
-  private final List<TensorSpec> outputs;
-  private final WorkerExecutor workers;
 
   private OnnxModel(OrtSession session, WorkerExecutor workers) throws OrtException {
+    super("onnxruntime", specs(session.getInputInfo()), specs(session.getOutputInfo()), workers);
     this.session = session;
-    this.workers = workers;
-    this.inputs = specs(session.getInputInfo());
-    this.outputs = specs(session.getOutputInfo());
   }
 
   /** Loads the file (blocking: call it from a worker thread). */
@@ -71,27 +65,7 @@ public final class OnnxModel implements LoadedModel {
   }
 
   @Override
-  public String platform() {
-    return "onnxruntime";
-  }
-
-  @Override
-  public List<TensorSpec> inputs() {
-    return inputs;
-  }
-
-  @Override
-  public List<TensorSpec> outputs() {
-    return outputs;
-  }
-
-  @Override
-  public Future<Map<String, Tensor>> predict(Map<String, Tensor> batch) {
-    return workers.executeBlocking(() -> run(batch), false);
-  }
-
-  /** Scores a batch on the calling thread. */
-  public Map<String, Tensor> run(Map<String, Tensor> batch) throws OrtException {
+  protected Map<String, Tensor> run(Map<String, Tensor> batch) throws OrtException {
     Map<String, OnnxTensor> feeds = new HashMap<>();
     try {
       for (Tensor tensor : batch.values()) {

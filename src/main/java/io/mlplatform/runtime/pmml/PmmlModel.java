@@ -1,10 +1,9 @@
 package io.mlplatform.runtime.pmml;
 
 import io.mlplatform.runtime.DataType;
-import io.mlplatform.runtime.LoadedModel;
+import io.mlplatform.runtime.InProcessModel;
 import io.mlplatform.runtime.Tensor;
 import io.mlplatform.runtime.TensorSpec;
-import io.vertx.core.Future;
 import io.vertx.core.WorkerExecutor;
 import org.pmml4s.metadata.Field;
 import org.pmml4s.metadata.OutputField;
@@ -18,26 +17,29 @@ import java.util.List;
 import java.util.Map;
 
 /** A PMML model scored with pmml4s: one scalar input tensor per active field, one output tensor per output field. */
-public final class PmmlModel implements LoadedModel {
+public final class PmmlModel extends InProcessModel {
   private final Model model;
-  private final List<TensorSpec> inputs;
-  private final List<TensorSpec> outputs;
-  private final WorkerExecutor workers;
 
   private PmmlModel(Model model, WorkerExecutor workers) {
+    super("pmml4s", inputSpecs(model), outputSpecs(model), workers);
     this.model = model;
-    this.workers = workers;
+  }
+
+  private static List<TensorSpec> inputSpecs(Model model) {
     List<TensorSpec> in = new ArrayList<>();
     for (Field field : model.inputFields()) {
       in.add(new TensorSpec(field.name(), field.isNumeric() ? DataType.FP64 : DataType.BYTES, new long[]{-1}));
     }
+    return in;
+  }
+
+  private static List<TensorSpec> outputSpecs(Model model) {
     List<TensorSpec> out = new ArrayList<>();
     for (OutputField field : model.outputFields()) {
       out.add(new TensorSpec(field.name(), field.dataType().isNumeric() ? DataType.FP64 : DataType.BYTES,
           new long[]{-1}));
     }
-    this.inputs = List.copyOf(in);
-    this.outputs = List.copyOf(out);
+    return out;
   }
 
   /** Parses the file (blocking: call it from a worker thread). */
@@ -46,29 +48,10 @@ public final class PmmlModel implements LoadedModel {
   }
 
   @Override
-  public String platform() {
-    return "pmml4s";
-  }
-
-  @Override
-  public List<TensorSpec> inputs() {
-    return inputs;
-  }
-
-  @Override
-  public List<TensorSpec> outputs() {
-    return outputs;
-  }
-
-  @Override
-  public Future<Map<String, Tensor>> predict(Map<String, Tensor> batch) {
-    return workers.executeBlocking(() -> run(batch), false);
-  }
-
-  private Map<String, Tensor> run(Map<String, Tensor> batch) {
+  protected Map<String, Tensor> run(Map<String, Tensor> batch) {
     int rows = batch.values().iterator().next().rows();
     Map<String, Object> columns = new LinkedHashMap<>();
-    for (TensorSpec spec : outputs) {
+    for (TensorSpec spec : outputs()) {
       columns.put(spec.name(), spec.type() == DataType.FP64 ? new double[rows] : new String[rows]);
     }
     for (int r = 0; r < rows; r++) {
@@ -77,7 +60,7 @@ public final class PmmlModel implements LoadedModel {
         record.put(tensor.name(), tensor.type() == DataType.FP64 ? ((double[]) tensor.data())[r] : ((String[]) tensor.data())[r]);
       }
       Map<String, Object> scored = model.predict(record);
-      for (TensorSpec spec : outputs) {
+      for (TensorSpec spec : outputs()) {
         Object value = scored.get(spec.name());
         if (spec.type() == DataType.FP64) {
           ((double[]) columns.get(spec.name()))[r] = value instanceof Number n ? n.doubleValue() : Double.NaN;
@@ -87,7 +70,7 @@ public final class PmmlModel implements LoadedModel {
       }
     }
     Map<String, Tensor> out = new LinkedHashMap<>();
-    for (TensorSpec spec : outputs) {
+    for (TensorSpec spec : outputs()) {
       out.put(spec.name(), new Tensor(spec.name(), spec.type(), new long[]{rows}, columns.get(spec.name())));
     }
     return out;
