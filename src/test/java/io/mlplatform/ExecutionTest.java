@@ -81,6 +81,18 @@ class ExecutionTest {
         .filter(row -> row.getDouble("prediction").equals(row.getDouble("label_index"))).count();
     assertThat(agree).isGreaterThan(320);
 
+    // evaluated on a labelled dataset: the metrics land on the execution and on the version
+    JsonObject evaluated = awaitEnd(api.postJson("/api/executions", new JsonObject().put("type", "evaluate")
+        .put("model", "points-clf").put("dataset", "points")).json().getString("id"));
+    assertThat(evaluated.getString("status")).as(evaluated.encode()).isEqualTo("succeeded");
+    assertThat(evaluated.getJsonObject("result").getJsonObject("metrics").getDouble("accuracy")).isGreaterThan(0.8);
+    JsonObject evaluation = api.get("/api/models/points-clf/versions/latest").json().getJsonArray("evaluations")
+        .getJsonObject(0);
+    assertThat(evaluation.getString("execution")).isEqualTo(evaluated.getString("id"));
+    assertThat(evaluation.getJsonObject("metrics").getDouble("auc")).isGreaterThan(0.9);
+    assertThat(api.postJson("/api/executions", new JsonObject().put("type", "evaluate").put("model", "points-clf")
+        .put("dataset", "sales")).status()).isEqualTo(400);
+
     Api.Response regression = api.postJson("/api/executions", new JsonObject().put("type", "train")
         .put("dataset", "points").put("algorithm", "linear_regression").put("features", new JsonArray().add("x1"))
         .put("label", "x2").put("model", "points-reg"));

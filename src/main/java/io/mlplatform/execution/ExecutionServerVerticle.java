@@ -4,6 +4,7 @@ import io.mlplatform.execution.deployments.DeploymentStore;
 import io.mlplatform.Settings;
 import io.mlplatform.execution.deployments.Reconciler;
 import io.mlplatform.execution.jobs.BatchPredictJob;
+import io.mlplatform.execution.jobs.EvaluateJob;
 import io.mlplatform.execution.jobs.ExecutionStore;
 import io.mlplatform.execution.jobs.JobRunner;
 import io.mlplatform.execution.jobs.JobType;
@@ -67,7 +68,7 @@ public final class ExecutionServerVerticle extends VerticleBase {
     spark = new SparkRuntime(settings.sparkMaster(), stores.objects().endpoint(), settings.s3AccessKey(),
         settings.s3SecretKey());
     types = Map.of("transform", new TransformJob(stores.objects()), "train", new TrainJob(stores.objects()),
-        "batch_predict", new BatchPredictJob(stores.objects()));
+        "batch_predict", new BatchPredictJob(stores.objects()), "evaluate", new EvaluateJob(stores.objects()));
     jobs = new JobRunner(vertx, nodeId, executions, types, settings.executionConcurrency(),
         settings.executionLeaseMillis(), spark, client);
     vertx.eventBus().<JsonObject>consumer(JobRunner.EVENTS, event -> {

@@ -125,6 +125,12 @@ public final class ModelRegistry {
     });
   }
 
+  public Future<JsonObject> addEvaluation(String name, String ref, JsonObject evaluation) {
+    return getVersion(name, ref).compose(version -> changed(name,
+        models.pushToVersion(name, version.getInteger("version"), "evaluations", evaluation)))
+        .compose(v -> getVersion(name, ref));
+  }
+
   public Future<JsonObject> setAlias(String name, String alias, int version) {
     return models.version(name, version).compose(found -> changed(name,
         models.update(name, new JsonObject().put("$set", new JsonObject().put("aliases." + alias, version)))));

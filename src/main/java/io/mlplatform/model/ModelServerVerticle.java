@@ -55,6 +55,7 @@ public final class ModelServerVerticle extends VerticleBase {
         .on("model.version.create", this::createVersion)
         .on("model.version.list", p -> registry.listVersions(new Payload(p).name("name")))
         .on("model.version.get", p -> registry.getVersion(new Payload(p).name("name"), new Payload(p).string("version")))
+        .on("model.version.evaluation", this::addEvaluation)
         .on("model.alias.set", this::setAlias)
         .on("model.alias.delete", this::deleteAlias);
     return registry.ensureIndexes()
@@ -167,6 +168,14 @@ public final class ModelServerVerticle extends VerticleBase {
       config.put("api_key_env", keyVariable);
     }
     return config;
+  }
+
+  /** Appends an evaluation (dataset, version, execution, metrics) to a version: the version itself stays as it was. */
+  private Future<JsonObject> addEvaluation(JsonObject json) {
+    Payload p = new Payload(json);
+    JsonObject evaluation = p.object("evaluation");
+    Payload.checkUserJson("evaluation", evaluation);
+    return registry.addEvaluation(p.name("name"), p.string("version"), evaluation);
   }
 
   private Future<JsonObject> setAlias(JsonObject json) {

@@ -106,6 +106,12 @@ public final class VersionedCollection {
         : Future.succeededFuture(Documents.shown(version)));
   }
 
+  /** Appends {@code value} to an array field of a version (records about it, e.g. evaluations). */
+  public Future<Void> pushToVersion(String name, int number, String field, JsonObject value) {
+    return mongo.updateCollection(versions, byId(name + "/" + number),
+        new JsonObject().put("$push", new JsonObject().put(field, value))).mapEmpty();
+  }
+
   /** A version reference that is a plain number, or null. */
   public static Integer number(String ref) {
     if (ref != null && !ref.isEmpty() && ref.length() < 10 && ref.chars().allMatch(Character::isDigit)) {

@@ -223,6 +223,17 @@ public final class BatchPredictJob implements JobType {
 
   /** A saved Spark pipeline: unzipped to a local folder and loaded, then applied; vector columns are dropped. */
   private Dataset<Row> scoreSpark(JobContext job, Dataset<Row> data, StoredObject artifact) throws Exception {
+    Dataset<Row> scored = loadPipeline(objects, artifact).transform(data);
+    for (StructField field : scored.schema().fields()) {
+      if (field.dataType().typeName().equals("vector")) {
+        scored = scored.drop(field.name());
+      }
+    }
+    return scored;
+  }
+
+  /** A zipped saved pipeline, loaded through a local folder that is gone once it is loaded. */
+  static PipelineModel loadPipeline(ObjectStore objects, StoredObject artifact) throws Exception {
     Path folder = Files.createTempDirectory("mlp-pipeline-");
     try (InputStream in = objects.openBlocking(artifact.bucket(), artifact.key()); ZipInputStream zip = new ZipInputStream(in)) {
       for (ZipEntry entry = zip.getNextEntry(); entry != null; entry = zip.getNextEntry()) {
@@ -242,12 +253,6 @@ public final class BatchPredictJob implements JobType {
         files.sorted(java.util.Comparator.reverseOrder()).forEach(file -> file.toFile().delete());
       }
     }
-    Dataset<Row> scored = model.transform(data);
-    for (StructField field : scored.schema().fields()) {
-      if (field.dataType().typeName().equals("vector")) {
-        scored = scored.drop(field.name());
-      }
-    }
-    return scored;
+    return model;
   }
 }

@@ -159,7 +159,7 @@ public final class TrainJob implements JobType {
     stages.add(estimator);
     PipelineModel model = new Pipeline().setStages(stages.toArray(new PipelineStage[0])).fit(parts[0]);
     job.progress(0.6);
-    JsonObject metrics = metrics(algorithm, model.transform(parts[1]), labelColumn);
+    JsonObject metrics = metrics(algorithm.supervised(), algorithm.classifier(), model.transform(parts[1]), labelColumn);
     job.log("metrics on the validation split: " + metrics.encode());
     job.progress(0.8);
 
@@ -203,13 +203,14 @@ public final class TrainJob implements JobType {
     return stage.copy(map);
   }
 
-  private static JsonObject metrics(Algorithm algorithm, Dataset<Row> scored, String label) {
+  /** Metrics of scored rows: silhouette for clusters, accuracy/F1 (and AUC when binary), or RMSE/R². */
+  static JsonObject metrics(boolean supervised, boolean classifier, Dataset<Row> scored, String label) {
     JsonObject metrics = new JsonObject();
-    if (!algorithm.supervised()) {
+    if (!supervised) {
       metrics.put("silhouette", new ClusteringEvaluator().evaluate(scored));
       return metrics;
     }
-    if (algorithm.classifier()) {
+    if (classifier) {
       MulticlassClassificationEvaluator multi = new MulticlassClassificationEvaluator().setLabelCol(label);
       metrics.put("accuracy", multi.setMetricName("accuracy").evaluate(scored));
       metrics.put("f1", multi.setMetricName("f1").evaluate(scored));
