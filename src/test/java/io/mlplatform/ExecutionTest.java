@@ -163,6 +163,8 @@ class ExecutionTest {
     JsonObject done = awaitEnd(queued.json().getString("id"));
     assertThat(done.getString("status")).as(done.encode()).isEqualTo("succeeded");
     assertThat(done.getInteger("attempts")).isEqualTo(1);
+    assertThat(done.getLong("tasks_total")).isPositive();
+    assertThat(done.getLong("tasks_done")).isEqualTo(done.getLong("tasks_total"));
     JsonArray outputs = done.getJsonObject("result").getJsonArray("outputs");
     long train = outputs.getJsonObject(0).getLong("row_count");
     long test = outputs.getJsonObject(1).getLong("row_count");

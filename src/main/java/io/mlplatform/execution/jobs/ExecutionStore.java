@@ -75,6 +75,12 @@ public final class ExecutionStore {
         new JsonObject().put("$set", new JsonObject().put("progress", progress))).mapEmpty();
   }
 
+  /** Spark tasks done and known so far, for the execution's progress. */
+  public Future<Void> tasks(String id, String node, long done, long total) {
+    return mongo.updateCollection(EXECUTIONS, new JsonObject().put("_id", id).put("node", node).put("status", "running"),
+        new JsonObject().put("$set", new JsonObject().put("tasks_done", done).put("tasks_total", total))).mapEmpty();
+  }
+
   /**
    * Records how an execution ended, only if {@code node} still holds it: a node that lost its lease records nothing.
    * Completes with whether it was recorded.

@@ -103,8 +103,10 @@ public final class JobRunner {
     store.log(id, "attempt " + execution.getInteger("attempts") + " on node " + nodeId);
     workers.<JsonObject>executeBlocking(() -> type.run(context), false).onComplete(outcome -> {
       boolean cancelled = Boolean.TRUE.equals(running.remove(id));
+      long[] tasks = spark.tasks(id);
+      spark.forgetTasks(id);
       String status = outcome.succeeded() ? "succeeded" : cancelled ? "cancelled" : "failed";
-      JsonObject fields = new JsonObject();
+      JsonObject fields = new JsonObject().put("tasks_done", tasks[0]).put("tasks_total", tasks[1]);
       if (outcome.succeeded()) {
         fields.put("result", outcome.result());
       } else {
@@ -135,6 +137,14 @@ public final class JobRunner {
   }
 
   private void renew() {
+    for (String id : running.keySet()) {
+      long[] tasks = spark.tasks(id);
+      if (tasks[1] > 0) {
+        vertx.eventBus().publish(EVENTS, new JsonObject().put("id", id).put("status", "running")
+            .put("tasks_done", tasks[0]).put("tasks_total", tasks[1]));
+        store.tasks(id, nodeId, tasks[0], tasks[1]);
+      }
+    }
     store.renew(nodeId, new ArrayList<>(running.keySet()), leaseMillis).onSuccess(cancelRequested -> {
       for (JsonObject execution : cancelRequested) {
         String id = execution.getString("_id");

@@ -16,6 +16,61 @@ public final class SparkRuntime implements AutoCloseable {
   private final String accessKey;
   private final String secretKey;
   private SparkSession session;
+  private final TaskCounter tasks = new TaskCounter();
+
+  /** Tasks done and known so far, by job group (an execution's id), from Spark's listener bus. */
+  static final class TaskCounter extends org.apache.spark.scheduler.SparkListener {
+    private final java.util.Map<Integer, String> stageGroups = new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.Map<String, long[]> counts = new java.util.concurrent.ConcurrentHashMap<>();
+
+    @Override
+    public void onStageSubmitted(org.apache.spark.scheduler.SparkListenerStageSubmitted submitted) {
+      String group = submitted.properties() == null ? null : submitted.properties().getProperty("spark.jobGroup.id");
+      if (group == null) {
+        return;
+      }
+      long[] count = counts.computeIfAbsent(group, g -> new long[2]);
+      stageGroups.put(submitted.stageInfo().stageId(), group);
+      synchronized (count) {
+        count[1] += submitted.stageInfo().numTasks();
+      }
+    }
+
+    @Override
+    public void onTaskEnd(org.apache.spark.scheduler.SparkListenerTaskEnd task) {
+      String group = stageGroups.get(task.stageId());
+      long[] count = group == null ? null : counts.get(group);
+      if (count != null) {
+        synchronized (count) {
+          count[0]++;
+        }
+      }
+    }
+
+    long[] of(String group) {
+      long[] count = counts.get(group);
+      if (count == null) {
+        return new long[]{0, 0};
+      }
+      synchronized (count) {
+        return count.clone();
+      }
+    }
+
+    void forget(String group) {
+      counts.remove(group);
+      stageGroups.values().removeIf(group::equals);
+    }
+  }
+
+  /** {done, total} Spark tasks of an execution so far (the total grows as its stages are submitted). */
+  public long[] tasks(String group) {
+    return tasks.of(group);
+  }
+
+  public void forgetTasks(String group) {
+    tasks.forget(group);
+  }
 
   public SparkRuntime(String master, String s3Endpoint, String accessKey, String secretKey) {
     this.master = master;
@@ -43,6 +98,7 @@ public final class SparkRuntime implements AutoCloseable {
           .config("spark.hadoop.fs.s3a.access.key", accessKey)
           .config("spark.hadoop.fs.s3a.secret.key", secretKey)
           .getOrCreate();
+      session.sparkContext().addSparkListener(tasks);
       LOG.info("Spark session on {} started in {} ms", master, (System.nanoTime() - start) / 1_000_000);
     }
     return session;
