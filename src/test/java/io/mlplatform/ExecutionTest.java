@@ -93,6 +93,28 @@ class ExecutionTest {
     assertThat(api.postJson("/api/executions", new JsonObject().put("type", "evaluate").put("model", "points-clf")
         .put("dataset", "sales")).status()).isEqualTo(400);
 
+    // exported as ONNX at registration: deployed, it serves online on onnxruntime with the pipeline's outputs
+    JsonObject onnx = version.getJsonObject("onnx");
+    assertThat(onnx.getBoolean("supported")).as(version.encode()).isTrue();
+    assertThat(onnx.getJsonObject("signature").getJsonArray("inputs").getJsonObject(0).getJsonArray("shape"))
+        .isEqualTo(new JsonArray().add(-1).add(3));
+    assertThat(api.postJson("/api/deployments", new JsonObject().put("name", "points-online").put("model", "points-clf"))
+        .status()).isEqualTo(201);
+    long deadline = System.currentTimeMillis() + 20_000;
+    Api.Response online;
+    JsonObject firstRow = api.get("/api/datasets/points-scored/versions/1/preview?limit=1").json().getJsonArray("rows")
+        .getJsonObject(0);
+    JsonObject request = new JsonObject().put("inputs", new JsonArray().add(new JsonArray()
+        .add(firstRow.getDouble("x1")).add(firstRow.getDouble("x2")).add(firstRow.getDouble("noise"))));
+    while ((online = api.postJson("/api/deployments/points-online/predict", request)).status() != 200) {
+      assertThat(System.currentTimeMillis()).as(online.text()).isLessThan(deadline);
+      sleepQuietly(200);
+    }
+    JsonArray probability = online.json().getJsonArray("outputs").getJsonObject(0).getJsonArray("probability");
+    int predicted = probability.getDouble(1) > probability.getDouble(0) ? 1 : 0;
+    assertThat((double) predicted).isEqualTo(firstRow.getDouble("prediction"));
+    assertThat(onnx.getJsonArray("labels")).hasSize(2);
+
     Api.Response regression = api.postJson("/api/executions", new JsonObject().put("type", "train")
         .put("dataset", "points").put("algorithm", "linear_regression").put("features", new JsonArray().add("x1"))
         .put("label", "x2").put("model", "points-reg"));
@@ -275,6 +297,14 @@ class ExecutionTest {
     assertThat(result.status()).isEqualTo(200);
     assertThat(result.bytes()).isEqualTo(api.get("/api/datasets/revived/versions/1/download").bytes());
     assertThat(result.text()).startsWith("id,amount,score,city");
+  }
+
+  private static void sleepQuietly(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   private static JsonObject transform(JsonObject step) {

@@ -181,8 +181,15 @@ public final class ExecutionServerVerticle extends VerticleBase {
   /** The version must exist and be of a format that serves online; an LLM's API key must be set here. */
   private Future<Void> checkServable(JsonObject desired) {
     JsonObject payload = new JsonObject().put("name", desired.getString("model")).put("version", desired.getString("version"));
-    return client.send(Addresses.HUB, client.newRequest(HUB, "model.version.get", payload)).compose(version -> {
+    return client.send(Addresses.HUB, client.newRequest(HUB, "model.version.get", payload)).compose(registered -> {
+      JsonObject version = Reconciler.servable(registered);
       String format = version.getString("format");
+      if ("spark".equals(format)) {
+        JsonObject onnx = version.getJsonObject("onnx", new JsonObject());
+        return Future.failedFuture(McpException.invalidField("version", "version " + version.getInteger("version")
+            + " is a Spark pipeline without an ONNX export" + (onnx.getString("reason") == null ? ""
+            : " (" + onnx.getString("reason") + ")") + "; it scores in batch executions"));
+      }
       if (!Runtimes.ONLINE_FORMATS.contains(format)) {
         return Future.failedFuture(McpException.invalidField("version", "version " + version.getInteger("version")
             + " is a " + format + " model, which serves in batch executions only (online formats: "

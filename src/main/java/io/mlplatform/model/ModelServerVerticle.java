@@ -16,6 +16,7 @@ import io.vertx.core.json.JsonObject;
 
 import java.io.InputStream;
 import java.net.URI;
+import java.util.List;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -91,15 +92,23 @@ public final class ModelServerVerticle extends VerticleBase {
   private Future<JsonObject> createVersion(JsonObject json) {
     JsonObject artifactJson = json.getJsonObject("artifact");
     StoredObject artifact = artifactJson == null ? null : StoredObject.fromJson(artifactJson);
+    JsonObject onnxJson = json.getJsonObject("onnx_artifact");
     Future<JsonObject> created;
     try {
       created = checkedVersion(new Payload(json), artifact);
     } catch (McpException e) {
       created = Future.failedFuture(e);
     }
-    return created.recover(failure -> artifact == null
-        ? Future.failedFuture(failure)
-        : objects.remove(artifact).transform(removed -> Future.failedFuture(failure)));
+    return created.recover(failure -> {
+      List<StoredObject> uploaded = new java.util.ArrayList<>();
+      if (artifact != null) {
+        uploaded.add(artifact);
+      }
+      if (onnxJson != null) {
+        uploaded.add(StoredObject.fromJson(onnxJson));
+      }
+      return objects.removeAll(uploaded).transform(removed -> Future.failedFuture(failure));
+    });
   }
 
   private Future<JsonObject> checkedVersion(Payload p, StoredObject artifact) {
@@ -134,12 +143,39 @@ public final class ModelServerVerticle extends VerticleBase {
             return ArtifactInspector.inspect(format, in);
           }
         }))
+        .compose(inspected -> onnxExport(format, p).map(onnx -> {
+          if (onnx != null) {
+            fields.put("onnx", onnx);
+          }
+          return inspected;
+        }))
         .compose(inspected -> registry.createVersion(name, fields
             .put("signature", inspected.getJsonObject("signature"))
             .put("details", inspected.getJsonObject("details"))
             .put("size", artifact.size())
             .put("sha256", artifact.sha256())
             .put("artifact", artifact.toJson())));
+  }
+
+  /**
+   * A spark version's ONNX export (made at training time, checked here like any ONNX file): {artifact, signature,
+   * labels}; or {supported: false, reason}.
+   */
+  private Future<JsonObject> onnxExport(String format, Payload p) {
+    JsonObject onnx = p.optionalObject("onnx_artifact");
+    if (!"spark".equals(format) || (onnx == null && p.optionalString("onnx_unsupported") == null)) {
+      return Future.succeededFuture(null);
+    }
+    if (onnx == null) {
+      return Future.succeededFuture(new JsonObject().put("supported", false).put("reason", p.optionalString("onnx_unsupported")));
+    }
+    StoredObject object = StoredObject.fromJson(onnx);
+    return objects.blocking(() -> {
+      try (InputStream in = objects.openBlocking(object.bucket(), object.key())) {
+        return ArtifactInspector.inspect("onnx", in);
+      }
+    }).map(inspected -> new JsonObject().put("supported", true).put("artifact", object.toJson())
+        .put("signature", inspected.getJsonObject("signature")).put("labels", p.json().getJsonArray("onnx_labels")));
   }
 
   private static JsonObject llmConfig(Payload p) {

@@ -213,7 +213,8 @@ public final class Reconciler {
     });
   }
 
-  private Future<List<Replica>> loadReplicas(JsonObject deployment, JsonObject version, int firstIndex, int count) {
+  private Future<List<Replica>> loadReplicas(JsonObject deployment, JsonObject registered, int firstIndex, int count) {
+    JsonObject version = servable(registered);
     return artifactFile(version).compose(file -> {
       List<Future<Replica>> replicas = new ArrayList<>();
       for (int i = 0; i < count; i++) {
@@ -226,6 +227,15 @@ public final class Reconciler {
       }
       return Future.all(replicas).map(all -> replicas.stream().map(Future::result).toList());
     });
+  }
+
+  /** A pipeline trained here serves through its ONNX export. */
+  public static JsonObject servable(JsonObject version) {
+    JsonObject onnx = version.getJsonObject("onnx");
+    if ("spark".equals(version.getString("format")) && onnx != null && onnx.getJsonObject("artifact") != null) {
+      return version.copy().put("format", "onnx").put("artifact", onnx.getJsonObject("artifact"));
+    }
+    return version;
   }
 
   /** The version's artifact on local disk (downloaded once per node), or null for formats without one. */

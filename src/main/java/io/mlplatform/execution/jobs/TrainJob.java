@@ -164,9 +164,10 @@ public final class TrainJob implements JobType {
     job.progress(0.8);
 
     StoredObject artifact = saveZipped(job, model);
+    JsonObject export = export(job, model);
     String modelName = request.getString("model");
     ensureModel(job, modelName);
-    JsonObject version = job.call("model.version.create", new JsonObject().put("name", modelName).put("format", "spark")
+    JsonObject version = job.call("model.version.create", export.put("name", modelName).put("format", "spark")
         .put("description", algorithmName + " trained by execution " + job.id())
         .put("params", request.getJsonObject("params").copy().put("algorithm", algorithmName)
             .put("features", request.getJsonArray("features")).put("label", label))
@@ -176,6 +177,23 @@ public final class TrainJob implements JobType {
         .put("artifact", artifact.toJson()));
     job.log("registered " + modelName + " version " + version.getInteger("version"));
     return new JsonObject().put("model", modelName).put("version", version.getInteger("version")).put("metrics", metrics);
+  }
+
+  /** The pipeline's ONNX export stored beside it ({onnx_artifact, onnx_labels}), or why there is none. */
+  private JsonObject export(JobContext job, PipelineModel model) throws Exception {
+    OnnxExport.Result export = OnnxExport.of(model);
+    if (export.onnx() == null) {
+      job.log("no ONNX export: " + export.unsupported());
+      return new JsonObject().put("onnx_unsupported", export.unsupported());
+    }
+    StoredObject onnx = objects.putBlocking(ObjectStore.MODELS, "executions/" + job.id() + "/model.onnx",
+        new java.io.ByteArrayInputStream(export.onnx()), "application/octet-stream", "model.onnx");
+    job.log("exported as ONNX (" + export.onnx().length + " bytes)");
+    JsonObject fields = new JsonObject().put("onnx_artifact", onnx.toJson());
+    if (export.labels() != null) {
+      fields.put("onnx_labels", new JsonArray(export.labels()));
+    }
+    return fields;
   }
 
   private static PipelineStage estimator(String algorithm, String label, JsonObject params) {
