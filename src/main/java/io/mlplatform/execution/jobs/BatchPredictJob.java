@@ -50,11 +50,8 @@ public final class BatchPredictJob implements JobType {
 
   @Override
   public Future<JsonObject> check(JsonObject request, BiFunction<String, JsonObject, Future<JsonObject>> call) {
-    Payload p = new Payload(request);
-    String model = p.name("model");
-    p.name("output");
-    String modelVersion = request.getValue("model_version") == null ? "latest" : request.getValue("model_version").toString();
-    return call.apply("model.version.get", new JsonObject().put("name", model).put("version", modelVersion))
+    new Payload(request).name("output");
+    return SparkData.modelVersion(request, call)
         .compose(version -> SparkData.lookUp(request, call).map(source -> {
           Map<String, String> columns = SparkData.columns(source);
           String format = version.getString("format");

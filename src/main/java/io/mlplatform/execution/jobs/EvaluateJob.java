@@ -1,7 +1,6 @@
 package io.mlplatform.execution.jobs;
 
 import io.mlplatform.mcp.McpException;
-import io.mlplatform.mcp.Payload;
 import io.mlplatform.storage.ObjectStore;
 import io.mlplatform.storage.StoredObject;
 import io.vertx.core.Future;
@@ -30,10 +29,7 @@ public final class EvaluateJob implements JobType {
 
   @Override
   public Future<JsonObject> check(JsonObject request, BiFunction<String, JsonObject, Future<JsonObject>> call) {
-    Payload p = new Payload(request);
-    String model = p.name("model");
-    String modelVersion = request.getValue("model_version") == null ? "latest" : request.getValue("model_version").toString();
-    return call.apply("model.version.get", new JsonObject().put("name", model).put("version", modelVersion))
+    return SparkData.modelVersion(request, call)
         .compose(version -> SparkData.lookUp(request, call).map(source -> {
           if (!"spark".equals(version.getString("format"))) {
             throw McpException.invalidField("model", "evaluation takes models trained here (format spark) for now;"

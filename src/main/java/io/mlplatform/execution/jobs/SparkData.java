@@ -35,6 +35,13 @@ final class SparkData {
             .put("artifact", found.getJsonObject("artifact")).put("schema", found.getJsonArray("schema")));
   }
 
+  /** The model version a request names ("model", optional "model_version": a number, an alias or latest). */
+  static Future<JsonObject> modelVersion(JsonObject request, BiFunction<String, JsonObject, Future<JsonObject>> call) {
+    String model = new io.mlplatform.mcp.Payload(request).name("model");
+    String version = request.getValue("model_version") == null ? "latest" : request.getValue("model_version").toString();
+    return call.apply("model.version.get", new JsonObject().put("name", model).put("version", version));
+  }
+
   /** Column name → type name, in the schema's order. */
   static Map<String, String> columns(JsonObject source) {
     Map<String, String> types = new LinkedHashMap<>();
