@@ -94,6 +94,17 @@ public final class ExecutionStore {
         new JsonObject().put("$set", set)).map(result -> result.getDocModified() == 1);
   }
 
+  /** A node that stops hands back the executions it runs: queued again, for another node or its own restart. */
+  public Future<Void> release(String node, List<String> ids) {
+    if (ids.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    return mongo.updateCollectionWithOptions(EXECUTIONS, new JsonObject()
+            .put("_id", new JsonObject().put("$in", new JsonArray(ids))).put("node", node).put("status", "running"),
+        new JsonObject().put("$set", new JsonObject().put("status", "queued").put("node", (String) null)),
+        new UpdateOptions().setMulti(true)).mapEmpty();
+  }
+
   /** Puts executions whose lease ran out back in the queue, or fails them after their last attempt. */
   public Future<Void> requeueExpired() {
     long now = System.currentTimeMillis();

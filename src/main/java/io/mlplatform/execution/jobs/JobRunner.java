@@ -14,6 +14,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -41,6 +42,7 @@ public final class JobRunner {
   private final long leaseMillis;
   private final long renewMillis;
   private boolean claiming;
+  private volatile boolean stopping;
   private long lastRequeue;
 
   public JobRunner(Vertx vertx, String nodeId, ExecutionStore store, Map<String, JobType> types, int concurrency,
@@ -82,7 +84,7 @@ public final class JobRunner {
   }
 
   private Future<Void> claimWhileFree() {
-    if (running.size() >= concurrency) {
+    if (stopping || running.size() >= concurrency) {
       return Future.succeededFuture();
     }
     return store.claim(nodeId, leaseMillis).compose(execution -> {
@@ -101,7 +103,17 @@ public final class JobRunner {
     JobType type = types.get(execution.getString("type"));
     Context context = new Context(id, execution.getJsonObject("request"));
     store.log(id, "attempt " + execution.getInteger("attempts") + " on node " + nodeId);
-    workers.<JsonObject>executeBlocking(() -> type.run(context), false).onComplete(outcome -> {
+    workers.<JsonObject>executeBlocking(() -> {
+      if (type == null) {
+        throw McpException.invalid("this node does not know execution type " + execution.getString("type"));
+      }
+      return type.run(context);
+    }, false).onComplete(outcome -> {
+      if (stopping) {
+        // handed back in stop(): the node's Spark jobs ended because the node stops, not because they failed
+        running.remove(id);
+        return;
+      }
       boolean cancelled = Boolean.TRUE.equals(running.remove(id));
       long[] tasks = spark.tasks(id);
       spark.forgetTasks(id);
@@ -164,9 +176,13 @@ public final class JobRunner {
     vertx.eventBus().publish(EVENTS, event);
   }
 
+  /** Stops claiming and hands the executions under way back to the queue (their attempt stays counted). */
   public Future<Void> stop() {
+    stopping = true;
     timers.forEach(vertx::cancelTimer);
-    return Future.succeededFuture();
+    List<String> handedBack = new ArrayList<>(running.keySet());
+    return store.release(nodeId, handedBack).andThen(done -> handedBack.forEach(id ->
+        store.log(id, "handed back to the queue: node " + nodeId + " stopped")));
   }
 
   /** A running job's view of the node. */
