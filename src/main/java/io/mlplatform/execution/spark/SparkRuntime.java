@@ -108,11 +108,20 @@ public final class SparkRuntime implements AutoCloseable {
     return session != null;
   }
 
+  /**
+   * Stops the session and drops Hadoop's JVM-wide cache of file systems: a cached s3a client would keep this node's
+   * endpoint and credentials for the next session started in the same JVM.
+   */
   @Override
   public synchronized void close() {
     if (session != null) {
       session.stop();
       session = null;
+      try {
+        org.apache.hadoop.fs.FileSystem.closeAll();
+      } catch (java.io.IOException e) {
+        LOG.warn("closing cached file systems failed", e);
+      }
     }
   }
 }
