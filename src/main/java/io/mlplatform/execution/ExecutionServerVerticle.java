@@ -71,8 +71,8 @@ public final class ExecutionServerVerticle extends VerticleBase {
         "batch_predict", new BatchPredictJob(stores.objects()), "evaluate", new EvaluateJob(stores.objects()));
     jobs = new JobRunner(vertx, nodeId, executions, types, settings.executionConcurrency(),
         settings.executionLeaseMillis(), spark, client);
-    vertx.eventBus().<JsonObject>consumer(JobRunner.EVENTS, event -> {
-      if ("queued".equals(event.body().getString("status"))) {
+    vertx.eventBus().<Envelope>consumer(JobRunner.EVENTS, event -> {
+      if ("queued".equals(event.body().payload().getString("status"))) {
         jobs.tick();
       }
     });
@@ -113,7 +113,7 @@ public final class ExecutionServerVerticle extends VerticleBase {
     return job.check(request, (operation, payload) -> client.send(Addresses.HUB, client.newRequest(HUB, operation, payload)))
         .compose(checked -> executions.enqueue(type, checked, settings.executionMaxAttempts()))
         .map(queued -> {
-          vertx.eventBus().publish(JobRunner.EVENTS, new JsonObject().put("id", queued.getString("id"))
+          client.publish(JobRunner.EVENTS, "execution.status", new JsonObject().put("id", queued.getString("id"))
               .put("status", "queued"));
           return queued;
         });
@@ -141,7 +141,7 @@ public final class ExecutionServerVerticle extends VerticleBase {
   private Future<JsonObject> delete(JsonObject json) {
     String name = new Payload(json).name("name");
     return deployments.delete(name).map(v -> {
-      vertx.eventBus().publish(DEPLOYMENT_EVENTS, new JsonObject().put("name", name).put("change", "deleted"));
+      client.publish(DEPLOYMENT_EVENTS, "deployment.changed", new JsonObject().put("name", name).put("change", "deleted"));
       return new JsonObject().put("deleted", name);
     });
   }
@@ -203,7 +203,7 @@ public final class ExecutionServerVerticle extends VerticleBase {
   }
 
   private Future<JsonObject> changed(String name) {
-    vertx.eventBus().publish(DEPLOYMENT_EVENTS, new JsonObject().put("name", name).put("change", "updated"));
+    client.publish(DEPLOYMENT_EVENTS, "deployment.changed", new JsonObject().put("name", name).put("change", "updated"));
     return withStatus(name);
   }
 

@@ -30,6 +30,11 @@ public final class McpClient {
     return Envelope.request(self, recipient, operation, payload);
   }
 
+  /** Publishes an event envelope (message_type "event") from this client to every consumer of {@code address}. */
+  public void publish(String address, String operation, JsonObject payload) {
+    eventBus.publish(address, Envelope.event(self, operation, payload));
+  }
+
   /** Sends a request and completes with the response's result, or fails with an {@link McpException}. */
   public Future<JsonObject> send(String address, Envelope request) {
     return exchange(address, request).compose(response -> response.isError()

@@ -2,6 +2,7 @@ package io.mlplatform.model;
 
 import io.mlplatform.mcp.Addresses;
 import io.mlplatform.mcp.Envelope;
+import io.mlplatform.mcp.McpClient;
 import io.mlplatform.mcp.McpException;
 import io.mlplatform.mcp.OperationRouter;
 import io.mlplatform.mcp.Payload;
@@ -39,15 +40,18 @@ public final class ModelServerVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    registry = new ModelRegistry(stores.mongo(vertx),
-        name -> vertx.eventBus().publish(MODEL_EVENTS, new JsonObject().put("name", name).put("node", nodeId)));
-    vertx.eventBus().<JsonObject>consumer(MODEL_EVENTS, event -> {
-      if (!nodeId.equals(event.body().getString("node"))) {
-        registry.evict(event.body().getString("name"));
+    Envelope.Party self = new Envelope.Party("model-server@" + nodeId, "model-server");
+    McpClient events = new McpClient(vertx.eventBus(), self, 1000);
+    registry = new ModelRegistry(stores.mongo(vertx), name -> events.publish(MODEL_EVENTS, "model.changed",
+        new JsonObject().put("name", name).put("node", nodeId)));
+    vertx.eventBus().<Envelope>consumer(MODEL_EVENTS, event -> {
+      JsonObject change = event.body().payload();
+      if (!nodeId.equals(change.getString("node"))) {
+        registry.evict(change.getString("name"));
       }
     });
     objects = stores.objects();
-    OperationRouter router = new OperationRouter(new Envelope.Party("model-server@" + nodeId, "model-server"))
+    OperationRouter router = new OperationRouter(self)
         .on("model.create", this::createModel)
         .on("model.list", this::listModels)
         .on("model.get", p -> registry.get(new Payload(p).name("name")))

@@ -152,7 +152,7 @@ public final class JobRunner {
     for (String id : running.keySet()) {
       long[] tasks = spark.tasks(id);
       if (tasks[1] > 0) {
-        vertx.eventBus().publish(EVENTS, new JsonObject().put("id", id).put("status", "running")
+        client.publish(EVENTS, "execution.status", new JsonObject().put("id", id).put("status", "running")
             .put("tasks_done", tasks[0]).put("tasks_total", tasks[1]));
         store.tasks(id, nodeId, tasks[0], tasks[1]);
       }
@@ -173,7 +173,7 @@ public final class JobRunner {
     if (progress != null) {
       event.put("progress", progress);
     }
-    vertx.eventBus().publish(EVENTS, event);
+    client.publish(EVENTS, "execution.status", event);
   }
 
   /** Stops claiming and hands the executions under way back to the queue (their attempt stays counted). */
@@ -224,7 +224,7 @@ public final class JobRunner {
     @Override
     public void log(String line) {
       store.log(id, line);
-      vertx.eventBus().publish(EVENTS, new JsonObject().put("id", id).put("log", line));
+      client.publish(EVENTS, "execution.log", new JsonObject().put("id", id).put("line", line));
     }
 
     @Override
