@@ -26,7 +26,7 @@ import java.util.Set;
 
 /**
  * The HTTP face of the platform: the API validated against the OpenAPI contract (served at /openapi.yaml),
- * /health and /ready, and the web console's static files.
+ * /health and /ready, the web console's static files and its event-bus bridge.
  */
 public final class GatewayVerticle extends VerticleBase {
   private static final String CONTRACT = "openapi.yaml";
@@ -52,9 +52,13 @@ public final class GatewayVerticle extends VerticleBase {
         .compose(contract -> {
           RouterBuilder api = RouterBuilder.create(vertx, contract, RequestExtractor.withBodyHandler());
           BodyHandler jsonBodies = BodyHandler.create(false).setBodyLimit(settings.maxJsonBytes());
+          RequestMetrics metrics = RequestMetrics.of(vertx);
+          api.rootHandler(metrics::track);
           // uploads stream to the object store as they arrive: only non-multipart bodies are buffered
+          // (and no WebSocket handshake's: the event bridge upgrades it, which a read request cannot)
           api.rootHandler(ctx -> {
-            if (Uploads.isMultipart(ctx.request())) {
+            if (Uploads.isMultipart(ctx.request())
+                || HttpHeaders.WEBSOCKET.toString().equalsIgnoreCase(ctx.request().getHeader(HttpHeaders.UPGRADE))) {
               ctx.next();
             } else {
               jsonBodies.handle(ctx);
@@ -69,6 +73,8 @@ public final class GatewayVerticle extends VerticleBase {
           api.getRoute("health").addHandler(ctx -> json(ctx, 200, new JsonObject().put("status", "up")
               .put("node", status.nodeId())));
           api.getRoute("ready").addHandler(this::ready);
+          api.getRoute("getMetrics").addHandler(ctx -> json(ctx, 200,
+              metrics.toJson(ctx.queryParams().get("deployment")).put("node", status.nodeId())));
           return listen(api.createRouter(), contractText);
         }));
   }
@@ -76,6 +82,7 @@ public final class GatewayVerticle extends VerticleBase {
   private Future<HttpServer> listen(Router router, Buffer contractText) {
     router.get("/openapi.yaml").handler(ctx -> ctx.response()
         .putHeader(HttpHeaders.CONTENT_TYPE, "application/yaml").end(contractText));
+    router.route(EventBridge.PATH).subRouter(EventBridge.router(vertx));
     router.route().handler(StaticHandler.create("webroot"));
     router.route().failureHandler(Failures::render);
     router.errorHandler(404, Failures::render);
