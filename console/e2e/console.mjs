@@ -1,0 +1,273 @@
+// The console's scenarios in headless Chromium (Debian's package, driven by playwright-core; no browser download).
+// Usage: node e2e/console.mjs <baseUrl> <fixturesDir> <screenshotsDir>   (run by ConsoleTest inside `mvn test`)
+import { chromium } from 'playwright-core';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const [baseUrl, fixtures, shots] = process.argv.slice(2);
+if (!shots) {
+  console.error('usage: node e2e/console.mjs <baseUrl> <fixturesDir> <screenshotsDir>');
+  process.exit(2);
+}
+const started = Date.now();
+const log = (message) => console.log(`${((Date.now() - started) / 1000).toFixed(1).padStart(5)} s  ${message}`);
+const fixture = (name) => join(fixtures, name);
+
+const profile = mkdtempSync(join(tmpdir(), 'mlp-chromium-'));
+const context = await chromium.launchPersistentContext(profile, {
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  headless: true,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+    '--disable-sync', '--no-first-run'],
+  viewport: { width: 1280, height: 800 },
+  deviceScaleFactor: 1,
+});
+const page = context.pages()[0] || await context.newPage();
+page.setDefaultTimeout(20000);
+const pageErrors = [];
+page.on('pageerror', (error) => pageErrors.push(error.message));
+page.on('console', (message) => message.type() === 'error' && !/Failed to load resource/.test(message.text())
+  && pageErrors.push('console: ' + message.text()));
+
+async function shot(name, fullPage = true) {
+  await page.waitForTimeout(250);
+  await page.screenshot({ path: join(shots, name + '.png'), fullPage });
+  log(`screenshot ${name}.png`);
+}
+
+/** Every visible control has a label a screen reader announces. */
+async function assertLabelled(where) {
+  const unlabelled = await page.$$eval('input, select, textarea, button', (controls) => controls
+    .filter((c) => c.offsetParent !== null && c.type !== 'hidden')
+    .filter((c) => !(c.labels && c.labels.length) && !c.getAttribute('aria-label') && !(c.textContent || '').trim())
+    .map((c) => c.outerHTML.slice(0, 120)));
+  if (unlabelled.length) {
+    throw new Error(`${where}: controls without a label: ${unlabelled.join(' | ')}`);
+  }
+}
+
+/** Follows a link of the main navigation. */
+async function nav(name) {
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name, exact: true }).click();
+}
+
+async function go(hash) {
+  await page.goto(baseUrl + '/' + hash);
+}
+
+async function scenario(name, run) {
+  log(`▶ ${name}`);
+  await run();
+  log(`✔ ${name}`);
+}
+
+let failed = false;
+try {
+  await scenario('the dashboard opens and the live event stream connects', async () => {
+    await go('#/');
+    await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+    await page.getByText('Live updates on').waitFor();
+    await page.locator('.chart canvas').first().waitFor();
+    await assertLabelled('dashboard');
+  });
+
+  await scenario('upload a dataset and see it listed with its schema', async () => {
+    await nav('Datasets');
+    await page.getByRole('button', { name: 'Upload dataset' }).click();
+    await page.getByRole('button', { name: 'Upload', exact: true }).click();
+    await page.getByText('A name is required.').waitFor(); // checked before anything is sent
+    await page.getByLabel('File').setInputFiles(fixture('customers.csv'));
+    await page.getByLabel('Name').fill('customers');
+    await page.getByLabel('Description').fill('Customers with their spend and visits');
+    await assertLabelled('dataset upload form');
+    await page.getByRole('button', { name: 'Upload', exact: true }).click();
+    const row = page.locator('tr[data-dataset="customers"]');
+    await row.waitFor();
+    for (const column of ['id', 'amount', 'visits', 'city', 'churned']) {
+      await row.locator('.tag', { hasText: column }).first().waitFor();
+    }
+    await row.getByText('400', { exact: true }).waitFor();
+    await shot('02-datasets');
+    await row.getByRole('link', { name: 'customers' }).click();
+    await page.getByRole('table', { name: 'Schema and statistics' }).getByText('amount').waitFor();
+    await page.getByRole('table', { name: 'Preview' }).locator('tbody tr').nth(19).waitFor();
+    await shot('03-dataset');
+  });
+
+  await scenario('a refused form shows the API\'s message', async () => {
+    await nav('Models');
+    await page.getByRole('button', { name: 'New model' }).click();
+    await page.getByLabel('Name').fill('churn');
+    await page.getByLabel('Description').fill('Churn classifier (logistic regression)');
+    await page.getByRole('button', { name: 'Create model' }).click();
+    await page.getByRole('heading', { name: 'churn' }).waitFor();
+    await go('#/models');
+    await page.getByRole('button', { name: 'New model' }).click();
+    await page.getByLabel('Name').fill('churn');
+    await page.getByRole('button', { name: 'Create model' }).click();
+    const refusal = page.getByRole('alert');
+    await refusal.getByText('Refused (409 conflict)').waitFor();
+    const expected = await page.evaluate(async () => (await (await fetch('/api/models', {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'churn' }),
+    })).json()).error.message);
+    const shown = await refusal.locator('.error-message').textContent();
+    if (shown !== expected) throw new Error(`the console showed "${shown}", the API said "${expected}"`);
+    await shot('04-refused');
+  });
+
+  await scenario('upload a model version, with a refused file first', async () => {
+    await go('#/models/churn');
+    await page.getByRole('button', { name: 'Upload version' }).click();
+    await page.getByLabel('Metrics (JSON)').fill('{"auc": "high"}');
+    await page.getByLabel('Model file').setInputFiles(fixture('not-a-model.onnx'));
+    await page.getByRole('button', { name: 'Upload version' }).last().click();
+    await page.getByText('Every metric must be a number.').waitFor();
+    await page.getByLabel('Metrics (JSON)').fill('{"auc": 0.91, "accuracy": 0.87}');
+    await page.getByRole('button', { name: 'Upload version' }).last().click();
+    const refusal = page.locator('#upload-version-title').locator('..').locator('..').getByRole('alert');
+    await refusal.getByText('Refused (400').waitFor();
+    log(`  the API refused the file: ${await refusal.locator('.error-message').textContent()}`);
+    await page.getByLabel('Model file').setInputFiles(fixture('churn.onnx'));
+    await page.getByLabel('Parameters (JSON)').fill('{"epochs": 20, "optimizer": "sgd"}');
+    await page.getByLabel('Description').fill('first trained version');
+    await assertLabelled('model version upload form');
+    await page.getByRole('button', { name: 'Upload version' }).last().click();
+    await page.getByRole('heading', { name: 'Version 1' }).waitFor();
+    await page.locator('.version-detail').getByText('[-1, 4]').waitFor();
+    await page.getByRole('combobox', { name: 'Alias' }).fill('champion');
+    await page.getByRole('button', { name: 'Set alias' }).click();
+    await page.locator('.alias-list').getByText('champion').waitFor();
+    await shot('05-model');
+  });
+
+  await scenario('deploy it and get a prediction from the "try it" form', async () => {
+    await page.getByRole('button', { name: 'Deploy', exact: true }).click();
+    await page.getByLabel('Deployment name').fill('churn-prod');
+    await page.getByRole('button', { name: 'Deploy v1' }).click();
+    await page.getByRole('heading', { name: 'churn-prod' }).waitFor();
+    await page.locator('#replicas-title').locator('..').locator('.pill[data-status="ready"]').waitFor({ timeout: 30000 });
+    const fields = page.locator('form[aria-label="Try a prediction"] input');
+    await fields.nth(3).waitFor();
+    if (await fields.count() !== 4) throw new Error(`expected 4 input fields from the signature, got ${await fields.count()}`);
+    await page.getByRole('button', { name: 'Predict' }).click();
+    await page.getByText('Required.').first().waitFor(); // checked before it is sent
+    const values = ['0.5', '-1.2', '0.3', '2.0'];
+    for (let i = 0; i < 4; i++) await fields.nth(i).fill(values[i]);
+    await assertLabelled('try it form');
+    await page.getByRole('button', { name: 'Predict' }).click();
+    const answer = page.locator('.prediction');
+    await answer.waitFor();
+    log(`  prediction: ${(await answer.textContent()).replace(/\s+/g, ' ').trim()}`);
+    for (let i = 0; i < 5; i++) await page.getByRole('button', { name: 'Predict' }).click();
+    await page.waitForTimeout(2200);
+    await shot('06-deployment');
+    await nav('Deployments');
+    await page.locator('tr[data-deployment="churn-prod"] .pill[data-status="ready"]').waitFor();
+    await shot('07-deployments');
+  });
+
+  await scenario('start an execution and watch its progress change without reloading', async () => {
+    await nav('Executions');
+    await page.getByRole('button', { name: 'Start execution' }).click();
+    await page.getByLabel('Dataset', { exact: true }).selectOption('customers');
+    await page.getByLabel('Output dataset').fill('');
+    await page.locator('form[aria-label="Start an execution"]').getByRole('button', { name: 'Start execution' }).click();
+    await page.getByText('Name the output dataset').waitFor();
+    await page.getByText('Columns: id, amount').waitFor();
+    await page.getByLabel('Step 1 value').fill('amount > 10');
+    await page.getByRole('button', { name: 'Add step' }).click();
+    await page.getByLabel('Step 2 kind').selectOption('select');
+    await page.getByLabel('Step 2 value').fill('id, amount, visits, city, churned');
+    await page.getByLabel('Output dataset').fill('customers-clean');
+    await page.getByLabel('Train split (optional)').fill('0.8');
+    await assertLabelled('execution form');
+    await page.locator('form[aria-label="Start an execution"]').getByRole('button', { name: 'Start execution' }).click();
+    await page.locator('.execution-status').waitFor();
+    await page.evaluate(() => { window.__sameDocument = true; });
+    const seen = [];
+    const deadline = Date.now() + 60000;
+    let status = '';
+    while (Date.now() < deadline) {
+      status = await page.locator('.execution-status .pill').first().getAttribute('data-status');
+      const progress = await page.locator('.execution-status .progress-cell').getAttribute('data-progress');
+      const state = `${status} ${progress} %`;
+      if (seen[seen.length - 1] !== state) {
+        seen.push(state);
+        log(`  ${state}`);
+      }
+      if (!['queued', 'running'].includes(status)) break;
+      await page.waitForTimeout(100);
+    }
+    if (status !== 'succeeded') throw new Error(`the execution ended ${status}: ${await page.locator('.execution-status').textContent()}`);
+    if (seen.length < 2) throw new Error(`its progress never changed on the page: ${seen.join(' → ')}`);
+    if (!await page.evaluate(() => window.__sameDocument === true)) throw new Error('the page reloaded');
+    const live = await page.evaluate(() => window.__mlpEventsReceived || 0);
+    if (live === 0) throw new Error('no event arrived through the event-bus bridge');
+    log(`  ${seen.join(' → ')}, ${live} events received through the bridge`);
+    await page.locator('.outputs').getByText('customers-clean-train').waitFor();
+    await page.locator('.log').getByText('succeeded').waitFor();
+    await shot('08-execution');
+    await nav('Executions');
+    await page.locator('tbody tr').first().waitFor();
+    await shot('09-executions');
+  });
+
+  await scenario('the workflows page says what is not there yet', async () => {
+    await nav('Workflows');
+    await page.getByText('Workflows arrive with issue 6').waitFor();
+    await shot('10-workflows');
+  });
+
+  await scenario('the dashboard shows the counts, the health, recent executions and traffic', async () => {
+    await nav('Dashboard');
+    await page.locator('#health-title').locator('..').locator('..').getByText('churn-prod').waitFor();
+    await page.locator('.stat', { hasText: 'Datasets' }).locator('.stat-value', { hasText: /^[1-9]/ }).waitFor();
+    await page.waitForTimeout(2500);
+    await shot('01-dashboard');
+  });
+
+  await scenario('keyboard only: the skip link and the navigation reach every page', async () => {
+    await go('#/');
+    await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+    await page.keyboard.press('Tab');
+    const skip = await page.evaluate(() => document.activeElement.textContent);
+    if (skip !== 'Skip to content') throw new Error(`the first Tab stop is "${skip}"`);
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Models', exact: true }).waitFor();
+  });
+
+  await scenario('a narrow window', async () => {
+    await page.setViewportSize({ width: 400, height: 860 });
+    await go('#/');
+    await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+    await page.waitForTimeout(500);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    if (overflow > 0) throw new Error(`the dashboard is ${overflow} px wider than a 400 px window`);
+    await shot('11-narrow-dashboard');
+    await go('#/deployments/churn-prod');
+    await page.getByRole('button', { name: 'Predict' }).waitFor();
+    await shot('12-narrow-deployment');
+  });
+
+  if (pageErrors.length) {
+    throw new Error('errors in the page: ' + pageErrors.join(' | '));
+  }
+  log(`all scenarios passed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+} catch (error) {
+  failed = true;
+  console.error(`✘ ${error.message}`);
+  try {
+    await page.screenshot({ path: join(shots, 'failure.png'), fullPage: true });
+    console.error(`  page at failure: ${page.url()} (screenshot failure.png)`);
+  } catch {
+    // the browser is gone
+  }
+} finally {
+  await context.close();
+  rmSync(profile, { recursive: true, force: true });
+}
+process.exit(failed ? 1 : 0);
