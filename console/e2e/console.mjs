@@ -229,6 +229,7 @@ try {
 
   await scenario('keyboard only: the skip link and the navigation reach every page', async () => {
     await go('#/');
+    await page.reload();
     await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
     await page.keyboard.press('Tab');
     const skip = await page.evaluate(() => document.activeElement.textContent);

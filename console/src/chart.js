@@ -22,7 +22,8 @@ export function TimeChart({ x, series, height = 220, label, yLabel, bars }) {
       legend: { live: true },
       scales: { x: { time: true }, y: { range: (u, min, max) => [0, max > 0 ? max * 1.15 : 1] } },
       axes: [
-        { stroke: '#64748b', grid: { stroke: '#eef2f7' }, ticks: { stroke: '#e2e8f0' } },
+        { stroke: '#64748b', grid: { stroke: '#eef2f7' }, ticks: { stroke: '#e2e8f0' }, space: 70,
+          values: (u, splits) => splits.map((v) => new Date(v * 1000).toLocaleTimeString('en-GB')) },
         { stroke: '#64748b', grid: { stroke: '#eef2f7' }, ticks: { stroke: '#e2e8f0' }, label: yLabel,
           size: 56, labelSize: 18, labelFont: '12px system-ui' },
       ],
@@ -33,7 +34,8 @@ export function TimeChart({ x, series, height = 220, label, yLabel, bars }) {
         fill: s.fill,
         spanGaps: false,
         paths: bars ? uPlot.paths.bars({ size: [0.7, 40] }) : undefined,
-        points: { show: false },
+        // isolated seconds (a few requests) would not draw as lines: show their points
+        points: { show: (u, si) => u.data[si].filter((v) => v != null).length < 12, size: 5 },
         value: (u, v) => (v == null ? '—' : `${Number(v.toPrecision(3))}${s.unit ? ' ' + s.unit : ''}`),
       }))],
     };

@@ -84,7 +84,7 @@ export function Dashboard() {
             : html`<ul class="recent-list">${executions.data.items.map((e) => html`<li>
                 <div class="recent-head"><a class="mono strong" href=${'#/executions/' + e.id}>${e.id.slice(0, 8)}</a>
                   <span>${e.type.replace('_', ' ')}</span><span class="muted small clip">${subjectOf(e)}</span>
-                  <span class="grow"></span><span class="muted small">${timeAgo(e.created_at)}</span><${Pill} status=${e.status} /></div>
+                  <span class="grow"></span><span class="muted small nowrap">${timeAgo(e.created_at)}</span><${Pill} status=${e.status} /></div>
                 <${ExecutionProgress} execution=${e} /></li>`)}</ul>`)}
         <//>
       </div>

@@ -2,6 +2,7 @@
 import { html } from 'htm/preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import * as api from '../api.js';
+import { TimeChart } from '../chart.js';
 import { useEvents } from '../events.js';
 import {
   Card, Empty, ErrorNote, KeyValues, Loading, Page, Pill, Progress, duration, number, timeAgo, useResource,
@@ -73,9 +74,9 @@ export function Executions() {
                   <td><${Pill} status=${e.status} /></td>
                   <td><${ExecutionProgress} execution=${e} /></td>
                   <td class="muted clip">${subjectOf(e)}</td>
-                  <td class="muted mono small">${e.node || '—'}</td>
-                  <td class="muted">${timeAgo(e.started_at || e.created_at)}</td>
-                  <td class="muted">${duration(e.started_at, e.finished_at)}</td>
+                  <td class="muted mono small nowrap">${e.node || '—'}</td>
+                  <td class="muted nowrap">${timeAgo(e.started_at || e.created_at)}</td>
+                  <td class="muted nowrap">${duration(e.started_at, e.finished_at)}</td>
                 </tr>`)}
               </tbody></table></div>`}
       <//>
@@ -111,7 +112,18 @@ export function ExecutionPage({ id }) {
   const [lines, setLines] = useState([]);
   const [refused, setRefused] = useState(null);
   const [updates, setUpdates] = useState(0);
+  const [timeline, setTimeline] = useState(null);
   const logBox = useRef(null);
+  const seconds = (iso) => new Date(iso).getTime() / 1000;
+  const point = (e) => [Date.now() / 1000, Math.round((e.progress || 0) * 100)];
+  useEffect(() => {
+    const e = execution.data;
+    if (e && !timeline) {
+      const points = e.started_at ? [[seconds(e.started_at), 0]] : [];
+      points.push(e.finished_at ? [seconds(e.finished_at), Math.round((e.progress || 0) * 100)] : point(e));
+      setTimeline(points);
+    }
+  }, [execution.data]);
   const loadLogs = () => api.get(`/api/executions/${id}/logs`).then((l) => setLines(l.lines)).catch(() => {});
   useEffect(() => { loadLogs(); }, [id]);
   useEvents('execution.', (event) => {
@@ -121,7 +133,9 @@ export function ExecutionPage({ id }) {
       setLines((previous) => [...previous, { at: event.timestamp, line: payload.line }]);
     } else if (execution.data) {
       setUpdates((n) => n + 1);
-      execution.setData(applyEvent(execution.data, payload));
+      const next = applyEvent(execution.data, payload);
+      execution.setData(next);
+      setTimeline((points) => [...(points || []), point(next)]);
       if (!ACTIVE(payload.status)) {
         execution.reload();
         loadLogs();
@@ -168,9 +182,13 @@ export function ExecutionPage({ id }) {
       <div class="grid-2">
         <${Card} title="Log" id="log">
           <pre class="log" ref=${logBox} tabindex="0" aria-label="Execution log" aria-live="polite">${lines.length === 0
-            ? 'No log lines yet.' : lines.map((l) => html`<span class="log-line"><span class="log-at">${(l.at || '').slice(11, 19)}</span> ${l.line}\n</span>`)}</pre>
+            ? 'No log lines yet.' : lines.map((l) => html`<span class="log-line"><span class="log-at">${(l.at || '').slice(11, 19)}</span>${l.line}</span>`)}</pre>
         <//>
         <div class="stack">
+          <${Card} title="Progress over time" id="progress">
+            ${timeline && html`<${TimeChart} x=${timeline.map((p) => p[0])} height=${150} yLabel="%" label="Progress over time"
+                                            series=${[{ label: 'progress', color: '#4f46e5', fill: 'rgba(79,70,229,0.12)', values: timeline.map((p) => p[1]), unit: '%' }]} />`}
+          <//>
           <${Card} title="Metrics" id="metrics">
             <${MetricBars} metrics=${e.result && e.result.metrics} />
           <//>

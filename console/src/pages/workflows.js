@@ -8,7 +8,7 @@ import { Card, Empty, ErrorNote, Loading, Page, Pill, timeAgo, useResource } fro
 function StepGraph({ steps }) {
   const width = 180;
   const gap = 60;
-  return html`<svg class="step-graph" viewBox=${`0 0 ${steps.length * (width + gap)} 90`} role="img"
+  return html`<svg class="step-graph" viewBox=${`-2 0 ${steps.length * (width + gap)} 90`} role="img"
                    aria-label=${'Steps: ' + steps.map((s) => `${s.name} ${s.status}`).join(', ')}>
     ${steps.map((s, i) => html`<g transform=${`translate(${i * (width + gap)}, 15)`}>
       ${i > 0 && html`<line x1=${-gap} y1="30" x2="0" y2="30" class="edge" />`}
