@@ -31,13 +31,16 @@ export function connect() {
   bus.onerror = () => {};
 }
 
-/** Calls {@code handler(envelope)} for each event whose operation starts with {@code prefix}. */
+/** Calls {@code handler(envelope)} for each event whose operation starts with {@code prefix} (none when null). */
 export function useEvents(prefix, handler) {
   const latest = useRef(handler);
   latest.current = handler;
   useEffect(() => {
+    if (prefix == null) {
+      return undefined;
+    }
     const listener = (envelope) => {
-      if (!prefix || (envelope.operation || '').startsWith(prefix)) {
+      if ((envelope.operation || '').startsWith(prefix)) {
         latest.current(envelope);
       }
     };

@@ -109,7 +109,7 @@ export function useResource(load, deps, { eventPrefix, pollMs, poll } = {}) {
     setState({ data: null, error: null, loading: true });
     reload();
   }, deps);
-  useEvents(eventPrefix || '\u0000none', () => {
+  useEvents(eventPrefix ?? null, () => {
     clearTimeout(timer.current);
     timer.current = setTimeout(reload, 150);
   });

@@ -9,20 +9,21 @@ import { ExecutionProgress, applyEvent, subjectOf } from './executions.js';
 
 async function counts() {
   const [models, datasets, deployments, executions, running] = await Promise.all([
-    api.get('/api/models?limit=1000'), api.get('/api/datasets?limit=1'), api.get('/api/deployments?limit=1'),
+    api.get('/api/models?limit=1000'), api.get('/api/datasets?limit=1'), api.get('/api/deployments?limit=1000'),
     api.get('/api/executions?limit=1'), api.get('/api/executions?status=running&limit=1')]);
   return {
     models: models.total,
     versions: models.items.reduce((sum, m) => sum + (m.latest_version || 0), 0),
     datasets: datasets.total,
     deployments: deployments.total,
+    ready: deployments.items.filter((d) => d.status === 'ready').length,
     executions: executions.total,
     running: running.total,
   };
 }
 
 export function Dashboard() {
-  const totals = useResource(counts, [], { eventPrefix: '', pollMs: 10000, poll: () => true });
+  const totals = useResource(counts, [], { eventPrefix: 'model.', pollMs: 5000, poll: () => true });
   const deployments = useResource(() => api.get('/api/deployments?limit=8'), [], { eventPrefix: 'deployment.', pollMs: 5000, poll: () => true });
   const executions = useResource(() => api.get('/api/executions?limit=8'), []);
   const metrics = useResource(() => api.get('/api/metrics'), [], { pollMs: 2000, poll: () => true });
@@ -38,7 +39,6 @@ export function Dashboard() {
   const t = totals.data || {};
   const series = metricSeries(metrics.data);
   const summary = (metrics.data && metrics.data.summary) || {};
-  const healthy = deployments.data ? deployments.data.items.filter((d) => d.status === 'ready').length : null;
 
   return html`
     <${Page} title="Dashboard" subtitle="What the platform holds and how it is doing right now">
@@ -48,7 +48,7 @@ export function Dashboard() {
         <${Stat} label="Model versions" value=${number(t.versions)} href="#/models" />
         <${Stat} label="Datasets" value=${number(t.datasets)} href="#/datasets" />
         <${Stat} label="Deployments" value=${number(t.deployments)} href="#/deployments"
-                 hint=${healthy != null && t.deployments ? `${healthy} of ${Math.min(t.deployments, 8)} shown ready` : null} />
+                 hint=${t.deployments ? `${t.ready} ready` : null} />
         <${Stat} label="Executions" value=${number(t.executions)} href="#/executions"
                  hint=${t.running ? `${t.running} running` : t.executions ? 'none running' : null} />
       </div>
