@@ -159,7 +159,10 @@ try {
     const answer = page.locator('.prediction');
     await answer.waitFor();
     log(`  prediction: ${(await answer.textContent()).replace(/\s+/g, ' ').trim()}`);
-    for (let i = 0; i < 5; i++) await page.getByRole('button', { name: 'Predict' }).click();
+    for (let i = 0; i < 8; i++) {
+      await page.getByRole('button', { name: 'Predict' }).click();
+      await page.waitForTimeout(400);
+    }
     await page.waitForTimeout(2200);
     await shot('06-deployment');
     await nav('Deployments');

@@ -77,7 +77,7 @@ let fieldIds = 0;
 
 /** A labelled control; {@code children} is a function of the control's id. */
 export function Field({ label, hint, error, children, wide }) {
-  const id = useRef('f' + ++fieldIds).current;
+  const [id] = useState(() => 'f' + ++fieldIds);
   return html`
     <div class=${'field' + (error ? ' invalid' : '') + (wide ? ' wide' : '')}>
       <label for=${id}>${label}</label>

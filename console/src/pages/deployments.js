@@ -3,7 +3,7 @@ import { html } from 'htm/preact';
 import { useState } from 'preact/hooks';
 import * as api from '../api.js';
 import { TimeChart, metricSeries } from '../chart.js';
-import { Card, Empty, ErrorNote, Field, Loading, Page, Pill, focusFirstInvalid, timeAgo, useResource } from '../ui.js';
+import { Card, Empty, ErrorNote, Field, Loading, Page, Pill, focusFirstInvalid, number, timeAgo, useResource } from '../ui.js';
 import { TryIt } from './try-it.js';
 
 const settling = (d) => d && (d.status !== 'ready' || (d.replica_status || []).some((r) => r.status !== 'ready')
@@ -128,11 +128,14 @@ export function DeploymentPage({ name }) {
                                              onDone=${(updated) => deployment.setData({ ...d, ...updated })} />`}
           <p class="hint">Endpoints: <code>POST /api/deployments/${name}/predict</code> · <code>POST /v2/models/${name}/infer</code></p>
         <//>
-        <${Card} title="Latency and traffic · last minute" id="latency">
+        <${Card} title="Prediction latency · last minute" id="latency"
+                 actions=${metrics.data && metrics.data.summary.requests > 0 && html`<span class="muted small">
+                   p50 ${number(metrics.data.summary.p50_ms, 3)} ms · p99 ${number(metrics.data.summary.p99_ms, 3)} ms</span>`}>
           <${TimeChart} x=${series.x} height=${170} yLabel="ms" label="Prediction latency percentiles"
                         series=${[{ label: 'p50', color: '#4f46e5', values: series.p50, unit: 'ms' },
                                   { label: 'p99', color: '#f59e0b', values: series.p99, unit: 'ms' }]} />
-          <p class="hint">${metrics.data ? `${metrics.data.summary.requests} predictions in the last minute on this node` : ''}</p>
+          <p class="hint">${metrics.data ? `${metrics.data.summary.requests} predictions in the last minute on this node`
+            + (metrics.data.summary.refused + metrics.data.summary.errors ? `, ${metrics.data.summary.refused + metrics.data.summary.errors} refused or failed` : '') : ''}</p>
         <//>
       </div>
       <${TryIt} deployment=${d} version=${servedVersion ? servedVersion.version : d.version} ready=${d.status === 'ready'}
