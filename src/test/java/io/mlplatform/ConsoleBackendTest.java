@@ -20,6 +20,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -84,6 +85,15 @@ class ConsoleBackendTest {
       }
       assertThat(api.get("/api/models/bridged-0").status()).isEqualTo(200);
     }
+
+    // a page of another site is closed out at once; one of the platform's own origin is let in
+    try (Bridge foreign = new Bridge(node.httpPort(), "http://elsewhere.example")) {
+      assertThat(foreign.closed.get(5, TimeUnit.SECONDS)).isNotNull();
+    }
+    try (Bridge own = new Bridge(node.httpPort(), "http://127.0.0.1:" + node.httpPort())) {
+      own.send(new JsonObject().put("type", "register").put("address", "mcp.hub"));
+      assertThat(own.next(5000).getString("body")).isEqualTo("access_denied");
+    }
   }
 
   @Test
@@ -136,11 +146,21 @@ class ConsoleBackendTest {
   private static final class Bridge implements WebSocket.Listener, AutoCloseable {
     private final BlockingQueue<JsonObject> received = new LinkedBlockingQueue<>();
     private final StringBuilder partial = new StringBuilder();
+    private final CompletableFuture<Integer> closed = new CompletableFuture<>();
     private final WebSocket socket;
 
     Bridge(int port) throws Exception {
-      socket = HttpClient.newHttpClient().newWebSocketBuilder().connectTimeout(Duration.ofSeconds(5))
-          .buildAsync(URI.create("ws://127.0.0.1:" + port + "/eventbus/websocket"), this).get(10, TimeUnit.SECONDS);
+      this(port, null);
+    }
+
+    /** With {@code origin}, the handshake carries it as a browser's would. */
+    Bridge(int port, String origin) throws Exception {
+      WebSocket.Builder builder = HttpClient.newHttpClient().newWebSocketBuilder().connectTimeout(Duration.ofSeconds(5));
+      if (origin != null) {
+        builder.header("Origin", origin);
+      }
+      socket = builder.buildAsync(URI.create("ws://127.0.0.1:" + port + "/eventbus/websocket"), this)
+          .get(10, TimeUnit.SECONDS);
     }
 
     void send(JsonObject message) throws Exception {
@@ -174,8 +194,16 @@ class ConsoleBackendTest {
     }
 
     @Override
+    public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
+      closed.complete(statusCode);
+      return null;
+    }
+
+    @Override
     public void close() throws Exception {
-      socket.sendClose(WebSocket.NORMAL_CLOSURE, "done").get(5, TimeUnit.SECONDS);
+      if (!closed.isDone()) {
+        socket.sendClose(WebSocket.NORMAL_CLOSURE, "done").get(5, TimeUnit.SECONDS);
+      }
     }
   }
 }
