@@ -80,3 +80,9 @@ export const enc = encodeURIComponent;
 /** Names as the API accepts them (components/schemas/Name in openapi.yaml). */
 export const NAME_PATTERN = /^(?!.*[.][.])[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 export const NAME_RULE = 'letters, digits, ".", "_" and "-"; starting with a letter or digit';
+
+/** What is wrong with a name the user typed, or null. */
+export function nameProblem(name) {
+  if (!name.trim()) return 'A name is required.';
+  return NAME_PATTERN.test(name.trim()) ? null : `Use ${NAME_RULE}.`;
+}

@@ -1,6 +1,7 @@
 // The console's building blocks: page frame, cards, status pills, progress bars, form fields, errors, data loading.
 import { html } from 'htm/preact';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import { upload as uploadForm } from './api.js';
 import { useEvents } from './events.js';
 
 export function Page({ title, subtitle, actions, back, children }) {
@@ -179,10 +180,77 @@ export function KeyValues({ object, empty }) {
     <dt>${key}</dt><dd>${typeof value === 'object' ? JSON.stringify(value) : number(value)}</dd>`)}</dl>`;
 }
 
+/** The end of a form: the API's refusal if any, the submit button (saying when it is busy) and Cancel. */
+export function FormActions({ refused, busy, label, busyLabel, onCancel }) {
+  return html`
+    <${ErrorNote} error=${refused} />
+    <div class="form-actions">
+      <button type="submit" class="primary" disabled=${busy}>${busy ? busyLabel : label}</button>
+      ${onCancel && html`<button type="button" onClick=${onCancel}>Cancel</button>`}
+    </div>`;
+}
+
 /** Moves focus to the first invalid control of a form after a failed validation. */
-export function focusFirstInvalid(form) {
+function focusFirstInvalid(form) {
   setTimeout(() => {
     const invalid = form && form.querySelector('[aria-invalid="true"]');
     invalid && invalid.focus();
   }, 0);
+}
+
+/**
+ * A form's sending: {@code submit(validate, send)} makes its submit handler. {@code validate()} returns the
+ * problems found before anything is sent ({field: message}); when there are none, {@code send()} runs and a refusal
+ * of the API lands in {@code refused}, to be shown as the API said it.
+ */
+export function useSubmit() {
+  const [errors, setErrors] = useState({});
+  const [refused, setRefused] = useState(null);
+  const [busy, setBusy] = useState(false);
+  const submit = (validate, send) => async (e) => {
+    e.preventDefault();
+    const found = validate();
+    setErrors(found);
+    setRefused(null);
+    if (Object.keys(found).length) {
+      focusFirstInvalid(e.target);
+      return;
+    }
+    setBusy(true);
+    try {
+      await send();
+    } catch (failure) {
+      setRefused(failure);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const reset = () => {
+    setErrors({});
+    setRefused(null);
+  };
+  return { errors, refused, busy, submit, reset };
+}
+
+/** A multipart upload with its progress (0..1, null when none runs). */
+export function useUpload() {
+  const [progress, setProgress] = useState(null);
+  const upload = async (path, form) => {
+    setProgress(0);
+    try {
+      return await uploadForm(path, form, setProgress);
+    } finally {
+      setProgress(null);
+    }
+  };
+  return { progress, upload };
+}
+
+/** An upload's progress bar; {@code after} says what happens once the bytes are sent. */
+export function UploadProgress({ progress, after }) {
+  if (progress === null) {
+    return null;
+  }
+  return html`<div class="upload-progress"><${Progress} value=${progress} label="Upload progress" />
+    <span class="muted">${progress < 1 ? `Uploading… ${Math.round(progress * 100)} %` : after}</span></div>`;
 }

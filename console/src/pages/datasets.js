@@ -3,7 +3,7 @@ import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
 import * as api from '../api.js';
 import {
-  Card, Empty, ErrorNote, Field, Loading, Page, Progress, bytes, focusFirstInvalid, number, timeAgo, useResource,
+  Card, Empty, ErrorNote, Field, FormActions, Loading, Page, UploadProgress, bytes, number, timeAgo, useResource, useSubmit, useUpload,
 } from '../ui.js';
 import { ExecutionForm } from './execution-form.js';
 
@@ -14,43 +14,26 @@ function UploadDatasetForm({ name: fixedName, onDone, onCancel }) {
   const [name, setName] = useState('');
   const [description, setDescription] = useState('');
   const [file, setFile] = useState(null);
-  const [errors, setErrors] = useState({});
-  const [refused, setRefused] = useState(null);
-  const [progress, setProgress] = useState(null);
-
-  const submit = async (e) => {
-    e.preventDefault();
+  const { errors, refused, busy, submit } = useSubmit();
+  const { progress, upload } = useUpload();
+  const validate = () => {
     const found = {};
-    if (!fixedName) {
-      if (!name.trim()) found.name = 'A name is required.';
-      else if (!api.NAME_PATTERN.test(name.trim())) found.name = `Use ${api.NAME_RULE}.`;
-    }
+    if (!fixedName && api.nameProblem(name)) found.name = api.nameProblem(name);
     if (!file) found.file = 'Choose a CSV (with a header line) or JSON Lines file.';
     else if (file.size === 0) found.file = 'This file is empty.';
-    setErrors(found);
-    setRefused(null);
-    if (Object.keys(found).length) {
-      focusFirstInvalid(e.target);
-      return;
-    }
+    return found;
+  };
+  const send = async () => {
     const form = new FormData();
     if (!fixedName) form.append('name', name.trim());
     if (description) form.append('description', description);
     form.append('file', file, file.name);
-    setProgress(0);
-    try {
-      const path = fixedName ? `/api/datasets/${api.enc(fixedName)}/versions` : '/api/datasets';
-      onDone(await api.upload(path, form, setProgress));
-    } catch (failure) {
-      setRefused(failure);
-    } finally {
-      setProgress(null);
-    }
+    onDone(await upload(fixedName ? `/api/datasets/${api.enc(fixedName)}/versions` : '/api/datasets', form));
   };
 
   return html`
     <${Card} title=${fixedName ? 'Upload a new version' : 'Upload a dataset'} id="upload-dataset">
-      <form class="form" onSubmit=${submit} noValidate aria-label=${fixedName ? 'Upload a new version' : 'Upload a dataset'}>
+      <form class="form" onSubmit=${submit(validate, send)} noValidate aria-label=${fixedName ? 'Upload a new version' : 'Upload a dataset'}>
         <div class="form-grid">
           ${!fixedName && html`<${Field} label="Name" error=${errors.name} hint=${api.NAME_RULE}>${(id, d) => html`
             <input id=${id} value=${name} onInput=${(e) => setName(e.target.value)} aria-invalid=${!!errors.name}
@@ -61,13 +44,8 @@ function UploadDatasetForm({ name: fixedName, onDone, onCancel }) {
           ${!fixedName && html`<${Field} label="Description" wide>${(id) => html`
             <input id=${id} value=${description} onInput=${(e) => setDescription(e.target.value)} placeholder="Where the data comes from" />`}<//>`}
         </div>
-        ${progress !== null && html`<div class="upload-progress"><${Progress} value=${progress} label="Upload progress" />
-          <span class="muted">${progress < 1 ? `Uploading… ${Math.round(progress * 100)} %` : 'Reading the schema…'}</span></div>`}
-        <${ErrorNote} error=${refused} />
-        <div class="form-actions">
-          <button type="submit" class="primary" disabled=${progress !== null}>${progress !== null ? 'Uploading…' : 'Upload'}</button>
-          <button type="button" onClick=${onCancel}>Cancel</button>
-        </div>
+        <${UploadProgress} progress=${progress} after="Reading the schema…" />
+        <${FormActions} refused=${refused} busy=${busy} label="Upload" busyLabel="Uploading…" onCancel=${onCancel} />
       </form>
     <//>`;
 }

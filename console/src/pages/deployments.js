@@ -3,7 +3,7 @@ import { html } from 'htm/preact';
 import { useState } from 'preact/hooks';
 import * as api from '../api.js';
 import { TimeChart, metricSeries } from '../chart.js';
-import { Card, Empty, ErrorNote, Field, Loading, Page, Pill, focusFirstInvalid, number, timeAgo, useResource } from '../ui.js';
+import { Card, Empty, ErrorNote, Field, Loading, Page, Pill, number, timeAgo, useResource, useSubmit } from '../ui.js';
 import { TryIt } from './try-it.js';
 
 const settling = (d) => d && (d.status !== 'ready' || (d.replica_status || []).some((r) => r.status !== 'ready')
@@ -46,37 +46,22 @@ export function Deployments() {
 function ChangeForm({ deployment, versions, onDone }) {
   const [replicas, setReplicas] = useState(String(deployment.replicas));
   const [version, setVersion] = useState(deployment.version);
-  const [error, setError] = useState(null);
-  const [refused, setRefused] = useState(null);
-  const [busy, setBusy] = useState(false);
-  const submit = async (e) => {
-    e.preventDefault();
-    setRefused(null);
-    const count = Number(replicas);
-    if (!Number.isInteger(count) || count < 1 || count > 16) {
-      setError('Between 1 and 16.');
-      focusFirstInvalid(e.target);
-      return;
-    }
-    setError(null);
+  const { errors, refused, busy, submit } = useSubmit();
+  const count = Number(replicas);
+  const validate = () => (Number.isInteger(count) && count >= 1 && count <= 16 ? {} : { replicas: 'Between 1 and 16.' });
+  const send = async () => {
     const change = {};
     if (count !== deployment.replicas) change.replicas = count;
     if (version !== deployment.version) change.version = /^\d+$/.test(version) ? Number(version) : version;
-    if (Object.keys(change).length === 0) return;
-    setBusy(true);
-    try {
+    if (Object.keys(change).length > 0) {
       onDone(await api.patch('/api/deployments/' + api.enc(deployment.name), change));
-    } catch (failure) {
-      setRefused(failure);
-    } finally {
-      setBusy(false);
     }
   };
   const refs = ['latest', ...Object.keys(versions.aliases || {}), ...(versions.items || []).map((v) => String(v.version))];
-  return html`<form class="form inline-form" onSubmit=${submit} noValidate aria-label="Scale or switch version">
-    <${Field} label="Replicas" error=${error}>${(id, d) => html`
+  return html`<form class="form inline-form" onSubmit=${submit(validate, send)} noValidate aria-label="Scale or switch version">
+    <${Field} label="Replicas" error=${errors.replicas}>${(id, d) => html`
       <input id=${id} type="number" min="1" max="16" value=${replicas} onInput=${(e) => setReplicas(e.target.value)}
-             aria-invalid=${!!error} aria-describedby=${d} />`}<//>
+             aria-invalid=${!!errors.replicas} aria-describedby=${d} />`}<//>
     <${Field} label="Version">${(id) => html`
       <select id=${id} value=${version} onChange=${(e) => setVersion(e.target.value)}>
         ${[...new Set([deployment.version, ...refs])].map((r) => html`<option value=${r}>${/^\d+$/.test(r) ? 'v' + r : r}</option>`)}

@@ -2,7 +2,7 @@
 import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
 import * as api from '../api.js';
-import { Card, ErrorNote, Field, focusFirstInvalid, useResource } from '../ui.js';
+import { Card, Field, FormActions, useResource, useSubmit } from '../ui.js';
 
 export const TYPES = {
   transform: 'Transform a dataset',
@@ -74,9 +74,7 @@ export function ExecutionForm({ presetType, presetDataset, onStarted, onCancel }
   const [features, setFeatures] = useState([]);
   const [label, setLabel] = useState('');
   const [params, setParams] = useState('');
-  const [errors, setErrors] = useState({});
-  const [refused, setRefused] = useState(null);
-  const [busy, setBusy] = useState(false);
+  const { errors, refused, busy, submit, reset } = useSubmit();
   const datasets = useResource(() => api.get('/api/datasets?limit=500'), []);
   const models = useResource(() => api.get('/api/models?limit=500'), []);
   const columns = useColumns(dataset);
@@ -131,23 +129,7 @@ export function ExecutionForm({ presetType, presetDataset, onStarted, onCancel }
     return { found, body };
   };
 
-  const submit = async (e) => {
-    e.preventDefault();
-    const { found, body } = build();
-    setErrors(found);
-    setRefused(null);
-    if (Object.keys(found).length) {
-      focusFirstInvalid(e.target);
-      return;
-    }
-    setBusy(true);
-    try {
-      onStarted(await api.post('/api/executions', body));
-    } catch (failure) {
-      setRefused(failure);
-      setBusy(false);
-    }
-  };
+  const send = async () => onStarted(await api.post('/api/executions', build().body));
 
   const datasetField = html`<${Field} label="Dataset" error=${errors.dataset}>${(id, d) => html`
     <select id=${id} value=${dataset} onChange=${(e) => { setDataset(e.target.value); setFeatures([]); setLabel(''); }}
@@ -165,10 +147,10 @@ export function ExecutionForm({ presetType, presetDataset, onStarted, onCancel }
 
   return html`
     <${Card} title=${presetType ? TYPES[presetType] : 'Start an execution'} id="start-execution">
-      <form class="form" onSubmit=${submit} noValidate aria-label="Start an execution">
+      <form class="form" onSubmit=${submit(() => build().found, send)} noValidate aria-label="Start an execution">
         <div class="form-grid">
           ${!presetType && html`<${Field} label="Type">${(id) => html`
-            <select id=${id} value=${type} onChange=${(e) => { setType(e.target.value); setErrors({}); }}>
+            <select id=${id} value=${type} onChange=${(e) => { setType(e.target.value); reset(); }}>
               ${Object.entries(TYPES).map(([k, v]) => html`<option value=${k}>${v}</option>`)}
             </select>`}<//>`}
           ${datasetField}
@@ -215,11 +197,7 @@ export function ExecutionForm({ presetType, presetDataset, onStarted, onCancel }
           <button type="button" onClick=${() => setSteps([...steps, { kind: 'select', value: '' }])}>Add step</button>
           ${columnNames.length > 0 && html`<p class="hint">Columns: ${columnNames.join(', ')}</p>`}
         </fieldset>`}
-        <${ErrorNote} error=${refused} />
-        <div class="form-actions">
-          <button type="submit" class="primary" disabled=${busy}>${busy ? 'Starting…' : 'Start execution'}</button>
-          ${onCancel && html`<button type="button" onClick=${onCancel}>Cancel</button>`}
-        </div>
+        <${FormActions} refused=${refused} busy=${busy} label="Start execution" busyLabel="Starting…" onCancel=${onCancel} />
       </form>
     <//>`;
 }

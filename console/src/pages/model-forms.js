@@ -2,7 +2,7 @@
 import { html } from 'htm/preact';
 import { useState } from 'preact/hooks';
 import * as api from '../api.js';
-import { Card, ErrorNote, Field, Progress, focusFirstInvalid } from '../ui.js';
+import { Card, ErrorNote, Field, FormActions, UploadProgress, useSubmit, useUpload } from '../ui.js';
 
 const EXTENSIONS = { onnx: ['.onnx'], pmml: ['.pmml', '.xml'], spark: ['.zip'] };
 
@@ -32,12 +32,12 @@ export function UploadVersionForm({ model, onDone, onCancel }) {
   const [description, setDescription] = useState('');
   const [metrics, setMetrics] = useState('');
   const [params, setParams] = useState('');
-  const [errors, setErrors] = useState({});
-  const [refused, setRefused] = useState(null);
-  const [progress, setProgress] = useState(null);
+  const { errors, refused, busy, submit } = useSubmit();
+  const { progress, upload } = useUpload();
+  const metricsJson = jsonObject(metrics, true);
+  const paramsJson = jsonObject(params, false);
 
-  const submit = async (e) => {
-    e.preventDefault();
+  const validate = () => {
     const found = {};
     if (format === 'llm') {
       if (!llmModel.trim()) found.llmModel = 'Name the provider\'s model, e.g. llama-3.1-8b-instant.';
@@ -46,42 +46,27 @@ export function UploadVersionForm({ model, onDone, onCancel }) {
     } else if (!EXTENSIONS[format].some((ext) => file.name.toLowerCase().endsWith(ext))) {
       found.file = `A ${format} version is a ${EXTENSIONS[format].join(' or ')} file.`;
     }
-    const parsedMetrics = jsonObject(metrics, true);
-    const parsedParams = jsonObject(params, false);
-    if (parsedMetrics.error) found.metrics = parsedMetrics.error;
-    if (parsedParams.error) found.params = parsedParams.error;
-    setErrors(found);
-    setRefused(null);
-    if (Object.keys(found).length) {
-      focusFirstInvalid(e.target);
-      return;
-    }
+    if (metricsJson.error) found.metrics = metricsJson.error;
+    if (paramsJson.error) found.params = paramsJson.error;
+    return found;
+  };
+  const send = async () => {
     const path = `/api/models/${api.enc(model)}/versions`;
-    try {
-      let version;
-      setProgress(0);
-      if (format === 'llm') {
-        version = await api.post(path, { format, model: llmModel.trim(), ...(description ? { description } : {}) });
-      } else {
-        const form = new FormData();
-        form.append('format', format);
-        if (description) form.append('description', description);
-        if (parsedMetrics.value) form.append('metrics', JSON.stringify(parsedMetrics.value));
-        if (parsedParams.value) form.append('params', JSON.stringify(parsedParams.value));
-        form.append('file', file, file.name);
-        version = await api.upload(path, form, setProgress);
-      }
-      onDone(version);
-    } catch (error) {
-      setRefused(error);
-    } finally {
-      setProgress(null);
+    if (format === 'llm') {
+      return onDone(await api.post(path, { format, model: llmModel.trim(), ...(description ? { description } : {}) }));
     }
+    const form = new FormData();
+    form.append('format', format);
+    if (description) form.append('description', description);
+    if (metricsJson.value) form.append('metrics', JSON.stringify(metricsJson.value));
+    if (paramsJson.value) form.append('params', JSON.stringify(paramsJson.value));
+    form.append('file', file, file.name);
+    return onDone(await upload(path, form));
   };
 
   return html`
     <${Card} title="Upload a new version" id="upload-version">
-      <form class="form" onSubmit=${submit} noValidate aria-label="Upload a new version">
+      <form class="form" onSubmit=${submit(validate, send)} noValidate aria-label="Upload a new version">
         <div class="form-grid">
           <${Field} label="Format">${(id) => html`
             <select id=${id} value=${format} onChange=${(e) => setFormat(e.target.value)}>
@@ -105,13 +90,8 @@ export function UploadVersionForm({ model, onDone, onCancel }) {
               <input id=${id} class="mono" value=${params} onInput=${(e) => setParams(e.target.value)}
                      aria-invalid=${!!errors.params} aria-describedby=${d} />`}<//>`}
         </div>
-        ${progress !== null && html`<div class="upload-progress"><${Progress} value=${progress} label="Upload progress" />
-          <span class="muted">${progress < 1 ? `Uploading… ${Math.round(progress * 100)} %` : 'Checking the model…'}</span></div>`}
-        <${ErrorNote} error=${refused} />
-        <div class="form-actions">
-          <button type="submit" class="primary" disabled=${progress !== null}>${progress !== null ? 'Uploading…' : 'Upload version'}</button>
-          <button type="button" onClick=${onCancel}>Cancel</button>
-        </div>
+        <${UploadProgress} progress=${progress} after="Checking the model…" />
+        <${FormActions} refused=${refused} busy=${busy} label="Upload version" busyLabel="Uploading…" onCancel=${onCancel} />
       </form>
     <//>`;
 }
@@ -119,35 +99,19 @@ export function UploadVersionForm({ model, onDone, onCancel }) {
 export function AliasForm({ model, versions, aliases, onDone }) {
   const [alias, setAlias] = useState('champion');
   const [version, setVersion] = useState(String(versions[0].version));
-  const [error, setError] = useState(null);
-  const [refused, setRefused] = useState(null);
-  const [busy, setBusy] = useState(false);
-
-  const submit = async (e) => {
-    e.preventDefault();
-    setRefused(null);
-    if (!/^[A-Za-z][A-Za-z0-9_-]{0,63}$/.test(alias)) {
-      setError('Starts with a letter; letters, digits, "_" and "-".');
-      focusFirstInvalid(e.target);
-      return;
-    }
-    setError(null);
-    setBusy(true);
-    try {
-      await api.put(`/api/models/${api.enc(model)}/aliases/${api.enc(alias)}`, { version: Number(version) });
-      onDone();
-    } catch (failure) {
-      setRefused(failure);
-    } finally {
-      setBusy(false);
-    }
+  const { errors, refused, busy, submit } = useSubmit();
+  const validate = () => (/^[A-Za-z][A-Za-z0-9_-]{0,63}$/.test(alias) ? {}
+    : { alias: 'Starts with a letter; letters, digits, "_" and "-".' });
+  const send = async () => {
+    await api.put(`/api/models/${api.enc(model)}/aliases/${api.enc(alias)}`, { version: Number(version) });
+    onDone();
   };
 
   return html`
-    <form class="form inline-form" onSubmit=${submit} noValidate aria-label="Move an alias">
-      <${Field} label="Alias" error=${error}>${(id, d) => html`
+    <form class="form inline-form" onSubmit=${submit(validate, send)} noValidate aria-label="Move an alias">
+      <${Field} label="Alias" error=${errors.alias}>${(id, d) => html`
         <input id=${id} list="alias-names" value=${alias} onInput=${(e) => setAlias(e.target.value)}
-               aria-invalid=${!!error} aria-describedby=${d} />
+               aria-invalid=${!!errors.alias} aria-describedby=${d} />
         <datalist id="alias-names">${Object.keys(aliases).map((a) => html`<option value=${a} />`)}</datalist>`}<//>
       <${Field} label="Version">${(id) => html`
         <select id=${id} value=${version} onChange=${(e) => setVersion(e.target.value)}>
@@ -161,34 +125,21 @@ export function AliasForm({ model, versions, aliases, onDone }) {
 export function DeployForm({ model, version, onCancel }) {
   const [name, setName] = useState(`${model}-v${version}`.slice(0, 128));
   const [replicas, setReplicas] = useState('1');
-  const [errors, setErrors] = useState({});
-  const [refused, setRefused] = useState(null);
-  const [busy, setBusy] = useState(false);
-
-  const submit = async (e) => {
-    e.preventDefault();
+  const { errors, refused, busy, submit } = useSubmit();
+  const count = Number(replicas);
+  const validate = () => {
     const found = {};
-    if (!api.NAME_PATTERN.test(name)) found.name = `Use ${api.NAME_RULE}.`;
-    const count = Number(replicas);
+    if (api.nameProblem(name)) found.name = api.nameProblem(name);
     if (!Number.isInteger(count) || count < 1 || count > 16) found.replicas = 'Between 1 and 16.';
-    setErrors(found);
-    setRefused(null);
-    if (Object.keys(found).length) {
-      focusFirstInvalid(e.target);
-      return;
-    }
-    setBusy(true);
-    try {
-      const deployment = await api.post('/api/deployments', { name, model, version, replicas: count });
-      location.hash = '#/deployments/' + api.enc(deployment.name);
-    } catch (failure) {
-      setRefused(failure);
-      setBusy(false);
-    }
+    return found;
+  };
+  const send = async () => {
+    const deployment = await api.post('/api/deployments', { name, model, version, replicas: count });
+    location.hash = '#/deployments/' + api.enc(deployment.name);
   };
 
   return html`
-    <form class="form deploy-form" onSubmit=${submit} noValidate aria-label="Deploy this version">
+    <form class="form deploy-form" onSubmit=${submit(validate, send)} noValidate aria-label="Deploy this version">
       <div class="form-grid">
         <${Field} label="Deployment name" error=${errors.name}>${(id, d) => html`
           <input id=${id} value=${name} onInput=${(e) => setName(e.target.value)} aria-invalid=${!!errors.name} aria-describedby=${d} />`}<//>
@@ -196,10 +147,6 @@ export function DeployForm({ model, version, onCancel }) {
           <input id=${id} type="number" min="1" max="16" value=${replicas} onInput=${(e) => setReplicas(e.target.value)}
                  aria-invalid=${!!errors.replicas} aria-describedby=${d} />`}<//>
       </div>
-      <${ErrorNote} error=${refused} />
-      <div class="form-actions">
-        <button type="submit" class="primary" disabled=${busy}>${busy ? 'Deploying…' : `Deploy v${version}`}</button>
-        <button type="button" onClick=${onCancel}>Cancel</button>
-      </div>
+      <${FormActions} refused=${refused} busy=${busy} label=${`Deploy v${version}`} busyLabel="Deploying…" onCancel=${onCancel} />
     </form>`;
 }

@@ -3,7 +3,7 @@ import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
 import * as api from '../api.js';
 import {
-  Card, Empty, ErrorNote, Field, KeyValues, Loading, Page, Pill, bytes, focusFirstInvalid, number, timeAgo, useResource,
+  Card, Empty, ErrorNote, Field, FormActions, KeyValues, Loading, Page, Pill, bytes, number, timeAgo, useResource, useSubmit,
 } from '../ui.js';
 import { AliasForm, DeployForm, UploadVersionForm } from './model-forms.js';
 
@@ -56,34 +56,13 @@ export function Models() {
 function NewModelForm({ onDone, onCancel }) {
   const [name, setName] = useState('');
   const [description, setDescription] = useState('');
-  const [errors, setErrors] = useState({});
-  const [refused, setRefused] = useState(null);
-  const [busy, setBusy] = useState(false);
-
-  const submit = async (e) => {
-    e.preventDefault();
-    const found = {};
-    if (!name.trim()) found.name = 'A name is required.';
-    else if (!api.NAME_PATTERN.test(name.trim())) found.name = `Use ${api.NAME_RULE}.`;
-    setErrors(found);
-    setRefused(null);
-    if (Object.keys(found).length) {
-      focusFirstInvalid(e.target);
-      return;
-    }
-    setBusy(true);
-    try {
-      onDone(await api.post('/api/models', { name: name.trim(), description }));
-    } catch (error) {
-      setRefused(error);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { errors, refused, busy, submit } = useSubmit();
+  const validate = () => (api.nameProblem(name) ? { name: api.nameProblem(name) } : {});
+  const send = async () => onDone(await api.post('/api/models', { name: name.trim(), description }));
 
   return html`
     <${Card} title="New model" id="new-model">
-      <form class="form" onSubmit=${submit} noValidate aria-label="New model">
+      <form class="form" onSubmit=${submit(validate, send)} noValidate aria-label="New model">
         <div class="form-grid">
           <${Field} label="Name" error=${errors.name} hint=${api.NAME_RULE}>${(id, described) => html`
             <input id=${id} value=${name} onInput=${(e) => setName(e.target.value)} autocomplete="off"
@@ -91,11 +70,7 @@ function NewModelForm({ onDone, onCancel }) {
           <${Field} label="Description" wide>${(id) => html`
             <input id=${id} value=${description} onInput=${(e) => setDescription(e.target.value)} placeholder="What it predicts" />`}<//>
         </div>
-        <${ErrorNote} error=${refused} />
-        <div class="form-actions">
-          <button type="submit" class="primary" disabled=${busy}>${busy ? 'Creating…' : 'Create model'}</button>
-          <button type="button" onClick=${onCancel}>Cancel</button>
-        </div>
+        <${FormActions} refused=${refused} busy=${busy} label="Create model" busyLabel="Creating…" onCancel=${onCancel} />
       </form>
     <//>`;
 }

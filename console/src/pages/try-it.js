@@ -2,7 +2,7 @@
 import { html } from 'htm/preact';
 import { useState } from 'preact/hooks';
 import * as api from '../api.js';
-import { Card, ErrorNote, Field, Loading, focusFirstInvalid, number, useResource } from '../ui.js';
+import { Card, ErrorNote, Field, Loading, number, useResource, useSubmit } from '../ui.js';
 
 const NUMERIC = /^(float|double|int|long|short|byte|uint|integer|number)/i;
 
@@ -47,63 +47,48 @@ export function TryIt({ deployment, version, ready, onPredicted }) {
     [deployment.model, version]);
   const [values, setValues] = useState({});
   const [json, setJson] = useState('[[]]');
-  const [errors, setErrors] = useState({});
-  const [refused, setRefused] = useState(null);
   const [answer, setAnswer] = useState(null);
-  const [busy, setBusy] = useState(false);
+  const { errors, refused, busy, submit } = useSubmit();
 
   if (!served.data) {
     return html`<${Card} title="Try it">${served.error ? html`<${ErrorNote} error=${served.error} />` : html`<${Loading} />`}<//>`;
   }
   const shape = fieldsOf(served.data);
 
-  const submit = async (e) => {
-    e.preventDefault();
+  /** The request's rows from the form, and what is wrong with them. */
+  const read = () => {
     const found = {};
-    let row;
     if (shape.kind === 'json') {
       try {
-        row = JSON.parse(json);
-        if (!Array.isArray(row)) found.json = 'The inputs are a JSON array of rows.';
+        const rows = JSON.parse(json);
+        return Array.isArray(rows) ? { found, rows } : { found: { json: 'The inputs are a JSON array of rows.' } };
       } catch {
-        found.json = 'Not valid JSON.';
+        return { found: { json: 'Not valid JSON.' } };
       }
-    } else {
-      const parsed = shape.fields.map((f) => {
-        const text = (values[f.key] ?? '').trim();
-        if (!text) {
-          found[f.key] = 'Required.';
-        } else if (f.numeric && !Number.isFinite(Number(text))) {
-          found[f.key] = 'A number.';
-        }
-        return f.numeric ? Number(text) : text;
-      });
-      row = shape.kind === 'array' ? parsed : Object.fromEntries(shape.fields.map((f, i) => [f.key, parsed[i]]));
     }
-    setErrors(found);
-    setRefused(null);
-    if (Object.keys(found).length) {
-      focusFirstInvalid(e.target);
-      return;
-    }
-    setBusy(true);
+    const parsed = shape.fields.map((f) => {
+      const text = (values[f.key] ?? '').trim();
+      if (!text) {
+        found[f.key] = 'Required.';
+      } else if (f.numeric && !Number.isFinite(Number(text))) {
+        found[f.key] = 'A number.';
+      }
+      return f.numeric ? Number(text) : text;
+    });
+    const row = shape.kind === 'array' ? parsed : Object.fromEntries(shape.fields.map((f, i) => [f.key, parsed[i]]));
+    return { found, rows: [row] };
+  };
+  const send = async () => {
+    setAnswer(null);
     const started = performance.now();
-    try {
-      const body = { inputs: shape.kind === 'json' ? row : [row] };
-      const result = await api.post(`/api/deployments/${api.enc(deployment.name)}/predict`, body);
-      setAnswer({ result, ms: performance.now() - started });
-      onPredicted && onPredicted();
-    } catch (failure) {
-      setAnswer(null);
-      setRefused(failure);
-    } finally {
-      setBusy(false);
-    }
+    const result = await api.post(`/api/deployments/${api.enc(deployment.name)}/predict`, { inputs: read().rows });
+    setAnswer({ result, ms: performance.now() - started });
+    onPredicted && onPredicted();
   };
 
   return html`
     <${Card} title="Try it" id="try-it" actions=${html`<span class="muted small">${served.data.format} · v${served.data.version}</span>`}>
-      <form class="form" onSubmit=${submit} noValidate aria-label="Try a prediction">
+      <form class="form" onSubmit=${submit(() => read().found, send)} noValidate aria-label="Try a prediction">
         ${shape.kind === 'json'
           ? html`<${Field} label="Inputs (JSON rows)" error=${errors.json} wide hint="e.g. [[0.5, 1.2]] or [{&quot;x1&quot;: 1}]">${(id, d) => html`
               <textarea id=${id} class="mono" rows="4" value=${json} onInput=${(e) => setJson(e.target.value)}
