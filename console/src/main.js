@@ -84,7 +84,7 @@ function App() {
           <ul>
             ${NAV.map(([key, label, href]) => html`
               <li><a href=${href} class=${route.section === key ? 'active' : ''}
-                     aria-current=${route.section === key ? 'page' : undefined}><${Icon} name=${key} />${label}</a></li>`)}
+                     aria-current=${route.section === key ? 'page' : undefined}><${Icon} name=${key} /><span class="nav-label">${label}</span></a></li>`)}
           </ul>
         </nav>
         <div class="sidebar-foot">
