@@ -7,7 +7,6 @@ export const ADDRESSES = ['mcp.events.models', 'mcp.events.deployments', 'mcp.ev
 const listeners = new Set();
 const stateListeners = new Set();
 let state = 'connecting';
-let received = 0;
 
 function setState(next) {
   state = next;
@@ -20,8 +19,6 @@ export function connect() {
   bus.onopen = () => {
     ADDRESSES.forEach((address) => bus.registerHandler(address, (error, message) => {
       if (!error && message && message.body) {
-        received++;
-        window.__mlpEventsReceived = received;
         listeners.forEach((listener) => listener(message.body, address));
       }
     }));

@@ -59,12 +59,23 @@ class ConsoleTest {
     Path fixtures = Files.createDirectories(dir.resolve("fixtures"));
     writeFixtures(fixtures);
     Path screenshots = Files.createDirectories(Path.of("target", "console-screenshots"));
+    try (var old = Files.list(screenshots)) {
+      // only the last run's pictures stay
+      for (Path file : old.filter(f -> f.toString().endsWith(".png")).toList()) {
+        Files.delete(file);
+      }
+    }
 
-    Process script = new ProcessBuilder("node", "e2e/console.mjs", "http://127.0.0.1:" + node.httpPort(),
-        fixtures.toAbsolutePath().toString(), screenshots.toAbsolutePath().toString())
-        .directory(CONSOLE.toFile()).redirectErrorStream(true)
-        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-        .start();
+    Process script;
+    try {
+      script = new ProcessBuilder("node", "e2e/console.mjs", "http://127.0.0.1:" + node.httpPort(),
+          fixtures.toAbsolutePath().toString(), screenshots.toAbsolutePath().toString())
+          .directory(CONSOLE.toFile()).redirectErrorStream(true)
+          .start();
+      script.getOutputStream().close();
+    } catch (java.io.IOException e) {
+      throw new AssertionError("cannot run node (Node.js 20+ is needed to build and test the console)", e);
+    }
     Thread output = new Thread(() -> {
       try (BufferedReader lines = new BufferedReader(new InputStreamReader(script.getInputStream(), StandardCharsets.UTF_8))) {
         lines.lines().forEach(line -> System.out.println("[console e2e] " + line));
