@@ -53,7 +53,7 @@ public final class GatewayVerticle extends VerticleBase {
           RouterBuilder api = RouterBuilder.create(vertx, contract, RequestExtractor.withBodyHandler());
           BodyHandler jsonBodies = BodyHandler.create(false).setBodyLimit(settings.maxJsonBytes());
           RequestMetrics metrics = RequestMetrics.of(vertx);
-          api.rootHandler(metrics::track);
+          api.rootHandler(metrics.newRecorder()::track);
           // uploads stream to the object store as they arrive: only non-multipart bodies are buffered
           // (and no WebSocket handshake's: the event bridge upgrades it, which a read request cannot)
           api.rootHandler(ctx -> {

@@ -1,21 +1,23 @@
 package io.mlplatform.gateway;
 
 import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.shareddata.Shareable;
 import io.vertx.ext.web.RoutingContext;
 
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * The API requests this node's gateways answered in the last minute, second by second: counts, errors and latency
- * percentiles, for the whole node and per deployment. Recording is a few atomic increments (it runs on the
- * prediction path); the percentiles come from log-spaced latency buckets, so they are bucket bounds (within 20 %).
+ * percentiles, for the whole node and per deployment. It runs on the prediction path, so each gateway verticle
+ * records into its own {@link Recorder} from its own event loop (no counter is written by two threads), and a
+ * reading sums them. The percentiles come from log-spaced latency buckets: they are bucket bounds (within 20 %).
  */
 final class RequestMetrics implements Shareable {
   static final String PATH = "/api/metrics";
@@ -27,26 +29,44 @@ final class RequestMetrics implements Shareable {
   private static final int ERRORS = 1;
   private static final int REFUSED = 2;
   private static final int FIRST_BUCKET = 3;
+  private static final int COUNTERS = FIRST_BUCKET + BOUNDS_MICROS.length;
 
-  private final Series node = new Series();
-  private final Map<String, Series> deployments = new ConcurrentHashMap<>();
+  private final List<Recorder> recorders = new CopyOnWriteArrayList<>();
 
-  /** One instance per Vert.x instance: every gateway verticle of the node records into it. */
+  /** One instance per Vert.x instance, shared by the node's gateway verticles. */
   static RequestMetrics of(Vertx vertx) {
     return (RequestMetrics) vertx.sharedData().getLocalMap("mlplatform.gateway")
         .computeIfAbsent("request-metrics", key -> new RequestMetrics());
   }
 
-  /** A handler ahead of every route: times each API request (but this one's own) until its response ends. */
-  void track(RoutingContext ctx) {
-    HttpServerRequest request = ctx.request();
-    String path = request.path();
-    if (path.startsWith("/api/") && !path.equals(PATH) || path.startsWith("/v2/")) {
-      long start = System.nanoTime();
-      ctx.addEndHandler(ended -> record(deploymentOf(path), ctx.response().getStatusCode(),
-          (System.nanoTime() - start) / 1000));
+  /** A recorder for one gateway verticle: only its event loop may use it. */
+  Recorder newRecorder() {
+    Recorder recorder = new Recorder();
+    recorders.add(recorder);
+    return recorder;
+  }
+
+  /** The last minute, oldest second first, with a summary; for one deployment when {@code deployment} is set. */
+  JsonObject toJson(String deployment) {
+    long now = System.currentTimeMillis() / 1000;
+    long[] total = new long[COUNTERS];
+    JsonArray seconds = new JsonArray();
+    for (long second = now - WINDOW_SECONDS + 1; second <= now; second++) {
+      long[] counts = new long[COUNTERS];
+      for (Recorder recorder : recorders) {
+        Series series = deployment == null ? recorder.node : recorder.deployments.get(deployment);
+        if (series != null) {
+          series.addTo(counts, second);
+        }
+      }
+      for (int i = 0; i < COUNTERS; i++) {
+        total[i] += counts[i];
+      }
+      seconds.add(summary(counts).put("at", second * 1000));
     }
-    ctx.next();
+    return new JsonObject().put("window_seconds", WINDOW_SECONDS).put("deployment", deployment)
+        .put("summary", summary(total).put("per_second", total[REQUESTS] / (double) WINDOW_SECONDS))
+        .put("seconds", seconds);
   }
 
   /** The deployment a prediction path names ({@code /api/deployments/{name}/predict}, {@code /v2/models/{name}/...infer}). */
@@ -59,40 +79,6 @@ final class RequestMetrics implements Shareable {
       return path.substring("/v2/models/".length(), end);
     }
     return null;
-  }
-
-  /** One answered request; {@code deployment} is null unless it was a prediction. */
-  void record(String deployment, int status, long micros) {
-    long second = System.currentTimeMillis() / 1000;
-    int bucket = bucket(micros);
-    node.record(second, status, bucket);
-    if (deployment != null && status != 404) {
-      Series series = deployments.get(deployment);
-      if (series == null && deployments.size() < MAX_DEPLOYMENTS) {
-        series = deployments.computeIfAbsent(deployment, name -> new Series());
-      }
-      if (series != null) {
-        series.record(second, status, bucket);
-      }
-    }
-  }
-
-  /** The last minute, oldest second first, with a summary; for one deployment when {@code deployment} is set. */
-  JsonObject toJson(String deployment) {
-    Series series = deployment == null ? node : deployments.getOrDefault(deployment, new Series());
-    long now = System.currentTimeMillis() / 1000;
-    long[] total = new long[FIRST_BUCKET + BOUNDS_MICROS.length];
-    JsonArray seconds = new JsonArray();
-    for (long second = now - WINDOW_SECONDS + 1; second <= now; second++) {
-      long[] counts = series.read(second);
-      for (int i = 0; i < counts.length; i++) {
-        total[i] += counts[i];
-      }
-      seconds.add(summary(counts).put("at", second * 1000));
-    }
-    return new JsonObject().put("window_seconds", WINDOW_SECONDS).put("deployment", deployment)
-        .put("summary", summary(total).put("per_second", total[REQUESTS] / (double) WINDOW_SECONDS))
-        .put("seconds", seconds);
   }
 
   private static JsonObject summary(long[] counts) {
@@ -134,52 +120,87 @@ final class RequestMetrics implements Shareable {
     return bounds;
   }
 
-  /** A ring of one-second slots; a slot is reset when a new second first lands in it. */
+  /** What one gateway verticle answered; written from its event loop only, read from any thread. */
+  static final class Recorder {
+    private final Series node = new Series();
+    private final Map<String, Series> deployments = new ConcurrentHashMap<>();
+
+    /** A handler ahead of every route: times each API request (but this one's own) until its response ends. */
+    void track(RoutingContext ctx) {
+      String path = ctx.request().path();
+      if (path.startsWith("/api/") && !path.equals(PATH) || path.startsWith("/v2/")) {
+        long start = System.nanoTime();
+        ctx.addEndHandler(ended -> record(deploymentOf(path), ctx.response().getStatusCode(),
+            (System.nanoTime() - start) / 1000));
+      }
+      ctx.next();
+    }
+
+    /** One answered request; {@code deployment} is null unless it was a prediction. */
+    void record(String deployment, int status, long micros) {
+      long second = System.currentTimeMillis() / 1000;
+      int bucket = bucket(micros);
+      node.record(second, status, bucket);
+      if (deployment != null && status != 404) {
+        Series series = deployments.get(deployment);
+        if (series == null && deployments.size() < MAX_DEPLOYMENTS) {
+          series = new Series();
+          deployments.put(deployment, series);
+        }
+        if (series != null) {
+          series.record(second, status, bucket);
+        }
+      }
+    }
+  }
+
+  /** A ring of one-second slots with one writer; a slot is reset when a new second first lands in it. */
   private static final class Series {
-    private final Slot[] slots = new Slot[WINDOW_SECONDS];
+    private final long[] slotSeconds = new long[WINDOW_SECONDS];
+    /** Slot by slot, COUNTERS counters each; lazySet publishes them to readers without a locked instruction. */
+    private final AtomicLongArray counts = new AtomicLongArray(WINDOW_SECONDS * COUNTERS);
+    private final AtomicLongArray published = new AtomicLongArray(WINDOW_SECONDS);
 
     Series() {
-      for (int i = 0; i < slots.length; i++) {
-        slots[i] = new Slot();
+      Arrays.fill(slotSeconds, -1);
+      for (int slot = 0; slot < WINDOW_SECONDS; slot++) {
+        published.set(slot, -1);
       }
     }
 
     void record(long second, int status, int bucket) {
-      Slot slot = slots[(int) (second % WINDOW_SECONDS)];
-      if (slot.second != second) {
-        slot.moveTo(second);
+      int slot = (int) (second % WINDOW_SECONDS);
+      int base = slot * COUNTERS;
+      if (slotSeconds[slot] != second) {
+        published.lazySet(slot, -1);
+        for (int i = 0; i < COUNTERS; i++) {
+          counts.lazySet(base + i, 0);
+        }
+        slotSeconds[slot] = second;
+        published.lazySet(slot, second);
       }
-      slot.counts.incrementAndGet(REQUESTS);
+      increment(base + REQUESTS);
       if (status >= 500) {
-        slot.counts.incrementAndGet(ERRORS);
+        increment(base + ERRORS);
       } else if (status >= 400) {
-        slot.counts.incrementAndGet(REFUSED);
+        increment(base + REFUSED);
       }
-      slot.counts.incrementAndGet(FIRST_BUCKET + bucket);
+      increment(base + FIRST_BUCKET + bucket);
     }
 
-    long[] read(long second) {
-      Slot slot = slots[(int) (second % WINDOW_SECONDS)];
-      long[] counts = new long[FIRST_BUCKET + BOUNDS_MICROS.length];
-      if (slot.second == second) {
-        for (int i = 0; i < counts.length; i++) {
-          counts[i] = slot.counts.get(i);
-        }
-      }
-      return counts;
+    private void increment(int index) {
+      counts.lazySet(index, counts.get(index) + 1);
     }
-  }
 
-  private static final class Slot {
-    private volatile long second = -1;
-    private final AtomicLongArray counts = new AtomicLongArray(FIRST_BUCKET + BOUNDS_MICROS.length);
-
-    synchronized void moveTo(long newSecond) {
-      if (second < newSecond) {
-        for (int i = 0; i < counts.length(); i++) {
-          counts.set(i, 0);
-        }
-        second = newSecond;
+    /** Adds this series' counts of {@code second} to {@code into}, when its slot still holds that second. */
+    void addTo(long[] into, long second) {
+      int slot = (int) (second % WINDOW_SECONDS);
+      if (published.get(slot) != second) {
+        return;
+      }
+      int base = slot * COUNTERS;
+      for (int i = 0; i < COUNTERS; i++) {
+        into[i] += counts.get(base + i);
       }
     }
   }
