@@ -113,7 +113,7 @@ try {
     })).json()).error.message);
     const shown = await refusal.locator('.error-message').textContent();
     if (shown !== expected) throw new Error(`the console showed "${shown}", the API said "${expected}"`);
-    await shot('04-refused');
+    await shot('04-refused-form');
   });
 
   await scenario('upload a model version, with a refused file first', async () => {
@@ -185,6 +185,7 @@ try {
     await page.getByLabel('Output dataset').fill('customers-clean');
     await page.getByLabel('Train split (optional)').fill('0.8');
     await assertLabelled('execution form');
+    await shot('08-execution-form');
     await page.locator('form[aria-label="Start an execution"]').getByRole('button', { name: 'Start execution' }).click();
     await page.locator('.execution-status').waitFor();
     await page.evaluate(() => { window.__sameDocument = true; });
@@ -211,16 +212,23 @@ try {
     log(`  ${seen.join(' → ')}; ${live} through the bridge`);
     await page.locator('.outputs').getByText('customers-clean-train').waitFor();
     await page.locator('.log').getByText('succeeded').waitFor();
-    await shot('08-execution');
+    await shot('09-execution');
     await nav('Executions');
     await page.locator('tbody tr').first().waitFor();
-    await shot('09-executions');
+    await shot('10-executions');
+  });
+
+  await scenario('the models list shows the latest version and the alias', async () => {
+    await nav('Models');
+    await page.getByRole('searchbox', { name: 'Search models' }).fill('chu');
+    await page.locator('tbody tr', { hasText: 'champion → v1' }).waitFor();
+    await shot('04-models');
   });
 
   await scenario('the workflows page says what is not there yet', async () => {
     await nav('Workflows');
     await page.getByText('Workflows arrive with issue 6').waitFor();
-    await shot('10-workflows');
+    await shot('11-workflows');
   });
 
   await scenario('the dashboard shows the counts, the health, recent executions and traffic', async () => {
@@ -252,10 +260,10 @@ try {
     await page.waitForTimeout(500);
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     if (overflow > 0) throw new Error(`the dashboard is ${overflow} px wider than a 400 px window`);
-    await shot('11-narrow-dashboard');
+    await shot('12-narrow-dashboard');
     await go('#/deployments/churn-prod');
     await page.getByRole('button', { name: 'Predict' }).waitFor();
-    await shot('12-narrow-deployment');
+    await shot('13-narrow-deployment');
   });
 
   if (pageErrors.length) {

@@ -66,7 +66,7 @@ export function Executions() {
         ${executions.loading ? html`<${Loading} />` : executions.data && executions.data.items.length === 0
           ? html`<${Empty} title="No executions">Start one: transform a dataset, train a model, or score a dataset.<//>`
           : executions.data && html`<div class="table-wrap"><table>
-              <thead><tr><th>Execution</th><th>Type</th><th>Status</th><th class="w-progress">Progress</th><th>On</th><th>Node</th><th>Started</th><th>Duration</th></tr></thead>
+              <thead><tr><th>Execution</th><th>Type</th><th>Status</th><th class="w-progress">Progress</th><th>On</th><th>Node</th><th>Started</th></tr></thead>
               <tbody>${executions.data.items.map((e) => html`
                 <tr data-execution=${e.id}>
                   <td><a class="mono strong" href=${'#/executions/' + e.id}>${e.id.slice(0, 8)}</a></td>
@@ -75,8 +75,8 @@ export function Executions() {
                   <td><${ExecutionProgress} execution=${e} /></td>
                   <td class="muted clip">${subjectOf(e)}</td>
                   <td class="muted mono small nowrap">${e.node || '—'}</td>
-                  <td class="muted nowrap">${timeAgo(e.started_at || e.created_at)}</td>
-                  <td class="muted nowrap">${duration(e.started_at, e.finished_at)}</td>
+                  <td class="muted nowrap">${timeAgo(e.started_at || e.created_at)}
+                    ${e.started_at && html`<div class="small">${ACTIVE(e.status) ? 'for ' : 'took '}${duration(e.started_at, e.finished_at)}</div>`}</td>
                 </tr>`)}
               </tbody></table></div>`}
       <//>
