@@ -13,6 +13,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.net.http.WebSocket;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -94,6 +96,23 @@ class ConsoleBackendTest {
       own.send(new JsonObject().put("type", "register").put("address", "mcp.hub"));
       assertThat(own.next(5000).getString("body")).isEqualTo("access_denied");
     }
+  }
+
+  @Test
+  @DisplayName("the built console is served at /: its page is asked for again each time, its hashed assets are kept")
+  void console() throws Exception {
+    HttpClient http = HttpClient.newHttpClient();
+    HttpResponse<String> page = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.httpPort() + "/"))
+        .build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(page.statusCode()).isEqualTo(200);
+    assertThat(page.body()).contains("<div id=\"app\">");
+    assertThat(page.headers().firstValue("cache-control")).isEmpty();
+    java.util.regex.Matcher script = java.util.regex.Pattern.compile("/assets/[^\"]+\\.js").matcher(page.body());
+    assertThat(script.find()).as(page.body()).isTrue();
+    HttpResponse<String> asset = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.httpPort()
+        + script.group())).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(asset.statusCode()).isEqualTo(200);
+    assertThat(asset.headers().firstValue("cache-control")).hasValueSatisfying(v -> assertThat(v).contains("immutable"));
   }
 
   @Test

@@ -30,6 +30,8 @@ import java.util.Set;
  */
 public final class GatewayVerticle extends VerticleBase {
   private static final String CONTRACT = "openapi.yaml";
+  private static final String WEBROOT = "webroot";
+  private static final long ONE_YEAR_SECONDS = 365L * 24 * 3600;
 
   private final Settings settings;
   private final NodeStatus status;
@@ -83,7 +85,12 @@ public final class GatewayVerticle extends VerticleBase {
     router.get("/openapi.yaml").handler(ctx -> ctx.response()
         .putHeader(HttpHeaders.CONTENT_TYPE, "application/yaml").end(contractText));
     router.route(EventBridge.PATH).subRouter(EventBridge.router(vertx));
-    router.route().handler(StaticHandler.create("webroot"));
+    // the console's built assets have content hashes in their names: browsers keep them; index.html, which names
+    // them, is fetched again every time, so a new version of the platform serves a new console at once
+    // (a route's prefix is taken off the path a StaticHandler looks up)
+    router.route("/assets/*").handler(StaticHandler.create(WEBROOT + "/assets").setCachingEnabled(true)
+        .setMaxAgeSeconds(ONE_YEAR_SECONDS));
+    router.route().handler(StaticHandler.create(WEBROOT).setCachingEnabled(false));
     router.route().failureHandler(Failures::render);
     router.errorHandler(404, Failures::render);
     router.errorHandler(405, Failures::render);
