@@ -2,7 +2,7 @@
 import { html } from 'htm/preact';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { upload as uploadForm } from './api.js';
-import { useEvents } from './events.js';
+import { useConnectionState, useEvents } from './events.js';
 
 export function Page({ title, subtitle, actions, back, children }) {
   useEffect(() => {
@@ -96,7 +96,8 @@ export function Stat({ label, value, hint, href }) {
 
 /**
  * Loads with {@code load()}, again when {@code deps} change, when an event whose operation starts with
- * {@code eventPrefix} arrives (debounced), and every {@code pollMs} while {@code poll(data)} holds.
+ * {@code eventPrefix} arrives (debounced) or the event bridge comes back, and every {@code pollMs} while
+ * {@code poll(data)} holds.
  */
 export function useResource(load, deps, { eventPrefix, pollMs, poll } = {}) {
   const [state, setState] = useState({ data: null, error: null, loading: true });
@@ -114,6 +115,15 @@ export function useResource(load, deps, { eventPrefix, pollMs, poll } = {}) {
     clearTimeout(timer.current);
     timer.current = setTimeout(reload, 150);
   });
+  // events sent while the bridge was down are lost: pages read again once it is back
+  const connection = useConnectionState();
+  const lastConnection = useRef(connection);
+  useEffect(() => {
+    if (connection === 'live' && lastConnection.current === 'reconnecting') {
+      reload();
+    }
+    lastConnection.current = connection;
+  }, [connection]);
   useEffect(() => {
     if (!pollMs || (poll && !poll(state.data))) {
       return undefined;
