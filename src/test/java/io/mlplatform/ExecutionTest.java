@@ -170,6 +170,41 @@ class ExecutionTest {
   }
 
   @Test
+  @DisplayName("a split written as Parquet trains a scaled random forest (exported as ONNX) and evaluates it")
+  void parquetOutputsAndTrees() {
+    JsonObject split = awaitEnd(api.postJson("/api/executions", new JsonObject().put("type", "transform")
+        .put("dataset", "points").put("output", "points-pq").put("output_format", "parquet")
+        .put("split", new JsonObject().put("train", 0.8))).json().getString("id"));
+    assertThat(split.getString("status")).as(split.encode()).isEqualTo("succeeded");
+    JsonObject train = api.get("/api/datasets/points-pq-train/versions/1").json();
+    assertThat(train.getString("format")).isEqualTo("parquet");
+    assertThat(train.getJsonObject("artifact").getString("key")).endsWith(".parquet");
+    assertThat(train.getJsonArray("schema").getJsonObject(0)).isEqualTo(new JsonObject().put("name", "x1")
+        .put("type", "double").put("nullable", true));
+    assertThat(api.get("/api/datasets/points-pq-test/versions/1/preview?limit=5").json().getJsonArray("rows"))
+        .hasSize(5);
+
+    JsonObject trained = awaitEnd(api.postJson("/api/executions", new JsonObject().put("type", "train")
+        .put("dataset", "points-pq-train").put("algorithm", "random_forest_classifier").put("scaling", "standard")
+        .put("features", new JsonArray().add("x1").add("x2").add("noise")).put("label", "label")
+        .put("params", new JsonObject().put("numTrees", 10).put("maxDepth", 4)).put("model", "points-forest"))
+        .json().getString("id"));
+    assertThat(trained.getString("status")).as(trained.encode()).isEqualTo("succeeded");
+    JsonObject version = api.get("/api/models/points-forest/versions/latest").json();
+    assertThat(version.getJsonObject("params").getString("scaling")).isEqualTo("standard");
+    assertThat(version.getJsonObject("onnx").getBoolean("supported")).as(version.encode()).isTrue();
+    assertThat(version.getJsonObject("onnx").getJsonObject("signature").getJsonArray("outputs").getJsonObject(0)
+        .getJsonArray("shape")).isEqualTo(new JsonArray().add(-1).add(2));
+
+    JsonObject evaluated = awaitEnd(api.postJson("/api/executions", new JsonObject().put("type", "evaluate")
+        .put("model", "points-forest").put("dataset", "points-pq-test")).json().getString("id"));
+    assertThat(evaluated.getString("status")).as(evaluated.encode()).isEqualTo("succeeded");
+    assertThat(evaluated.getJsonObject("result").getJsonObject("metrics").getDouble("accuracy")).isGreaterThan(0.8);
+    assertThat(api.postJson("/api/executions", new JsonObject().put("type", "transform").put("dataset", "points")
+        .put("output", "x").put("output_format", "xlsx")).errorMessage()).contains("output_format");
+  }
+
+  @Test
   @DisplayName("a transform filters, selects, standardizes and splits into two new datasets with lineage")
   void transformAndSplit() {
     Api.Response queued = api.postJson("/api/executions", new JsonObject().put("type", "transform")

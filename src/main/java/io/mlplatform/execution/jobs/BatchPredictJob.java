@@ -51,6 +51,7 @@ public final class BatchPredictJob implements JobType {
   @Override
   public Future<JsonObject> check(JsonObject request, BiFunction<String, JsonObject, Future<JsonObject>> call) {
     new Payload(request).name("output");
+    DatasetOutputs.format(request);
     return SparkData.modelVersion(request, call)
         .compose(version -> SparkData.lookUp(request, call).map(source -> {
           Map<String, String> columns = SparkData.columns(source);
@@ -121,7 +122,7 @@ public final class BatchPredictJob implements JobType {
     JsonObject lineage = new JsonObject().put("dataset", request.getString("dataset"))
         .put("version", request.getInteger("version")).put("model", request.getString("model"))
         .put("model_version", request.getInteger("model_version")).put("execution", job.id());
-    JsonObject output = new CsvOutputs(objects).write(job, scored, ObjectStore.RESULTS, request.getString("output"), lineage);
+    JsonObject output = new DatasetOutputs(objects, DatasetOutputs.format(request)).write(job, scored, ObjectStore.RESULTS, request.getString("output"), lineage);
     return new JsonObject().put("outputs", new JsonArray().add(output));
   }
 
