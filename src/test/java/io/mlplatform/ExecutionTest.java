@@ -202,6 +202,17 @@ class ExecutionTest {
     assertThat(evaluated.getJsonObject("result").getJsonObject("metrics").getDouble("accuracy")).isGreaterThan(0.8);
     assertThat(api.postJson("/api/executions", new JsonObject().put("type", "transform").put("dataset", "points")
         .put("output", "x").put("output_format", "xlsx")).errorMessage()).contains("output_format");
+
+    // JSON Lines datasets are read as JSON by Spark
+    String lines = "{\"id\": 1, \"city\": \"Lyon\"}\n{\"id\": 2, \"city\": \"Paris\"}\n{\"id\": 3}\n";
+    assertThat(api.upload("/api/datasets", Map.of("name", "visits"), "visits.jsonl", lines.getBytes()).status())
+        .isEqualTo(201);
+    JsonObject filtered = awaitEnd(api.postJson("/api/executions", new JsonObject().put("type", "transform")
+        .put("dataset", "visits").put("output", "visits-known").put("steps", new JsonArray()
+            .add(new JsonObject().put("filter", "city IS NOT NULL")))).json().getString("id"));
+    assertThat(filtered.getString("status")).as(filtered.encode()).isEqualTo("succeeded");
+    assertThat(filtered.getJsonObject("result").getJsonArray("outputs").getJsonObject(0).getLong("row_count"))
+        .isEqualTo(2);
   }
 
   @Test
