@@ -12,6 +12,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.Random;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
@@ -144,6 +145,68 @@ class ExecutionTest {
       assertThat(row.getDouble("output_0")).isCloseTo(expected[0], within(1e-4));
       assertThat(row.getDouble("output_1")).isCloseTo(expected[1], within(1e-4));
     }
+  }
+
+  @Test
+  @DisplayName("PMML models score inside Spark; ONNX and PMML models are evaluated against a labelled dataset")
+  void scoredModelsEvaluated() throws Exception {
+    StringBuilder linear = new StringBuilder("x1,x2,y\n");
+    Random random = new Random(11);
+    for (int i = 0; i < 60; i++) {
+      double x1 = Math.round(random.nextGaussian() * 100) / 100.0;
+      double x2 = Math.round(random.nextGaussian() * 100) / 100.0;
+      linear.append(x1).append(',').append(x2).append(',').append(1 + 2 * x1 - x2).append('\n');
+    }
+    api.upload("/api/datasets", Map.of("name", "linear"), "linear.csv", linear.toString().getBytes());
+    api.postJson("/api/models", new JsonObject().put("name", "pmml-reg"));
+    api.upload("/api/models/pmml-reg/versions", Map.of("format", "pmml"), "m.pmml",
+        io.mlplatform.support.TestModels.pmmlRegression());
+    JsonObject scored = awaitEnd(api.postJson("/api/executions", new JsonObject().put("type", "batch_predict")
+        .put("model", "pmml-reg").put("dataset", "linear").put("output", "linear-scored")).json().getString("id"));
+    assertThat(scored.getString("status")).as(scored.encode()).isEqualTo("succeeded");
+    for (Object r : api.get("/api/datasets/linear-scored/versions/1/preview?limit=5").json().getJsonArray("rows")) {
+      JsonObject row = (JsonObject) r;
+      assertThat(row.getDouble("predicted_y")).as(row.encode()).isCloseTo(row.getDouble("y"), within(1e-9));
+    }
+    JsonObject regression = awaitEnd(api.postJson("/api/executions", new JsonObject().put("type", "evaluate")
+        .put("model", "pmml-reg").put("dataset", "linear").put("label", "y")).json().getString("id"));
+    assertThat(regression.getString("status")).as(regression.encode()).isEqualTo("succeeded");
+    JsonObject fit = regression.getJsonObject("result").getJsonObject("metrics");
+    assertThat(fit.getDouble("rmse")).isLessThan(1e-9);
+    assertThat(fit.getDouble("r2")).isCloseTo(1.0, within(1e-9));
+
+    // labels = the ONNX model's own choice, 10 of 100 flipped: accuracy is exactly 0.9
+    io.mlplatform.support.TestModels.Classifier classifier = io.mlplatform.support.TestModels.classifier(dir, 5);
+    api.postJson("/api/models", new JsonObject().put("name", "onnx-judged"));
+    api.upload("/api/models/onnx-judged/versions", Map.of("format", "onnx"), "m.onnx", classifier.onnx());
+    StringBuilder judged = new StringBuilder("f0,f1,f2,f3,truth\n");
+    int rows = 0;
+    while (rows < 100) {
+      float[] f = {(float) random.nextGaussian(), (float) random.nextGaussian(), (float) random.nextGaussian(),
+          (float) random.nextGaussian()};
+      double[] p = classifier.probabilities(f);
+      if (Math.abs(p[1] - p[0]) < 1e-3) {
+        continue;
+      }
+      boolean second = p[1] > p[0] ^ rows < 10;
+      judged.append(f[0]).append(',').append(f[1]).append(',').append(f[2]).append(',').append(f[3]).append(',')
+          .append(second ? "b" : "a").append('\n');
+      rows++;
+    }
+    api.upload("/api/datasets", Map.of("name", "judged"), "judged.csv", judged.toString().getBytes());
+    JsonObject request = new JsonObject().put("type", "evaluate").put("model", "onnx-judged").put("dataset", "judged")
+        .put("label", "truth").put("features", new JsonArray().add("f0").add("f1").add("f2").add("f3"))
+        .put("labels", new JsonArray().add("a").add("b"));
+    JsonObject classified = awaitEnd(api.postJson("/api/executions", request).json().getString("id"));
+    assertThat(classified.getString("status")).as(classified.encode()).isEqualTo("succeeded");
+    JsonObject metrics = classified.getJsonObject("result").getJsonObject("metrics");
+    assertThat(metrics.getDouble("accuracy")).isCloseTo(0.9, within(1e-9));
+    assertThat(metrics.getDouble("auc")).isBetween(0.8, 1.0);
+    assertThat(api.get("/api/models/onnx-judged/versions/1").json().getJsonArray("evaluations").getJsonObject(0)
+        .getJsonObject("metrics").getDouble("accuracy")).isCloseTo(0.9, within(1e-9));
+    assertThat(api.postJson("/api/executions", request.copy().put("label", "nope")).errorMessage()).contains("nope");
+    assertThat(api.postJson("/api/executions", request.copy().put("features", new JsonArray().add("f0")))
+        .errorMessage()).contains("4 values");
   }
 
   @Test
