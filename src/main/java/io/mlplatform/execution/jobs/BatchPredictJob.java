@@ -12,9 +12,8 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.types.StructField;
 
+import java.io.FilterInputStream;
 import java.io.InputStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BiFunction;
@@ -27,6 +26,8 @@ import java.util.zip.ZipInputStream;
  * partition (see Scoring); Spark ML pipelines run natively.
  */
 public final class BatchPredictJob implements JobType {
+  private static final String COMPLETE = "_UNZIPPED";
+
   private final ObjectStore objects;
 
   public BatchPredictJob(ObjectStore objects) {
@@ -100,27 +101,30 @@ public final class BatchPredictJob implements JobType {
     return scored;
   }
 
-  /** A zipped saved pipeline, loaded through a local folder that is gone once it is loaded. */
+  /**
+   * A zipped saved pipeline, unzipped once into the models bucket (under its sha256) and loaded from there with s3a,
+   * so that executors on other machines of a Spark cluster read the same files. A marker written last says the
+   * unzipped copy is whole.
+   */
   static PipelineModel loadPipeline(ObjectStore objects, StoredObject artifact) throws Exception {
-    Path folder = Files.createTempDirectory("mlp-pipeline-");
-    try (InputStream in = objects.openBlocking(artifact.bucket(), artifact.key()); ZipInputStream zip = new ZipInputStream(in)) {
-      for (ZipEntry entry = zip.getNextEntry(); entry != null; entry = zip.getNextEntry()) {
-        Path target = folder.resolve(entry.getName()).normalize();
-        if (!target.startsWith(folder) || entry.isDirectory()) {
-          continue;
+    String prefix = "unzipped/" + artifact.sha256() + "/";
+    if (!objects.keysBlocking(ObjectStore.MODELS, prefix + COMPLETE).contains(prefix + COMPLETE)) {
+      try (InputStream in = objects.openBlocking(artifact.bucket(), artifact.key()); ZipInputStream zip = new ZipInputStream(in)) {
+        for (ZipEntry entry = zip.getNextEntry(); entry != null; entry = zip.getNextEntry()) {
+          String name = entry.getName();
+          if (entry.isDirectory() || name.startsWith("/") || name.contains("..")) {
+            continue;
+          }
+          // the entry's bytes only: the store must not close the zip stream
+          objects.putBlocking(ObjectStore.MODELS, prefix + name, new FilterInputStream(zip) {
+            @Override
+            public void close() {
+            }
+          }, "application/octet-stream", name.substring(name.lastIndexOf('/') + 1));
         }
-        Files.createDirectories(target.getParent());
-        Files.copy(zip, target);
       }
+      objects.putBlocking(ObjectStore.MODELS, prefix + COMPLETE, InputStream.nullInputStream(), "text/plain", COMPLETE);
     }
-    PipelineModel model;
-    try {
-      model = PipelineModel.load(folder.toUri().toString());
-    } finally {
-      try (var files = Files.walk(folder)) {
-        files.sorted(java.util.Comparator.reverseOrder()).forEach(file -> file.toFile().delete());
-      }
-    }
-    return model;
+    return PipelineModel.load("s3a://" + ObjectStore.MODELS + "/" + prefix.substring(0, prefix.length() - 1));
   }
 }
