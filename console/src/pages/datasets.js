@@ -19,7 +19,7 @@ function UploadDatasetForm({ name: fixedName, onDone, onCancel }) {
   const validate = () => {
     const found = {};
     if (!fixedName && api.nameProblem(name)) found.name = api.nameProblem(name);
-    if (!file) found.file = 'Choose a CSV (with a header line) or JSON Lines file.';
+    if (!file) found.file = 'Choose a CSV (with a header line), JSON Lines or Parquet file.';
     else if (file.size === 0) found.file = 'This file is empty.';
     return found;
   };
@@ -38,8 +38,8 @@ function UploadDatasetForm({ name: fixedName, onDone, onCancel }) {
           ${!fixedName && html`<${Field} label="Name" error=${errors.name} hint=${api.NAME_RULE}>${(id, d) => html`
             <input id=${id} value=${name} onInput=${(e) => setName(e.target.value)} aria-invalid=${!!errors.name}
                    aria-describedby=${d} placeholder="e.g. customers" autocomplete="off" />`}<//>`}
-          <${Field} label="File" error=${errors.file} hint="CSV with a header line, or JSON Lines">${(id, d) => html`
-            <input id=${id} type="file" accept=".csv,.jsonl,.ndjson,.json,text/csv" aria-invalid=${!!errors.file} aria-describedby=${d}
+          <${Field} label="File" error=${errors.file} hint="CSV with a header line, JSON Lines or Parquet">${(id, d) => html`
+            <input id=${id} type="file" accept=".csv,.jsonl,.ndjson,.json,.parquet,text/csv" aria-invalid=${!!errors.file} aria-describedby=${d}
                    onChange=${(e) => { const f = e.target.files[0] || null; setFile(f); if (f && !name && !fixedName) setName(f.name.replace(/\.[^.]+$/, '').replace(/[^A-Za-z0-9._-]/g, '-')); }} />`}<//>
           ${!fixedName && html`<${Field} label="Description" wide>${(id) => html`
             <input id=${id} value=${description} onInput=${(e) => setDescription(e.target.value)} placeholder="Where the data comes from" />`}<//>`}
@@ -54,13 +54,13 @@ export function Datasets() {
   const [uploading, setUploading] = useState(false);
   const datasets = useResource(() => api.get('/api/datasets?limit=500'), []);
   return html`
-    <${Page} title="Datasets" subtitle="Versioned tabular data: CSV and JSON Lines, with inferred schemas"
+    <${Page} title="Datasets" subtitle="Versioned tabular data: CSV, JSON Lines and Parquet, with their schemas"
              actions=${html`<button class="primary" onClick=${() => setUploading(!uploading)} aria-expanded=${uploading}>Upload dataset</button>`}>
       ${uploading && html`<${UploadDatasetForm} onDone=${() => { setUploading(false); datasets.reload(); }} onCancel=${() => setUploading(false)} />`}
       <${Card}>
         <${ErrorNote} error=${datasets.error} />
         ${datasets.loading ? html`<${Loading} />` : datasets.data && datasets.data.items.length === 0
-          ? html`<${Empty} title="No datasets yet">Upload a CSV or JSON Lines file: its schema and row count are read as it streams in.<//>`
+          ? html`<${Empty} title="No datasets yet">Upload a CSV, JSON Lines or Parquet file: its schema and row count are read as it arrives.<//>`
           : datasets.data && html`<div class="table-wrap"><table>
               <thead><tr><th>Name</th><th>Description</th><th>Latest version</th><th>Columns</th><th>Rows</th><th>Size</th><th>Updated</th></tr></thead>
               <tbody>${datasets.data.items.map((d) => html`<${DatasetRow} dataset=${d} />`)}</tbody></table></div>`}

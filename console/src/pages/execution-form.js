@@ -74,6 +74,7 @@ export function ExecutionForm({ presetType, presetDataset, onStarted, onCancel }
   const [features, setFeatures] = useState([]);
   const [label, setLabel] = useState('');
   const [params, setParams] = useState('');
+  const [outputFormat, setOutputFormat] = useState('csv');
   const { errors, refused, busy, submit, reset } = useSubmit();
   const datasets = useResource(() => api.get('/api/datasets?limit=500'), []);
   const models = useResource(() => api.get('/api/models?limit=500'), []);
@@ -120,11 +121,13 @@ export function ExecutionForm({ presetType, presetDataset, onStarted, onCancel }
     if (type === 'batch_predict' || type === 'evaluate') {
       if (!model) found.model = 'Choose a model.';
       body.model = model;
-      if (type === 'batch_predict' && features.length) body.features = features;
+      if (features.length) body.features = features;
+      if (type === 'evaluate' && label) body.label = label;
     }
     if (type === 'transform' || type === 'batch_predict') {
       if (!api.NAME_PATTERN.test(output)) found.output = `Name the output dataset: ${api.NAME_RULE}.`;
       body.output = output;
+      body.output_format = outputFormat;
     }
     return { found, body };
   };
@@ -175,10 +178,19 @@ export function ExecutionForm({ presetType, presetDataset, onStarted, onCancel }
           ${(type === 'transform' || type === 'batch_predict') && html`<${Field} label="Output dataset" error=${errors.output}>${(id, d) => html`
             <input id=${id} value=${output} onInput=${(e) => setOutput(e.target.value)} aria-invalid=${!!errors.output} aria-describedby=${d}
                    placeholder="a new dataset's name" />`}<//>`}
+          ${(type === 'transform' || type === 'batch_predict') && html`<${Field} label="Output format">${(id) => html`
+            <select id=${id} value=${outputFormat} onChange=${(e) => setOutputFormat(e.target.value)}>
+              <option value="csv">CSV</option><option value="parquet">Parquet</option>
+            </select>`}<//>`}
+          ${type === 'evaluate' && html`<${Field} label="Label column" hint="ONNX and PMML models; Spark models know theirs">${(id, d) => html`
+            <select id=${id} value=${label} onChange=${(e) => setLabel(e.target.value)} aria-describedby=${d}>
+              <option value="">—</option>${columnNames.map((c) => html`<option value=${c}>${c}</option>`)}
+            </select>`}<//>`}
           ${type === 'transform' && html`<${Field} label="Train split (optional)" error=${errors.split} hint="e.g. 0.8 writes -train and -test">${(id, d) => html`
             <input id=${id} value=${split} inputmode="decimal" onInput=${(e) => setSplit(e.target.value)} aria-invalid=${!!errors.split} aria-describedby=${d} />`}<//>`}
           ${type === 'train' && featureField('Feature columns')}
-          ${type === 'batch_predict' && featureField('Feature columns (ONNX models: in input order)', 'Spark models use the columns they were trained on.')}
+          ${(type === 'batch_predict' || type === 'evaluate') && featureField('Feature columns (ONNX models: in input order)',
+            'Spark and PMML models use the columns they were trained on.')}
         </div>
         ${type === 'transform' && html`<fieldset class="steps"><legend>Steps, applied in order</legend>
           ${steps.map((step, i) => html`<div class=${'step' + (errors['step' + i] ? ' invalid' : '')}>

@@ -5,6 +5,15 @@ import io.mlplatform.support.ObjectListing;
 import io.mlplatform.support.TestNodes;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import org.apache.parquet.example.data.Group;
+import org.apache.parquet.example.data.simple.SimpleGroupFactory;
+import org.apache.parquet.hadoop.ParquetWriter;
+import org.apache.parquet.hadoop.example.ExampleParquetWriter;
+import org.apache.parquet.io.LocalOutputFile;
+import org.apache.parquet.schema.LogicalTypeAnnotation;
+import org.apache.parquet.schema.MessageType;
+import org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName;
+import org.apache.parquet.schema.Types;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
@@ -41,6 +50,54 @@ class DatasetApiTest {
   @AfterAll
   static void stop() {
     node.close();
+  }
+
+  @Test
+  @DisplayName("a Parquet upload gets its schema and row count from the footer; preview reads typed rows")
+  void parquetDataset() throws Exception {
+    MessageType schema = Types.buildMessage()
+        .required(PrimitiveTypeName.INT64).named("id")
+        .optional(PrimitiveTypeName.BINARY).as(LogicalTypeAnnotation.stringType()).named("city")
+        .required(PrimitiveTypeName.DOUBLE).named("score")
+        .required(PrimitiveTypeName.INT64)
+        .as(LogicalTypeAnnotation.timestampType(true, LogicalTypeAnnotation.TimeUnit.MILLIS)).named("at")
+        .named("row");
+    Path file = dir.resolve("scores.parquet");
+    SimpleGroupFactory groups = new SimpleGroupFactory(schema);
+    try (ParquetWriter<Group> writer = ExampleParquetWriter.builder(new LocalOutputFile(file)).withType(schema).build()) {
+      writer.write(groups.newGroup().append("id", 1L).append("city", "Lyon").append("score", 0.5)
+          .append("at", 1_700_000_000_000L));
+      writer.write(groups.newGroup().append("id", 2L).append("score", 1.5).append("at", 1_700_000_060_000L));
+      writer.write(groups.newGroup().append("id", 3L).append("city", "Paris").append("score", -2.0)
+          .append("at", 1_700_000_120_000L));
+    }
+    byte[] bytes = java.nio.file.Files.readAllBytes(file);
+    Api.Response created = api.upload("/api/datasets", Map.of("name", "scores"), "scores.parquet", bytes);
+    assertThat(created.status()).as(created.text()).isEqualTo(201);
+    JsonObject version = created.json().getJsonObject("version");
+    assertThat(version.getString("format")).isEqualTo("parquet");
+    assertThat(version.getLong("row_count")).isEqualTo(3);
+    assertThat(version.getString("sha256")).isEqualTo(ModelApiTest.sha256(bytes));
+    assertThat(version.getJsonArray("schema")).isEqualTo(new JsonArray()
+        .add(column("id", "integer", false))
+        .add(column("city", "string", true))
+        .add(column("score", "double", false))
+        .add(column("at", "timestamp", false)));
+
+    JsonArray rows = api.get("/api/datasets/scores/versions/1/preview?limit=2").json().getJsonArray("rows");
+    assertThat(rows).hasSize(2);
+    assertThat(rows.getJsonObject(0)).isEqualTo(new JsonObject().put("id", 1L).put("city", "Lyon").put("score", 0.5)
+        .put("at", "2023-11-14T22:13:20Z"));
+    assertThat(rows.getJsonObject(1).getValue("city")).isNull();
+    assertThat(api.get("/api/datasets/scores/versions/1/download").bytes()).isEqualTo(bytes);
+
+    int objectsBefore = ObjectListing.keys(node, "datasets").size();
+    Api.Response notParquet = api.upload("/api/datasets", Map.of("name", "fake"), "fake.parquet",
+        CSV.getBytes(StandardCharsets.UTF_8));
+    assertThat(notParquet.status()).isEqualTo(400);
+    assertThat(notParquet.errorMessage()).contains("not a readable Parquet file");
+    assertThat(ObjectListing.keys(node, "datasets")).hasSize(objectsBefore);
+    assertThat(api.get("/api/datasets/fake").status()).isEqualTo(404);
   }
 
   @Test

@@ -12,6 +12,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.Random;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
@@ -147,6 +148,68 @@ class ExecutionTest {
   }
 
   @Test
+  @DisplayName("PMML models score inside Spark; ONNX and PMML models are evaluated against a labelled dataset")
+  void scoredModelsEvaluated() throws Exception {
+    StringBuilder linear = new StringBuilder("x1,x2,y\n");
+    Random random = new Random(11);
+    for (int i = 0; i < 60; i++) {
+      double x1 = Math.round(random.nextGaussian() * 100) / 100.0;
+      double x2 = Math.round(random.nextGaussian() * 100) / 100.0;
+      linear.append(x1).append(',').append(x2).append(',').append(1 + 2 * x1 - x2).append('\n');
+    }
+    api.upload("/api/datasets", Map.of("name", "linear"), "linear.csv", linear.toString().getBytes());
+    api.postJson("/api/models", new JsonObject().put("name", "pmml-reg"));
+    api.upload("/api/models/pmml-reg/versions", Map.of("format", "pmml"), "m.pmml",
+        io.mlplatform.support.TestModels.pmmlRegression());
+    JsonObject scored = awaitEnd(api.postJson("/api/executions", new JsonObject().put("type", "batch_predict")
+        .put("model", "pmml-reg").put("dataset", "linear").put("output", "linear-scored")).json().getString("id"));
+    assertThat(scored.getString("status")).as(scored.encode()).isEqualTo("succeeded");
+    for (Object r : api.get("/api/datasets/linear-scored/versions/1/preview?limit=5").json().getJsonArray("rows")) {
+      JsonObject row = (JsonObject) r;
+      assertThat(row.getDouble("predicted_y")).as(row.encode()).isCloseTo(row.getDouble("y"), within(1e-9));
+    }
+    JsonObject regression = awaitEnd(api.postJson("/api/executions", new JsonObject().put("type", "evaluate")
+        .put("model", "pmml-reg").put("dataset", "linear").put("label", "y")).json().getString("id"));
+    assertThat(regression.getString("status")).as(regression.encode()).isEqualTo("succeeded");
+    JsonObject fit = regression.getJsonObject("result").getJsonObject("metrics");
+    assertThat(fit.getDouble("rmse")).isLessThan(1e-9);
+    assertThat(fit.getDouble("r2")).isCloseTo(1.0, within(1e-9));
+
+    // labels = the ONNX model's own choice, 10 of 100 flipped: accuracy is exactly 0.9
+    io.mlplatform.support.TestModels.Classifier classifier = io.mlplatform.support.TestModels.classifier(dir, 5);
+    api.postJson("/api/models", new JsonObject().put("name", "onnx-judged"));
+    api.upload("/api/models/onnx-judged/versions", Map.of("format", "onnx"), "m.onnx", classifier.onnx());
+    StringBuilder judged = new StringBuilder("f0,f1,f2,f3,truth\n");
+    int rows = 0;
+    while (rows < 100) {
+      float[] f = {(float) random.nextGaussian(), (float) random.nextGaussian(), (float) random.nextGaussian(),
+          (float) random.nextGaussian()};
+      double[] p = classifier.probabilities(f);
+      if (Math.abs(p[1] - p[0]) < 1e-3) {
+        continue;
+      }
+      boolean second = p[1] > p[0] ^ rows < 10;
+      judged.append(f[0]).append(',').append(f[1]).append(',').append(f[2]).append(',').append(f[3]).append(',')
+          .append(second ? "b" : "a").append('\n');
+      rows++;
+    }
+    api.upload("/api/datasets", Map.of("name", "judged"), "judged.csv", judged.toString().getBytes());
+    JsonObject request = new JsonObject().put("type", "evaluate").put("model", "onnx-judged").put("dataset", "judged")
+        .put("label", "truth").put("features", new JsonArray().add("f0").add("f1").add("f2").add("f3"))
+        .put("labels", new JsonArray().add("a").add("b"));
+    JsonObject classified = awaitEnd(api.postJson("/api/executions", request).json().getString("id"));
+    assertThat(classified.getString("status")).as(classified.encode()).isEqualTo("succeeded");
+    JsonObject metrics = classified.getJsonObject("result").getJsonObject("metrics");
+    assertThat(metrics.getDouble("accuracy")).isCloseTo(0.9, within(1e-9));
+    assertThat(metrics.getDouble("auc")).isBetween(0.8, 1.0);
+    assertThat(api.get("/api/models/onnx-judged/versions/1").json().getJsonArray("evaluations").getJsonObject(0)
+        .getJsonObject("metrics").getDouble("accuracy")).isCloseTo(0.9, within(1e-9));
+    assertThat(api.postJson("/api/executions", request.copy().put("label", "nope")).errorMessage()).contains("nope");
+    assertThat(api.postJson("/api/executions", request.copy().put("features", new JsonArray().add("f0")))
+        .errorMessage()).contains("4 values");
+  }
+
+  @Test
   @DisplayName("training requests naming unknown columns, a bad label or unknown params are refused before queueing")
   void trainRefused() {
     JsonObject base = new JsonObject().put("type", "train").put("dataset", "points").put("algorithm", "logistic_regression")
@@ -167,6 +230,52 @@ class ExecutionTest {
   @AfterAll
   static void stop() {
     node.close();
+  }
+
+  @Test
+  @DisplayName("a split written as Parquet trains a scaled random forest (exported as ONNX) and evaluates it")
+  void parquetOutputsAndTrees() {
+    JsonObject split = awaitEnd(api.postJson("/api/executions", new JsonObject().put("type", "transform")
+        .put("dataset", "points").put("output", "points-pq").put("output_format", "parquet")
+        .put("split", new JsonObject().put("train", 0.8))).json().getString("id"));
+    assertThat(split.getString("status")).as(split.encode()).isEqualTo("succeeded");
+    JsonObject train = api.get("/api/datasets/points-pq-train/versions/1").json();
+    assertThat(train.getString("format")).isEqualTo("parquet");
+    assertThat(train.getJsonObject("artifact").getString("key")).endsWith(".parquet");
+    assertThat(train.getJsonArray("schema").getJsonObject(0)).isEqualTo(new JsonObject().put("name", "x1")
+        .put("type", "double").put("nullable", true));
+    assertThat(api.get("/api/datasets/points-pq-test/versions/1/preview?limit=5").json().getJsonArray("rows"))
+        .hasSize(5);
+
+    JsonObject trained = awaitEnd(api.postJson("/api/executions", new JsonObject().put("type", "train")
+        .put("dataset", "points-pq-train").put("algorithm", "random_forest_classifier").put("scaling", "standard")
+        .put("features", new JsonArray().add("x1").add("x2").add("noise")).put("label", "label")
+        .put("params", new JsonObject().put("numTrees", 10).put("maxDepth", 4)).put("model", "points-forest"))
+        .json().getString("id"));
+    assertThat(trained.getString("status")).as(trained.encode()).isEqualTo("succeeded");
+    JsonObject version = api.get("/api/models/points-forest/versions/latest").json();
+    assertThat(version.getJsonObject("params").getString("scaling")).isEqualTo("standard");
+    assertThat(version.getJsonObject("onnx").getBoolean("supported")).as(version.encode()).isTrue();
+    assertThat(version.getJsonObject("onnx").getJsonObject("signature").getJsonArray("outputs").getJsonObject(0)
+        .getJsonArray("shape")).isEqualTo(new JsonArray().add(-1).add(2));
+
+    JsonObject evaluated = awaitEnd(api.postJson("/api/executions", new JsonObject().put("type", "evaluate")
+        .put("model", "points-forest").put("dataset", "points-pq-test")).json().getString("id"));
+    assertThat(evaluated.getString("status")).as(evaluated.encode()).isEqualTo("succeeded");
+    assertThat(evaluated.getJsonObject("result").getJsonObject("metrics").getDouble("accuracy")).isGreaterThan(0.8);
+    assertThat(api.postJson("/api/executions", new JsonObject().put("type", "transform").put("dataset", "points")
+        .put("output", "x").put("output_format", "xlsx")).errorMessage()).contains("output_format");
+
+    // JSON Lines datasets are read as JSON by Spark
+    String lines = "{\"id\": 1, \"city\": \"Lyon\"}\n{\"id\": 2, \"city\": \"Paris\"}\n{\"id\": 3}\n";
+    assertThat(api.upload("/api/datasets", Map.of("name", "visits"), "visits.jsonl", lines.getBytes()).status())
+        .isEqualTo(201);
+    JsonObject filtered = awaitEnd(api.postJson("/api/executions", new JsonObject().put("type", "transform")
+        .put("dataset", "visits").put("output", "visits-known").put("steps", new JsonArray()
+            .add(new JsonObject().put("filter", "city IS NOT NULL")))).json().getString("id"));
+    assertThat(filtered.getString("status")).as(filtered.encode()).isEqualTo("succeeded");
+    assertThat(filtered.getJsonObject("result").getJsonArray("outputs").getJsonObject(0).getLong("row_count"))
+        .isEqualTo(2);
   }
 
   @Test

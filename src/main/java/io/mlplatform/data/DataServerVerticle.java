@@ -1,6 +1,8 @@
 package io.mlplatform.data;
 
 import io.mlplatform.formats.Inspection;
+import io.mlplatform.formats.ParquetFiles;
+import io.mlplatform.formats.TabularFormat;
 import io.mlplatform.formats.TabularFiles;
 import io.mlplatform.mcp.Addresses;
 import io.mlplatform.mcp.Envelope;
@@ -8,6 +10,7 @@ import io.mlplatform.mcp.McpException;
 import io.mlplatform.mcp.OperationRouter;
 import io.mlplatform.mcp.Payload;
 import io.mlplatform.storage.ObjectStore;
+import io.mlplatform.storage.ObjectInputFile;
 import io.mlplatform.storage.StoredObject;
 import io.mlplatform.storage.Stores;
 import io.mlplatform.storage.VersionedCollection;
@@ -141,6 +144,9 @@ public final class DataServerVerticle extends VerticleBase {
       Inspection schema = Inspection.fromJson(version);
       StoredObject artifact = StoredObject.fromJson(version.getJsonObject("artifact"));
       return objects.blocking(() -> {
+        if (schema.format() == TabularFormat.PARQUET) {
+          return ParquetFiles.preview(new ObjectInputFile(objects, artifact), limit);
+        }
         try (InputStream in = objects.openBlocking(artifact.bucket(), artifact.key())) {
           return TabularFiles.preview(in, schema, limit);
         }

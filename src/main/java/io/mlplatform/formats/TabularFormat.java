@@ -5,7 +5,9 @@ import java.util.Locale;
 /** The tabular file formats a dataset version can have. */
 public enum TabularFormat {
   CSV("text/csv"),
-  JSONL("application/x-ndjson");
+  JSONL("application/x-ndjson"),
+  /** Columnar and binary: its schema and row count come from its footer, read after the upload (see ParquetFiles). */
+  PARQUET("application/vnd.apache.parquet");
 
   private final String contentType;
 
@@ -21,7 +23,7 @@ public enum TabularFormat {
     return name().toLowerCase(Locale.ROOT);
   }
 
-  /** The format named by a client ("csv", "jsonl", "ndjson"), or null when it names none we read. */
+  /** The format named by a client ("csv", "jsonl", "ndjson", "parquet"), or null when it names none we read. */
   public static TabularFormat fromName(String name) {
     if (name == null) {
       return null;
@@ -29,6 +31,7 @@ public enum TabularFormat {
     return switch (name.trim().toLowerCase(Locale.ROOT)) {
       case "csv" -> CSV;
       case "jsonl", "ndjson", "json_lines", "jsonlines" -> JSONL;
+      case "parquet" -> PARQUET;
       default -> null;
     };
   }

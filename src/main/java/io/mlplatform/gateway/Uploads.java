@@ -1,10 +1,12 @@
 package io.mlplatform.gateway;
 
 import io.mlplatform.formats.Inspection;
+import io.mlplatform.formats.ParquetFiles;
 import io.mlplatform.formats.TabularFiles;
 import io.mlplatform.formats.TabularFormat;
 import io.mlplatform.mcp.ErrorCode;
 import io.mlplatform.mcp.McpException;
+import io.mlplatform.storage.ObjectInputFile;
 import io.mlplatform.storage.ObjectStore;
 import io.mlplatform.storage.StoredObject;
 import io.mlplatform.storage.StreamTap;
@@ -113,18 +115,23 @@ final class Uploads {
           ? TabularFormat.fromName(formSoFar.get("format"))
           : TabularFormat.detect(filename, upload.contentType());
       if (format == null) {
-        throw McpException.invalidField("format", "cannot tell the file's format: send format=csv or jsonl before"
-            + " the file, or name it .csv or .jsonl");
+        throw McpException.invalidField("format", "cannot tell the file's format: send format=csv, jsonl or parquet"
+            + " before the file, or name it .csv, .jsonl or .parquet");
       }
     }
     String contentType = tabular ? format.contentType()
         : upload.contentType() == null ? "application/octet-stream" : upload.contentType();
     String key = UUID.randomUUID() + "/" + filename;
-    StreamTap tap = StreamTap.tap(context, upload, tabular ? 2 : 1, maxBytes);
+    // a Parquet file's schema is in its footer, at the end: it is read from the store once the file is there
+    boolean streamed = tabular && format != TabularFormat.PARQUET;
+    StreamTap tap = StreamTap.tap(context, upload, streamed ? 2 : 1, maxBytes);
     Future<StoredObject> stored = store.blocking(() -> store.putBlocking(bucket, key, tap.reader(0), contentType, filename));
     stored.onFailure(tap::fail);
     Future<Inspection> inspected = Future.succeededFuture();
-    if (tabular) {
+    if (tabular && !streamed) {
+      inspected = stored.compose(object -> object.size() == 0 ? Future.succeededFuture()
+          : store.blocking(() -> ParquetFiles.inspect(new ObjectInputFile(store, object))));
+    } else if (tabular) {
       TabularFormat readAs = format;
       inspected = store.blocking(() -> TabularFiles.inspect(tap.reader(1), readAs));
       inspected.onFailure(tap::fail);

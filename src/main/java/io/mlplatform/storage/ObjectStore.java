@@ -99,6 +99,11 @@ public final class ObjectStore {
     }
   }
 
+  /** Opens {@code length} bytes of an object from {@code offset} (blocking: call it from a worker thread). */
+  public InputStream openRangeBlocking(String bucket, String key, long offset, long length) throws Exception {
+    return client.getObject(GetObjectArgs.builder().bucket(bucket).object(key).offset(offset).length(length).build());
+  }
+
   /** The keys under a prefix (blocking: call it from a worker thread). */
   public List<String> keysBlocking(String bucket, String prefix) throws Exception {
     List<String> keys = new java.util.ArrayList<>();

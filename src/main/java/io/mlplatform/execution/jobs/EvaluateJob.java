@@ -4,23 +4,36 @@ import io.mlplatform.mcp.McpException;
 import io.mlplatform.storage.ObjectStore;
 import io.mlplatform.storage.StoredObject;
 import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.apache.spark.ml.PipelineModel;
 import org.apache.spark.ml.Transformer;
+import org.apache.spark.ml.evaluation.BinaryClassificationEvaluator;
+import org.apache.spark.ml.evaluation.MulticlassClassificationEvaluator;
+import org.apache.spark.ml.evaluation.RegressionEvaluator;
+import org.apache.spark.ml.feature.StringIndexer;
 import org.apache.spark.ml.feature.StringIndexerModel;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataTypes;
 
+import java.io.InputStream;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.BiFunction;
 
 /**
- * Scores a labelled dataset version with a model version trained here (a Spark pipeline) and records the metrics on
- * the execution and on the model version (in its evaluations).
+ * Scores a labelled dataset version with a model version and records the metrics on the execution and on the model
+ * version (in its evaluations). Spark pipelines trained here know their label and features; an ONNX or PMML model is
+ * told them: {label, features (ONNX), prediction?: the output to judge, task?: classification | regression,
+ * labels?: the class names in the order of an ONNX probability output}.
  */
 public final class EvaluateJob implements JobType {
+  private static final Set<String> TASKS = Set.of("classification", "regression");
+
   private final ObjectStore objects;
 
   public EvaluateJob(ObjectStore objects) {
@@ -31,40 +44,85 @@ public final class EvaluateJob implements JobType {
   public Future<JsonObject> check(JsonObject request, BiFunction<String, JsonObject, Future<JsonObject>> call) {
     return SparkData.modelVersion(request, call)
         .compose(version -> SparkData.lookUp(request, call).map(source -> {
-          if (!"spark".equals(version.getString("format"))) {
-            throw McpException.invalidField("model", "evaluation takes models trained here (format spark) for now;"
-                + " version " + version.getInteger("version") + " is " + version.getString("format"));
-          }
-          JsonObject params = version.getJsonObject("params", new JsonObject());
-          String label = params.getString("label");
+          String format = version.getString("format");
           Map<String, String> columns = SparkData.columns(source);
-          if (label == null) {
-            throw McpException.invalidField("model", "the model was trained without a label: nothing to evaluate against");
-          }
-          if (!columns.containsKey(label)) {
-            throw SparkData.unknownColumn("dataset", label, columns);
-          }
-          for (Object feature : params.getJsonArray("features", new io.vertx.core.json.JsonArray())) {
-            if (!columns.containsKey(String.valueOf(feature))) {
-              throw SparkData.unknownColumn("dataset", String.valueOf(feature), columns);
-            }
-          }
-          return request.copy().put("model_version", version.getInteger("version")).put("label", label)
-              .put("algorithm", params.getString("algorithm")).put("features", params.getJsonArray("features"))
-              .put("model_artifact", version.getJsonObject("artifact")).put("version", source.getInteger("version"))
-              .put("source", source);
+          JsonObject checked = request.copy().put("model_version", version.getInteger("version"))
+              .put("format", format).put("model_artifact", version.getJsonObject("artifact"))
+              .put("version", source.getInteger("version")).put("source", source);
+          return switch (format) {
+            case "spark" -> checkPipeline(checked, version, columns);
+            case "onnx", "pmml" -> checkScored(checked, version, columns);
+            default -> throw McpException.invalidField("model", "evaluation takes spark, onnx or pmml models; version "
+                + version.getInteger("version") + " is " + format);
+          };
         }));
+  }
+
+  private static JsonObject checkPipeline(JsonObject request, JsonObject version, Map<String, String> columns) {
+    JsonObject params = version.getJsonObject("params", new JsonObject());
+    String label = params.getString("label");
+    if (label == null) {
+      throw McpException.invalidField("model", "the model was trained without a label: nothing to evaluate against");
+    }
+    if (!columns.containsKey(label)) {
+      throw SparkData.unknownColumn("dataset", label, columns);
+    }
+    for (Object feature : params.getJsonArray("features", new JsonArray())) {
+      if (!columns.containsKey(String.valueOf(feature))) {
+        throw SparkData.unknownColumn("dataset", String.valueOf(feature), columns);
+      }
+    }
+    return request.put("label", label).put("algorithm", params.getString("algorithm"))
+        .put("features", params.getJsonArray("features"));
+  }
+
+  private static JsonObject checkScored(JsonObject request, JsonObject version, Map<String, String> columns) {
+    Object label = request.getValue("label");
+    if (!(label instanceof String name) || !columns.containsKey(name)) {
+      throw label instanceof String name ? SparkData.unknownColumn("label", name, columns)
+          : McpException.invalidField("label", "name the dataset column holding the true values");
+    }
+    Object task = request.getValue("task", "double".equals(columns.get(name)) ? "regression" : "classification");
+    if (!TASKS.contains(task)) {
+      throw McpException.invalidField("task", "must be one of " + TASKS);
+    }
+    if ("regression".equals(task) && !SparkData.numeric(columns.get(name))) {
+      throw McpException.invalidField("label", "regression needs a numeric label; '" + name + "' is "
+          + columns.get(name));
+    }
+    Object prediction = request.getValue("prediction");
+    if (prediction != null && !(prediction instanceof String)) {
+      throw McpException.invalidField("prediction", "must be the name of one of the model's outputs");
+    }
+    JsonArray labels = request.getJsonArray("labels", version.getJsonObject("onnx", new JsonObject())
+        .getJsonArray("labels"));
+    List<String> features = Scoring.features(request.getString("format"), request, version.getJsonObject("signature"),
+        columns);
+    return request.put("task", task).put("features", new JsonArray(features)).put("labels", labels);
   }
 
   @Override
   public JsonObject run(JobContext job) throws Exception {
     JsonObject request = job.request();
-    PipelineModel model = BatchPredictJob.loadPipeline(objects, StoredObject.fromJson(request.getJsonObject("model_artifact")));
     Dataset<Row> data = SparkData.read(job.spark(), request.getJsonObject("source"));
+    job.progress(0.2);
+    JsonObject metrics = "spark".equals(request.getString("format")) ? pipelineMetrics(request, data)
+        : scoredMetrics(request, data);
+    job.log("metrics on " + request.getString("dataset") + " v" + request.getInteger("version") + ": " + metrics.encode());
+    job.progress(0.9);
+    JsonObject evaluation = new JsonObject().put("dataset", request.getString("dataset"))
+        .put("version", request.getInteger("version")).put("execution", job.id()).put("metrics", metrics);
+    job.call("model.version.evaluation", new JsonObject().put("name", request.getString("model"))
+        .put("version", request.getInteger("model_version").toString()).put("evaluation", evaluation));
+    return new JsonObject().put("model", request.getString("model")).put("model_version", request.getInteger("model_version"))
+        .put("metrics", metrics);
+  }
+
+  private JsonObject pipelineMetrics(JsonObject request, Dataset<Row> data) throws Exception {
+    PipelineModel model = BatchPredictJob.loadPipeline(objects, StoredObject.fromJson(request.getJsonObject("model_artifact")));
     for (Object feature : request.getJsonArray("features")) {
       data = data.withColumn((String) feature, functions.col((String) feature).cast(DataTypes.DoubleType));
     }
-    job.progress(0.2);
     boolean classifier = false;
     String labelColumn = request.getString("label");
     for (Transformer stage : model.stages()) {
@@ -77,14 +135,76 @@ public final class EvaluateJob implements JobType {
       data = data.withColumn(labelColumn, functions.col(labelColumn).cast(DataTypes.DoubleType));
     }
     boolean supervised = !"kmeans".equals(request.getString("algorithm"));
-    JsonObject metrics = TrainJob.metrics(supervised, classifier, model.transform(data), labelColumn);
-    job.log("metrics on " + request.getString("dataset") + " v" + request.getInteger("version") + ": " + metrics.encode());
-    job.progress(0.9);
-    JsonObject evaluation = new JsonObject().put("dataset", request.getString("dataset"))
-        .put("version", request.getInteger("version")).put("execution", job.id()).put("metrics", metrics);
-    job.call("model.version.evaluation", new JsonObject().put("name", request.getString("model"))
-        .put("version", request.getInteger("model_version").toString()).put("evaluation", evaluation));
-    return new JsonObject().put("model", request.getString("model")).put("model_version", request.getInteger("model_version"))
-        .put("metrics", metrics);
+    return TrainJob.metrics(supervised, classifier, model.transform(data), labelColumn);
+  }
+
+  /**
+   * An ONNX or PMML model's outputs against the label: RMSE and R² for a regression; accuracy and F1 for a
+   * classification, whose prediction is the output's value, or the class of the highest probability when the output
+   * is a vector (named by "labels", else by position), plus AUC when there are two classes.
+   */
+  private JsonObject scoredMetrics(JsonObject request, Dataset<Row> data) throws Exception {
+    StoredObject artifact = StoredObject.fromJson(request.getJsonObject("model_artifact"));
+    byte[] model;
+    try (InputStream in = objects.openBlocking(artifact.bucket(), artifact.key())) {
+      model = in.readAllBytes();
+    }
+    List<String> features = request.getJsonArray("features").stream().map(String.class::cast).toList();
+    List<String> before = List.of(data.columns());
+    Dataset<Row> scored = Scoring.score(request.getString("format"), data, features, model);
+    List<String> added = List.of(scored.columns()).subList(before.size(), scored.columns().length);
+    String output = request.getString("prediction");
+    if (output == null) {
+      output = added.get(0).replaceFirst("_0$", "");
+    }
+    String prefix = output;
+    List<String> values = added.stream().filter(c -> c.equals(prefix) || c.matches(java.util.regex.Pattern.quote(prefix)
+        + "_\\d+")).toList();
+    if (values.isEmpty()) {
+      throw McpException.invalidField("prediction", "the model has no output '" + output + "' (outputs: " + added + ")");
+    }
+    String label = request.getString("label");
+    JsonObject metrics = new JsonObject();
+    if ("regression".equals(request.getString("task"))) {
+      Dataset<Row> judged = scored.select(functions.col(label).cast(DataTypes.DoubleType).as("label"),
+          functions.col(values.get(0)).cast(DataTypes.DoubleType).as("prediction")).na().drop();
+      RegressionEvaluator regression = new RegressionEvaluator();
+      metrics.put("rmse", regression.setMetricName("rmse").evaluate(judged));
+      metrics.put("r2", regression.setMetricName("r2").evaluate(judged));
+      return metrics;
+    }
+    JsonArray labels = request.getJsonArray("labels");
+    Column predicted;
+    if (values.size() == 1) {
+      predicted = functions.col(values.get(0)).cast(DataTypes.StringType);
+    } else {
+      // the class of the highest probability: greatest(struct(p, i)) picks the largest p, then its index
+      Column[] pairs = new Column[values.size()];
+      for (int i = 0; i < pairs.length; i++) {
+        pairs[i] = functions.struct(functions.col(values.get(i)).as("p"), functions.lit(i).as("i"));
+      }
+      Column index = functions.greatest(pairs).getField("i");
+      predicted = labels == null || labels.size() != values.size() ? index.cast(DataTypes.StringType)
+          : functions.element_at(functions.array(labels.stream().map(functions::lit).toArray(Column[]::new)),
+          index.plus(1));
+    }
+    Dataset<Row> judged = scored.select(functions.col(label).cast(DataTypes.StringType).as("truth"),
+        predicted.as("predicted"), values.size() == 2 ? functions.col(values.get(1)).as("score")
+            : functions.lit(null).cast(DataTypes.DoubleType).as("score")).na().drop(new String[]{"truth", "predicted"});
+    StringIndexerModel indexer = new StringIndexer().setInputCol("truth").setOutputCol("label")
+        .setHandleInvalid("keep").fit(judged);
+    Dataset<Row> indexed = indexer.transform(judged);
+    indexed = indexer.copy(new org.apache.spark.ml.param.ParamMap()).setInputCol("predicted").setOutputCol("prediction")
+        .transform(indexed);
+    MulticlassClassificationEvaluator multi = new MulticlassClassificationEvaluator();
+    metrics.put("accuracy", multi.setMetricName("accuracy").evaluate(indexed));
+    metrics.put("f1", multi.setMetricName("f1").evaluate(indexed));
+    if (values.size() == 2) {
+      String positive = labels == null || labels.size() != 2 ? "1" : labels.getString(1);
+      Dataset<Row> binary = judged.select(functions.when(functions.col("truth").equalTo(positive), 1.0).otherwise(0.0)
+          .as("label"), functions.col("score").cast(DataTypes.DoubleType).as("rawPrediction"));
+      metrics.put("auc", new BinaryClassificationEvaluator().evaluate(binary));
+    }
+    return metrics;
   }
 }

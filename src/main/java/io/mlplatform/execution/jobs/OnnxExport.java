@@ -3,15 +3,23 @@ package io.mlplatform.execution.jobs;
 import ai.onnx.proto.OnnxMl;
 import org.apache.spark.ml.PipelineModel;
 import org.apache.spark.ml.Transformer;
+import org.apache.spark.ml.classification.DecisionTreeClassificationModel;
+import org.apache.spark.ml.classification.GBTClassificationModel;
 import org.apache.spark.ml.classification.LogisticRegressionModel;
+import org.apache.spark.ml.classification.RandomForestClassificationModel;
+import org.apache.spark.ml.feature.MinMaxScalerModel;
+import org.apache.spark.ml.feature.StandardScalerModel;
 import org.apache.spark.ml.feature.StringIndexerModel;
 import org.apache.spark.ml.feature.VectorAssembler;
+import org.apache.spark.ml.linalg.Matrix;
+import org.apache.spark.ml.regression.DecisionTreeRegressionModel;
+import org.apache.spark.ml.regression.GBTRegressionModel;
 import org.apache.spark.ml.regression.LinearRegressionModel;
+import org.apache.spark.ml.regression.RandomForestRegressionModel;
 import org.tribuo.util.onnx.ONNXContext;
 import org.tribuo.util.onnx.ONNXInitializer;
 import org.tribuo.util.onnx.ONNXNode;
 import org.tribuo.util.onnx.ONNXOperators;
-import org.tribuo.util.onnx.ONNXPlaceholder;
 import org.tribuo.util.onnx.ONNXRef;
 
 import java.util.List;
@@ -19,8 +27,10 @@ import java.util.Map;
 
 /**
  * Writes a trained pipeline as an ONNX model when its shape is supported, so that it serves online on onnxruntime
- * (scoring one row through Spark costs 100–400 ms). Supported now: feature assembly, then a binary logistic regression
- * (output "probability" [n, 2], in the label indexer's order) or a linear regression (output "prediction" [n, 1]).
+ * (scoring one row through Spark costs 100–400 ms). Supported: feature assembly; optionally standard or min-max
+ * scaling; then logistic regression (binary or multinomial), random forest or gradient-boosted trees (classifier:
+ * output "probability" [n, classes] in the label indexer's order) or linear regression, random forest or
+ * gradient-boosted trees (regressor: output "prediction" [n, 1]).
  */
 final class OnnxExport {
   /** The ONNX bytes and the class labels (for classifiers), or the reason there is no export. */
@@ -36,46 +46,148 @@ final class OnnxExport {
       return unsupported("the pipeline does not start with a feature assembler");
     }
     int features = assembler.getInputCols().length;
-    Transformer last = stages[stages.length - 1];
+    ONNXContext context = new ONNXContext();
+    ONNXRef<?> input = context.floatInput("input", features);
     List<String> labels = null;
     for (int i = 1; i < stages.length - 1; i++) {
       if (stages[i] instanceof StringIndexerModel indexer) {
         labels = List.of(indexer.labelsArray()[0]);
+      } else if (stages[i] instanceof StandardScalerModel scaler) {
+        input = standardScaling(context, input, scaler);
+      } else if (stages[i] instanceof MinMaxScalerModel scaler) {
+        input = minMaxScaling(context, input, scaler);
       } else {
         return unsupported("stage " + stages[i].getClass().getSimpleName() + " has no ONNX export yet");
       }
     }
-    ONNXContext context = new ONNXContext();
-    ONNXPlaceholder input = context.floatInput("input", features);
-    if (last instanceof LogisticRegressionModel logistic) {
-      if (logistic.numClasses() != 2) {
-        return unsupported("multinomial logistic regression has no ONNX export yet");
+    Transformer last = stages[stages.length - 1];
+    // a classifier's output: "probability" [n, classes]; a regressor's: "prediction" [n, 1]
+    ONNXNode probability = null;
+    ONNXNode prediction = null;
+    int classes = 0;
+    try {
+      if (last instanceof LogisticRegressionModel logistic && logistic.numClasses() == 2) {
+        classes = 2;
+        probability = binary(context, linear(context, input, logistic.coefficients().toArray(),
+            logistic.intercept()).apply(ONNXOperators.SIGMOID));
+      } else if (last instanceof LogisticRegressionModel logistic) {
+        classes = logistic.numClasses();
+        probability = softmax(context, input, logistic.coefficientMatrix(), logistic.interceptVector().toArray());
+      } else if (last instanceof LinearRegressionModel regression) {
+        prediction = linear(context, input, regression.coefficients().toArray(), regression.intercept());
+      } else if (last instanceof RandomForestClassificationModel forest) {
+        classes = forest.numClasses();
+        Trees trees = new Trees(classes);
+        for (DecisionTreeClassificationModel tree : forest.trees()) {
+          trees.addClassifier(tree.rootNode(), 1.0 / forest.getNumTrees());
+        }
+        probability = trees.apply(context, input);
+      } else if (last instanceof GBTClassificationModel boosted) {
+        // Spark: margin = Σ weightᵢ · treeᵢ(x); P(second class) = 1 / (1 + e^(-2·margin))
+        classes = 2;
+        probability = binary(context, regressionTrees(boosted.trees(), boosted.treeWeights(), context, input)
+            .apply(ONNXOperators.MUL, context.array("two", new float[]{2f})).apply(ONNXOperators.SIGMOID));
+      } else if (last instanceof RandomForestRegressionModel forest) {
+        double[] weights = new double[forest.getNumTrees()];
+        java.util.Arrays.fill(weights, 1.0 / weights.length);
+        prediction = regressionTrees(forest.trees(), weights, context, input);
+      } else if (last instanceof GBTRegressionModel boosted) {
+        prediction = regressionTrees(boosted.trees(), boosted.treeWeights(), context, input);
+      } else {
+        return unsupported(last.getClass().getSimpleName() + " has no ONNX export yet (supported: logistic and"
+            + " linear regression, random forests, gradient-boosted trees)");
       }
-      ONNXNode score = linear(context, input, logistic.coefficients().toArray(), logistic.intercept());
-      ONNXNode positive = score.apply(ONNXOperators.SIGMOID);
-      ONNXNode negative = context.array("one", new float[]{1f}).apply(ONNXOperators.SUB, positive);
-      negative.apply(ONNXOperators.CONCAT, positive, Map.of("axis", 1)).assignTo(context.floatOutput("probability", 2));
-      return new Result(bytes(context), labels, null);
+    } catch (UnsupportedOperationException e) {
+      return unsupported(e.getMessage());
     }
-    if (last instanceof LinearRegressionModel regression) {
-      linear(context, input, regression.coefficients().toArray(), regression.intercept())
-          .assignTo(context.floatOutput("prediction", 1));
-      return new Result(bytes(context), null, null);
+    if (probability != null) {
+      probability.assignTo(context.floatOutput("probability", classes));
+    } else {
+      prediction.assignTo(context.floatOutput("prediction", 1));
     }
-    return unsupported(last.getClass().getSimpleName() + " has no ONNX export yet (supported: binary logistic"
-        + " regression, linear regression)");
+    return new Result(bytes(context), labels, null);
   }
 
   /** input × coefficients + intercept, as a Gemm. */
-  private static ONNXNode linear(ONNXContext context, ONNXPlaceholder input, double[] coefficients, double intercept) {
+  private static ONNXNode linear(ONNXContext context, ONNXRef<?> input, double[] coefficients, double intercept) {
     ONNXInitializer weights = context.floatTensor("weights", List.of(coefficients.length, 1), buffer -> {
       for (double coefficient : coefficients) {
         buffer.put((float) coefficient);
       }
     });
     ONNXInitializer bias = context.array("bias", new float[]{(float) intercept});
-    List<ONNXRef<?>> operands = List.of(weights, bias);
-    return input.apply(ONNXOperators.GEMM, operands);
+    return input.apply(ONNXOperators.GEMM, List.of(weights, bias));
+  }
+
+  /** softmax(input × coefficientsᵀ + intercepts): a multinomial logistic regression's class probabilities. */
+  private static ONNXNode softmax(ONNXContext context, ONNXRef<?> input, Matrix coefficients, double[] intercepts) {
+    ONNXInitializer weights = context.floatTensor("weights", List.of(coefficients.numCols(), coefficients.numRows()),
+        buffer -> {
+          for (int feature = 0; feature < coefficients.numCols(); feature++) {
+            for (int label = 0; label < coefficients.numRows(); label++) {
+              buffer.put((float) coefficients.apply(label, feature));
+            }
+          }
+        });
+    return input.apply(ONNXOperators.GEMM, List.of(weights, context.array("bias", floats(intercepts))))
+        .apply(ONNXOperators.SOFTMAX, Map.of("axis", 1));
+  }
+
+  /** [1 - p, p] from the probability of the second class. */
+  private static ONNXNode binary(ONNXContext context, ONNXNode positive) {
+    ONNXNode negative = context.array("one", new float[]{1f}).apply(ONNXOperators.SUB, positive);
+    return negative.apply(ONNXOperators.CONCAT, positive, Map.of("axis", 1));
+  }
+
+  /** Spark's StandardScaler: (x - mean) / std when asked, with 0 where the std is 0. */
+  private static ONNXRef<?> standardScaling(ONNXContext context, ONNXRef<?> input, StandardScalerModel scaler) {
+    double[] std = scaler.std().toArray();
+    double[] mean = scaler.mean().toArray();
+    double[] scale = new double[std.length];
+    double[] offset = new double[std.length];
+    for (int i = 0; i < std.length; i++) {
+      scale[i] = !scaler.getWithStd() ? 1 : std[i] == 0 ? 0 : 1 / std[i];
+      offset[i] = scaler.getWithMean() ? -mean[i] * scale[i] : 0;
+    }
+    return affine(context, input, scale, offset);
+  }
+
+  /** Spark's MinMaxScaler: (x - min) / (max - min) × (to - from) + from, and the middle of the range where max = min. */
+  private static ONNXRef<?> minMaxScaling(ONNXContext context, ONNXRef<?> input, MinMaxScalerModel scaler) {
+    double[] min = scaler.originalMin().toArray();
+    double[] max = scaler.originalMax().toArray();
+    double from = scaler.getMin();
+    double to = scaler.getMax();
+    double[] scale = new double[min.length];
+    double[] offset = new double[min.length];
+    for (int i = 0; i < min.length; i++) {
+      double range = max[i] - min[i];
+      scale[i] = range == 0 ? 0 : (to - from) / range;
+      offset[i] = range == 0 ? (to + from) / 2 : from - min[i] * scale[i];
+    }
+    return affine(context, input, scale, offset);
+  }
+
+  private static ONNXNode affine(ONNXContext context, ONNXRef<?> input, double[] scale, double[] offset) {
+    return input.apply(ONNXOperators.MUL, context.array("scale", floats(scale)))
+        .apply(ONNXOperators.ADD, context.array("offset", floats(offset)));
+  }
+
+  private static ONNXNode regressionTrees(DecisionTreeRegressionModel[] models, double[] weights, ONNXContext context,
+                                          ONNXRef<?> input) {
+    Trees trees = new Trees(1);
+    for (int i = 0; i < models.length; i++) {
+      trees.addRegressor(models[i].rootNode(), weights[i]);
+    }
+    return trees.apply(context, input);
+  }
+
+  private static float[] floats(double[] values) {
+    float[] floats = new float[values.length];
+    for (int i = 0; i < values.length; i++) {
+      floats[i] = (float) values[i];
+    }
+    return floats;
   }
 
   private static byte[] bytes(ONNXContext context) {
@@ -85,6 +197,7 @@ final class OnnxExport {
         .setProducerName("mlplatform")
         .setDomain("io.mlplatform")
         .addOpsetImport(OnnxMl.OperatorSetIdProto.newBuilder().setVersion(ONNXOperators.getOpsetVersion()).build())
+        .addOpsetImport(Trees.OPERATOR.opsetProto())
         .setGraph(context.buildGraph())
         .build().toByteArray();
   }

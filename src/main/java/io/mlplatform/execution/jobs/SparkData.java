@@ -1,6 +1,7 @@
 package io.mlplatform.execution.jobs;
 
 import io.mlplatform.formats.ColumnType;
+import io.mlplatform.formats.TabularFormat;
 import io.mlplatform.mcp.ErrorCode;
 import io.mlplatform.mcp.McpException;
 import io.mlplatform.storage.StoredObject;
@@ -32,6 +33,7 @@ final class SparkData {
     String version = request.getValue("version") == null ? "latest" : request.getValue("version").toString();
     return call.apply("dataset.version.get", new JsonObject().put("name", dataset).put("version", version))
         .map(found -> new JsonObject().put("version", found.getInteger("version"))
+            .put("format", found.getString("format"))
             .put("artifact", found.getJsonObject("artifact")).put("schema", found.getJsonArray("schema")));
   }
 
@@ -52,11 +54,16 @@ final class SparkData {
     return types;
   }
 
+  /** A dataset version read with s3a in its format (CSV and JSON Lines with the version's schema imposed). */
   static Dataset<Row> read(SparkSession spark, JsonObject source) {
     StoredObject input = StoredObject.fromJson(source.getJsonObject("artifact"));
-    return spark.read().option("header", "true").option("mode", "FAILFAST")
-        .schema(schema(source.getJsonArray("schema")))
-        .csv("s3a://" + input.bucket() + "/" + input.key());
+    String path = "s3a://" + input.bucket() + "/" + input.key();
+    return switch (TabularFormat.fromName(source.getString("format", "csv"))) {
+      case PARQUET -> spark.read().parquet(path);
+      case JSONL -> spark.read().option("mode", "FAILFAST").schema(schema(source.getJsonArray("schema"))).json(path);
+      case CSV -> spark.read().option("header", "true").option("mode", "FAILFAST")
+          .schema(schema(source.getJsonArray("schema"))).csv(path);
+    };
   }
 
   static StructType schema(JsonArray schema) {

@@ -19,6 +19,8 @@ import org.apache.spark.ml.evaluation.BinaryClassificationEvaluator;
 import org.apache.spark.ml.evaluation.ClusteringEvaluator;
 import org.apache.spark.ml.evaluation.MulticlassClassificationEvaluator;
 import org.apache.spark.ml.evaluation.RegressionEvaluator;
+import org.apache.spark.ml.feature.MinMaxScaler;
+import org.apache.spark.ml.feature.StandardScaler;
 import org.apache.spark.ml.feature.StringIndexer;
 import org.apache.spark.ml.feature.VectorAssembler;
 import org.apache.spark.ml.param.Param;
@@ -62,6 +64,9 @@ public final class TrainJob implements JobType {
       "gbt_regressor", new Algorithm(true, false, Set.of("maxIter", "maxDepth", "stepSize", "seed")),
       "kmeans", new Algorithm(false, false, Set.of("k", "maxIter", "seed")));
 
+  private static final Set<String> SCALINGS = Set.of("none", "standard", "minmax");
+  private static final String INDEXED_LABEL = "label_index";
+
   private final ObjectStore objects;
 
   public TrainJob(ObjectStore objects) {
@@ -91,6 +96,10 @@ public final class TrainJob implements JobType {
     Object split = request.getValue("validation_split", 0.2);
     if (!(split instanceof Number fraction) || fraction.doubleValue() <= 0 || fraction.doubleValue() >= 1) {
       throw McpException.invalidField("validation_split", "must be a fraction between 0 and 1 (exclusive)");
+    }
+    String scaling = request.getValue("scaling", "none") instanceof String name ? name : "";
+    if (!SCALINGS.contains(scaling)) {
+      throw McpException.invalidField("scaling", "must be one of " + SCALINGS);
     }
     JsonArray features = request.getJsonArray("features");
     if (features == null || features.isEmpty() || !features.stream().allMatch(f -> f instanceof String)) {
@@ -143,21 +152,14 @@ public final class TrainJob implements JobType {
     job.log("training " + algorithmName + " on " + features + (label == null ? "" : " → " + label));
     job.progress(0.1);
 
-    List<PipelineStage> stages = new ArrayList<>();
-    stages.add(new VectorAssembler().setInputCols(features.toArray(new String[0])).setOutputCol("features"));
-    String labelColumn = label;
-    if (algorithm.supervised()) {
-      if (algorithm.classifier()) {
-        stages.add(new StringIndexer().setInputCol(label).setOutputCol("label_index").setHandleInvalid("skip"));
-        labelColumn = "label_index";
-      } else {
-        parts[0] = parts[0].withColumn(label, functions.col(label).cast(DataTypes.DoubleType));
-        parts[1] = parts[1].withColumn(label, functions.col(label).cast(DataTypes.DoubleType));
-      }
+    if (algorithm.supervised() && !algorithm.classifier()) {
+      parts[0] = parts[0].withColumn(label, functions.col(label).cast(DataTypes.DoubleType));
+      parts[1] = parts[1].withColumn(label, functions.col(label).cast(DataTypes.DoubleType));
     }
-    PipelineStage estimator = estimator(algorithmName, labelColumn, request.getJsonObject("params"));
-    stages.add(estimator);
-    PipelineModel model = new Pipeline().setStages(stages.toArray(new PipelineStage[0])).fit(parts[0]);
+    String labelColumn = algorithm.classifier() ? INDEXED_LABEL : label;
+    Pipeline pipeline = pipeline(algorithmName, features, label, request.getJsonObject("params"),
+        request.getString("scaling", "none"));
+    PipelineModel model = pipeline.fit(parts[0]);
     job.progress(0.6);
     JsonObject metrics = metrics(algorithm.supervised(), algorithm.classifier(), model.transform(parts[1]), labelColumn);
     job.log("metrics on the validation split: " + metrics.encode());
@@ -170,7 +172,8 @@ public final class TrainJob implements JobType {
     JsonObject version = job.call("model.version.create", export.put("name", modelName).put("format", "spark")
         .put("description", algorithmName + " trained by execution " + job.id())
         .put("params", request.getJsonObject("params").copy().put("algorithm", algorithmName)
-            .put("features", request.getJsonArray("features")).put("label", label))
+            .put("features", request.getJsonArray("features")).put("label", label)
+            .put("scaling", request.getString("scaling", "none")))
         .put("metrics", metrics)
         .put("source", new JsonObject().put("dataset", request.getString("dataset"))
             .put("version", request.getInteger("version")).put("execution", job.id()))
@@ -194,6 +197,32 @@ public final class TrainJob implements JobType {
       fields.put("onnx_labels", new JsonArray(export.labels()));
     }
     return fields;
+  }
+
+  /**
+   * The pipeline a train request describes: feature assembly, optional scaling (standard: zero mean, unit variance;
+   * minmax: to [0, 1]), label indexing for classifiers (into {@value #INDEXED_LABEL}), then the algorithm.
+   */
+  static Pipeline pipeline(String algorithmName, List<String> features, String label, JsonObject params,
+                           String scaling) {
+    Algorithm algorithm = ALGORITHMS.get(algorithmName);
+    List<PipelineStage> stages = new ArrayList<>();
+    String assembled = "none".equals(scaling) ? "features" : "assembled_features";
+    stages.add(new VectorAssembler().setInputCols(features.toArray(new String[0])).setOutputCol(assembled));
+    switch (scaling) {
+      case "standard" -> stages.add(new StandardScaler().setWithMean(true).setWithStd(true)
+          .setInputCol(assembled).setOutputCol("features"));
+      case "minmax" -> stages.add(new MinMaxScaler().setInputCol(assembled).setOutputCol("features"));
+      default -> {
+      }
+    }
+    String labelColumn = label;
+    if (algorithm.classifier()) {
+      stages.add(new StringIndexer().setInputCol(label).setOutputCol(INDEXED_LABEL).setHandleInvalid("skip"));
+      labelColumn = INDEXED_LABEL;
+    }
+    stages.add(estimator(algorithmName, labelColumn, params));
+    return new Pipeline().setStages(stages.toArray(new PipelineStage[0]));
   }
 
   private static PipelineStage estimator(String algorithm, String label, JsonObject params) {

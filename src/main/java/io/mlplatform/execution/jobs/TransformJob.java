@@ -38,6 +38,7 @@ public final class TransformJob implements JobType {
   public Future<JsonObject> check(JsonObject request, BiFunction<String, JsonObject, Future<JsonObject>> call) {
     Payload p = new Payload(request);
     p.name("output");
+    DatasetOutputs.format(request);
     JsonArray steps = request.getJsonArray("steps", new JsonArray());
     JsonObject split = p.optionalObject("split");
     if (split != null) {
@@ -167,18 +168,19 @@ public final class TransformJob implements JobType {
         .put("version", request.getInteger("version")).put("execution", job.id());
     String output = request.getString("output");
     JsonObject split = request.getJsonObject("split");
+    DatasetOutputs writer = new DatasetOutputs(objects, DatasetOutputs.format(request));
     JsonArray outputs = new JsonArray();
     if (split == null) {
       job.progress(0.4);
-      outputs.add(new CsvOutputs(objects).write(job, data, ObjectStore.DATASETS, output, lineage));
+      outputs.add(writer.write(job, data, ObjectStore.DATASETS, output, lineage));
     } else {
       double train = split.getDouble("train");
       long seed = split.getLong("seed", 42L);
       Dataset<Row>[] parts = data.randomSplit(new double[]{train, 1 - train}, seed);
       job.progress(0.4);
-      outputs.add(new CsvOutputs(objects).write(job, parts[0], ObjectStore.DATASETS, output + "-train", lineage));
+      outputs.add(writer.write(job, parts[0], ObjectStore.DATASETS, output + "-train", lineage));
       job.progress(0.7);
-      outputs.add(new CsvOutputs(objects).write(job, parts[1], ObjectStore.DATASETS, output + "-test", lineage));
+      outputs.add(writer.write(job, parts[1], ObjectStore.DATASETS, output + "-test", lineage));
     }
     return new JsonObject().put("outputs", outputs);
   }

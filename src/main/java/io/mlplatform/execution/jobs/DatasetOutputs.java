@@ -1,10 +1,12 @@
 package io.mlplatform.execution.jobs;
 
 import io.mlplatform.formats.Inspection;
+import io.mlplatform.formats.ParquetFiles;
 import io.mlplatform.formats.TabularFiles;
 import io.mlplatform.formats.TabularFormat;
 import io.mlplatform.mcp.ErrorCode;
 import io.mlplatform.mcp.McpException;
+import io.mlplatform.storage.ObjectInputFile;
 import io.mlplatform.storage.ObjectStore;
 import io.mlplatform.storage.StoredObject;
 import io.vertx.core.json.JsonObject;
@@ -18,42 +20,73 @@ import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.UUID;
 
-/** Writes a Spark result as one CSV object and records it as a version of a dataset (created when missing). */
-final class CsvOutputs {
+/**
+ * Writes a Spark result as one object, CSV or Parquet as the request asks ("output_format"), and records it as a
+ * version of a dataset (created when missing).
+ */
+final class DatasetOutputs {
   private final ObjectStore objects;
+  private final TabularFormat format;
 
-  CsvOutputs(ObjectStore objects) {
+  DatasetOutputs(ObjectStore objects, TabularFormat format) {
     this.objects = objects;
+    this.format = format;
   }
 
-  /** Writes one CSV object, reads it back once for its schema, size and sha256, and records it as a dataset version. */
+  /** The output format a request names ("output_format": csv by default, or parquet); anything else is a 400. */
+  static TabularFormat format(JsonObject request) {
+    Object name = request.getValue("output_format", "csv");
+    TabularFormat format = name instanceof String text ? TabularFormat.fromName(text) : null;
+    if (format != TabularFormat.CSV && format != TabularFormat.PARQUET) {
+      throw McpException.invalidField("output_format", "must be csv or parquet");
+    }
+    return format;
+  }
+
+  /**
+   * Writes one object, reads it back once for its size and sha256 (and a CSV's schema; a Parquet file's comes from
+   * its footer), and records it as a dataset version.
+   */
   JsonObject write(JobContext job, Dataset<Row> data, String bucket, String name, JsonObject lineage) throws Exception {
     String prefix = "executions/" + job.id() + "/" + name + "-" + UUID.randomUUID().toString().substring(0, 8);
-    data.coalesce(1).write().mode(SaveMode.ErrorIfExists).option("header", "true")
-        .csv("s3a://" + bucket + "/" + prefix);
+    String extension = "." + format.wireName();
+    String path = "s3a://" + bucket + "/" + prefix;
+    if (format == TabularFormat.PARQUET) {
+      data.coalesce(1).write().mode(SaveMode.ErrorIfExists).parquet(path);
+    } else {
+      data.coalesce(1).write().mode(SaveMode.ErrorIfExists).option("header", "true").csv(path);
+    }
     String key = objects.keysBlocking(bucket, prefix + "/").stream()
-        .filter(k -> k.endsWith(".csv")).findFirst()
-        .orElseThrow(() -> new McpException(ErrorCode.INTERNAL, "Spark wrote no CSV part under " + prefix));
+        .filter(k -> k.endsWith(extension)).findFirst()
+        .orElseThrow(() -> new McpException(ErrorCode.INTERNAL, "Spark wrote no " + extension + " part under " + prefix));
     for (String other : objects.keysBlocking(bucket, prefix + "/")) {
       if (!other.equals(key)) {
         objects.removeBlocking(bucket, other);
       }
     }
     MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
-    Inspection inspection;
+    Inspection inspection = null;
     long size;
     try (InputStream raw = objects.openBlocking(bucket, key);
          CountingStream counting = new CountingStream(new DigestInputStream(raw, sha256))) {
-      // the inspection reads the whole object (and closes it): size and digest are complete after it
-      inspection = TabularFiles.inspect(counting, TabularFormat.CSV);
+      if (format == TabularFormat.CSV) {
+        // the inspection reads the whole object: size and digest are complete after it
+        inspection = TabularFiles.inspect(counting, TabularFormat.CSV);
+      } else {
+        counting.transferTo(java.io.OutputStream.nullOutputStream());
+      }
       size = counting.count;
     }
     StoredObject object = new StoredObject(bucket, key, size, HexFormat.of().formatHex(sha256.digest()),
-        TabularFormat.CSV.contentType(), name + ".csv");
+        format.contentType(), name + extension);
+    if (inspection == null) {
+      inspection = ParquetFiles.inspect(new ObjectInputFile(objects, object));
+    }
     JsonObject payload = new JsonObject().put("name", name).put("artifact", object.toJson())
         .put("inspection", inspection.toJson()).put("lineage", lineage);
     JsonObject recorded = record(job, name, payload);
-    job.log("wrote " + name + " version " + recorded.getInteger("version") + ": " + inspection.rowCount() + " rows");
+    job.log("wrote " + name + " version " + recorded.getInteger("version") + " (" + format.wireName() + "): "
+        + inspection.rowCount() + " rows");
     return new JsonObject().put("dataset", name).put("version", recorded.getInteger("version"))
         .put("row_count", inspection.rowCount());
   }

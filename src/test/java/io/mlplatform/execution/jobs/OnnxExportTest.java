@@ -1,0 +1,120 @@
+package io.mlplatform.execution.jobs;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtSession;
+import io.mlplatform.execution.spark.SparkRuntime;
+import io.vertx.core.json.JsonObject;
+import org.apache.spark.ml.PipelineModel;
+import org.apache.spark.ml.linalg.Vector;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Every pipeline shape the platform exports to ONNX gives, on onnxruntime, the probabilities (classifiers) or
+ * predictions (regressors) Spark gives for the same rows.
+ */
+class OnnxExportTest {
+  private static final List<String> FEATURES = List.of("x1", "x2", "x3");
+  private static SparkRuntime spark;
+  private static Dataset<Row> data;
+  private static OrtEnvironment ort;
+
+  @BeforeAll
+  static void start() {
+    spark = new SparkRuntime("local[2]", "http://127.0.0.1:1", "unused", "unused");
+    StructType schema = new StructType().add("x1", DataTypes.DoubleType).add("x2", DataTypes.DoubleType)
+        .add("x3", DataTypes.DoubleType).add("binary", DataTypes.StringType).add("three", DataTypes.StringType)
+        .add("y", DataTypes.DoubleType);
+    Random random = new Random(7);
+    List<Row> rows = new ArrayList<>();
+    for (int i = 0; i < 600; i++) {
+      double x1 = random.nextGaussian() * 3 + 10;
+      double x2 = random.nextDouble() * 100;
+      double x3 = random.nextInt(5);
+      double score = (x1 - 10) / 3 + (x2 - 50) / 30 + random.nextGaussian() * 0.5;
+      rows.add(RowFactory.create(x1, x2, x3, score > 0 ? "yes" : "no",
+          score < -0.7 ? "low" : score < 0.7 ? "mid" : "high", 2 * x1 - 0.05 * x2 + x3 + random.nextGaussian()));
+    }
+    data = spark.session().createDataFrame(rows, schema);
+    ort = OrtEnvironment.getEnvironment();
+  }
+
+  @AfterAll
+  static void stop() {
+    spark.close();
+  }
+
+  @ParameterizedTest(name = "{0} on {1} with {2} scaling")
+  @CsvSource({
+      "logistic_regression, binary, none",
+      "logistic_regression, binary, standard",
+      "logistic_regression, three, minmax",
+      "random_forest_classifier, three, none",
+      "random_forest_classifier, binary, standard",
+      "gbt_classifier, binary, minmax",
+      "linear_regression, y, standard",
+      "random_forest_regressor, y, none",
+      "gbt_regressor, y, minmax"})
+  void onnxGivesSparksOutputs(String algorithm, String label, String scaling) throws Exception {
+    JsonObject params = algorithm.contains("forest") ? new JsonObject().put("numTrees", 8).put("maxDepth", 4)
+        .put("seed", 3) : algorithm.startsWith("gbt") ? new JsonObject().put("maxIter", 8).put("maxDepth", 3)
+        .put("seed", 3) : new JsonObject();
+    PipelineModel model = TrainJob.pipeline(algorithm, FEATURES, label, params, scaling).fit(data);
+    OnnxExport.Result export = OnnxExport.of(model);
+    assertThat(export.unsupported()).isNull();
+    boolean classifier = !"y".equals(label);
+
+    List<Row> scored = model.transform(data).select("x1", "x2", "x3", classifier ? "probability" : "prediction")
+        .collectAsList();
+    float[][] inputs = new float[scored.size()][];
+    for (int i = 0; i < inputs.length; i++) {
+      Row row = scored.get(i);
+      inputs[i] = new float[]{(float) row.getDouble(0), (float) row.getDouble(1), (float) row.getDouble(2)};
+    }
+    try (OrtSession session = ort.createSession(export.onnx(), new OrtSession.SessionOptions());
+         OnnxTensor input = OnnxTensor.createTensor(ort, inputs);
+         OrtSession.Result result = session.run(Map.of("input", input))) {
+      float[][] outputs = (float[][]) result.get(0).getValue();
+      int differing = 0;
+      for (int i = 0; i < inputs.length; i++) {
+        double[] expected = classifier ? ((Vector) scored.get(i).get(3)).toArray()
+            : new double[]{scored.get(i).getDouble(3)};
+        assertThat(outputs[i]).hasSize(expected.length);
+        for (int k = 0; k < expected.length; k++) {
+          if (Math.abs(outputs[i][k] - expected[k]) > 1e-3 * Math.max(1, Math.abs(expected[k]))) {
+            differing++;
+            break;
+          }
+        }
+      }
+      // float32 features may fall on the other side of a tree threshold than Spark's doubles, now and then
+      assertThat(differing).as("rows whose ONNX output differs from Spark's").isLessThanOrEqualTo(
+          algorithm.contains("forest") || algorithm.startsWith("gbt") ? 3 : 0);
+      if (classifier) {
+        assertThat(export.labels()).hasSize(outputs[0].length);
+        assertThat(outputs[0][0] + outputs[0][outputs[0].length - 1]).isLessThanOrEqualTo(1.0001f);
+      }
+    }
+  }
+
+  @org.junit.jupiter.api.Test
+  void kmeansSaysItHasNoExport() {
+    PipelineModel model = TrainJob.pipeline("kmeans", FEATURES, null, new JsonObject().put("k", 2), "none").fit(data);
+    assertThat(OnnxExport.of(model).unsupported()).contains("KMeansModel has no ONNX export yet");
+  }
+}
