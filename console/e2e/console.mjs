@@ -170,12 +170,32 @@ try {
     await shot('07-deployments');
   });
 
-  await scenario('start an execution and watch its progress change without reloading', async () => {
+  await scenario('the executions form checks what it can before it sends', async () => {
     await nav('Executions');
+    const before = await page.evaluate(async () => (await (await fetch('/api/executions?limit=1')).json()).total);
     await page.getByRole('button', { name: 'Start execution' }).click();
+    const form = page.locator('form[aria-label="Start an execution"]');
+    await page.getByLabel('Type').selectOption('train');
     await page.getByLabel('Dataset', { exact: true }).selectOption('customers');
+    await form.locator('label.check').first().waitFor();
+    await form.getByRole('button', { name: 'Start execution' }).click();
+    await page.getByText('Pick the label column.').waitFor();
+    await page.getByText('Pick at least one feature column.').waitFor();
+    const focused = await page.evaluate(() => document.activeElement.id && document.querySelector(`label[for="${document.activeElement.id}"]`)?.textContent);
+    if (focused !== 'Label column') throw new Error(`focus went to "${focused}", not the first invalid field`);
+    await assertLabelled('execution form');
+    await shot('08-execution-form');
+    const after = await page.evaluate(async () => (await (await fetch('/api/executions?limit=1')).json()).total);
+    if (after !== before) throw new Error('an invalid execution was sent');
+  });
+
+  await scenario('start a transformation from the dataset and watch its progress change without reloading', async () => {
+    await nav('Datasets');
+    await page.locator('tr[data-dataset="customers"]').getByRole('link', { name: 'customers' }).click();
+    await page.getByRole('button', { name: 'Transform' }).click();
+    const form = page.locator('form[aria-label="Start an execution"]');
     await page.getByLabel('Output dataset').fill('');
-    await page.locator('form[aria-label="Start an execution"]').getByRole('button', { name: 'Start execution' }).click();
+    await form.getByRole('button', { name: 'Start execution' }).click();
     await page.getByText('Name the output dataset').waitFor();
     await page.getByText('Columns: id, amount').waitFor();
     await page.getByLabel('Step 1 value').fill('amount > 10');
@@ -184,9 +204,8 @@ try {
     await page.getByLabel('Step 2 value').fill('id, amount, visits, city, churned');
     await page.getByLabel('Output dataset').fill('customers-clean');
     await page.getByLabel('Train split (optional)').fill('0.8');
-    await assertLabelled('execution form');
-    await shot('08-execution-form');
-    await page.locator('form[aria-label="Start an execution"]').getByRole('button', { name: 'Start execution' }).click();
+    await assertLabelled('transformation form');
+    await form.getByRole('button', { name: 'Start execution' }).click();
     await page.locator('.execution-status').waitFor();
     await page.evaluate(() => { window.__sameDocument = true; });
     const seen = [];

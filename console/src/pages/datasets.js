@@ -161,9 +161,9 @@ export function DatasetPage({ name }) {
       ${panel === 'transform' && html`<${ExecutionForm} presetType="transform" presetDataset=${name}
           onStarted=${(e) => { location.hash = '#/executions/' + e.id; }} onCancel=${() => setPanel(null)} />`}
       ${!d ? html`<${Loading} />` : html`
-        <div class="version-tabs" role="tablist" aria-label="Versions">
-          ${versions.map((v) => html`<button role="tab" class=${'tab' + (current && v.version === current.version ? ' active' : '')}
-              aria-selected=${current && v.version === current.version} onClick=${() => setSelected(v.version)}>
+        <div class="version-tabs" role="group" aria-label="Versions">
+          ${versions.map((v) => html`<button class=${'tab' + (current && v.version === current.version ? ' active' : '')}
+              aria-pressed=${current && v.version === current.version} onClick=${() => setSelected(v.version)}>
               v${v.version} <span class="muted small">${timeAgo(v.created_at)}</span></button>`)}
         </div>
         ${current && html`<${VersionView} name=${name} version=${current} key=${current.version} />`}`}

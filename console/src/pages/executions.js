@@ -58,8 +58,8 @@ export function Executions() {
       ${starting && html`<${ExecutionForm} onStarted=${(e) => { location.hash = '#/executions/' + e.id; }}
                                            onCancel=${() => setStarting(false)} />`}
       <${Card}>
-        <div class="toolbar" role="tablist" aria-label="Filter by status">
-          ${STATUSES.map((s) => html`<button role="tab" class=${'tab' + (s === status ? ' active' : '')} aria-selected=${s === status}
+        <div class="toolbar" role="group" aria-label="Filter by status">
+          ${STATUSES.map((s) => html`<button class=${'tab' + (s === status ? ' active' : '')} aria-pressed=${s === status}
                                              onClick=${() => setStatus(s)}>${s}</button>`)}
         </div>
         <${ErrorNote} error=${executions.error} />
