@@ -181,7 +181,8 @@ try {
     await form.getByRole('button', { name: 'Start execution' }).click();
     await page.getByText('Pick the label column.').waitFor();
     await page.getByText('Pick at least one feature column.').waitFor();
-    const focused = await page.evaluate(() => document.activeElement.id && document.querySelector(`label[for="${document.activeElement.id}"]`)?.textContent);
+    await page.waitForFunction(() => document.activeElement.getAttribute('aria-invalid') === 'true');
+    const focused = await page.evaluate(() => document.querySelector(`label[for="${document.activeElement.id}"]`)?.textContent);
     if (focused !== 'Label column') throw new Error(`focus went to "${focused}", not the first invalid field`);
     await assertLabelled('execution form');
     await shot('08-execution-form');
