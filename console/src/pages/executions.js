@@ -86,7 +86,7 @@ export function Executions() {
 function MetricBars({ metrics }) {
   const entries = Object.entries(metrics || {}).filter(([, v]) => typeof v === 'number');
   if (entries.length === 0) {
-    return html`<p class="muted">This execution reports no metrics.</p>`;
+    return html`<p class="muted">The metrics appear when the execution succeeds.</p>`;
   }
   const max = Math.max(1, ...entries.map(([, v]) => Math.abs(v)));
   return html`<div class="bars" role="img" aria-label=${'Metrics: ' + entries.map(([k, v]) => `${k} ${number(v)}`).join(', ')}>
@@ -179,7 +179,7 @@ export function ExecutionPage({ id }) {
         ${e.error && html`<div class="error-note" role="alert"><strong>${e.status === 'cancelled' ? 'Cancelled' : 'Failed'}</strong>
           <span class="error-message">${e.error}</span></div>`}
       <//>
-      <div class="grid-2">
+      <div class="grid-2 top">
         <${Card} title="Log" id="log">
           <pre class="log" ref=${logBox} tabindex="0" aria-label="Execution log" aria-live="polite">${lines.length === 0
             ? 'No log lines yet.' : lines.map((l) => html`<span class="log-line"><span class="log-at">${(l.at || '').slice(11, 19)}</span>${l.line}</span>`)}</pre>
@@ -189,9 +189,9 @@ export function ExecutionPage({ id }) {
             ${timeline && html`<${TimeChart} x=${timeline.map((p) => p[0])} height=${150} yLabel="%" label="Progress over time"
                                             series=${[{ label: 'progress', color: '#4f46e5', fill: 'rgba(79,70,229,0.12)', values: timeline.map((p) => p[1]), unit: '%' }]} />`}
           <//>
-          <${Card} title="Metrics" id="metrics">
+          ${(e.type === 'train' || e.type === 'evaluate') && html`<${Card} title="Metrics" id="metrics">
             <${MetricBars} metrics=${e.result && e.result.metrics} />
-          <//>
+          <//>`}
           <${Card} title="Result">
             ${e.result ? html`<${Outputs} result=${e.result} />
               ${e.result.outputs && html`<a class="button" href=${`/api/executions/${id}/result`} download>Download first output</a>`}`
