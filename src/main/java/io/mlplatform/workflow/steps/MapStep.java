@@ -1,0 +1,158 @@
+package io.mlplatform.workflow.steps;
+
+import io.mlplatform.mcp.ErrorCode;
+import io.mlplatform.mcp.McpException;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.util.Set;
+
+/**
+ * {@code map} (the orchestrator-workers pattern): {@code "items": "${expr}"} is split into one task per item, each a
+ * call ({@code "task": {"operation" | "deployment", "inputs"}}, where {@code item} and {@code index} are in scope)
+ * run by the task workers of every hub and execution node, at most {@code concurrency} at once. A task whose worker
+ * went away is retried (the event bus sends it to another worker) up to {@code max_attempts}; each finished task is
+ * saved, so a resumed run does not redo it. Output: {results: [...] in item order, nodes: {node: tasks}}.
+ */
+public final class MapStep implements StepKind {
+  private static final Set<ErrorCode> RETRIED = Set.of(ErrorCode.UNAVAILABLE, ErrorCode.DEADLINE_EXCEEDED);
+
+  @Override
+  public void check(JsonObject step, Check check) {
+    Object items = step.getValue("items");
+    if (!(items instanceof JsonArray) && !io.mlplatform.workflow.Expressions.isExpression(items)) {
+      throw check.invalid("items", "must be an array or an expression \"${ ... }\" giving one");
+    }
+    check.expressions(items, "items");
+    if (!(step.getValue("task") instanceof JsonObject task)) {
+      throw check.invalid("task", "must be {\"operation\" | \"deployment\", \"inputs\"}");
+    }
+    CallStep.checkCall(task, check, "task.");
+    for (String field : new String[]{"concurrency", "max_attempts"}) {
+      Object value = step.getValue(field);
+      if (value != null && (!(value instanceof Integer n) || n < 1 || n > 64)) {
+        throw check.invalid(field, "must be an integer between 1 and 64");
+      }
+    }
+  }
+
+  @Override
+  public Future<JsonObject> run(StepContext step) {
+    Object items = step.resolve(step.step().getValue("items"), "items");
+    if (!(items instanceof JsonArray list)) {
+      return Future.failedFuture(step.invalid("items", "evaluated to " + items + ", not an array"));
+    }
+    step.inputs(new JsonObject().put("items", list.size()));
+    return new Tasks(step, list).start();
+  }
+
+  /** The map's bookkeeping; every callback runs on the run's event loop. */
+  private static final class Tasks {
+    private final StepContext step;
+    private final JsonArray items;
+    private final JsonObject task;
+    private final int concurrency;
+    private final int maxAttempts;
+    private final JsonObject[] results;
+    private final JsonObject nodes = new JsonObject();
+    private final Promise<JsonObject> done = Promise.promise();
+    private int next;
+    private int finished;
+
+    Tasks(StepContext step, JsonArray items) {
+      this.step = step;
+      this.items = items;
+      this.task = step.step().getJsonObject("task");
+      this.concurrency = step.step().getInteger("concurrency", 4);
+      this.maxAttempts = step.step().getInteger("max_attempts", 3);
+      this.results = new JsonObject[items.size()];
+      JsonObject saved = step.saved().getJsonObject("tasks", new JsonObject());
+      for (String index : saved.fieldNames()) {
+        JsonObject earlier = saved.getJsonObject(index);
+        int i = Integer.parseInt(index);
+        if (i < results.length) {
+          results[i] = new JsonObject(earlier.getString("output_json"));
+          count(earlier.getString("node"));
+          finished++;
+        }
+      }
+    }
+
+    Future<JsonObject> start() {
+      if (finished == results.length) {
+        complete();
+      }
+      for (int i = 0; i < concurrency; i++) {
+        dispatch();
+      }
+      return done.future();
+    }
+
+    private void dispatch() {
+      if (done.future().isComplete()) {
+        return;
+      }
+      while (next < results.length && results[next] != null) {
+        next++;
+      }
+      if (next >= results.length) {
+        return;
+      }
+      int index = next++;
+      attempt(index, 1);
+    }
+
+    private void attempt(int index, int attempt) {
+      if (step.cancelled()) {
+        done.tryFail(new McpException(ErrorCode.CONFLICT, "cancelled by request"));
+        return;
+      }
+      JsonObject call;
+      try {
+        call = CallStep.resolved(task, step, new JsonObject().put("item", items.getValue(index)).put("index", index));
+      } catch (McpException e) {
+        done.tryFail(e);
+        return;
+      }
+      step.calls().task(call).onComplete(outcome -> {
+        if (outcome.failed()) {
+          McpException error = McpException.wrap(outcome.cause());
+          if (RETRIED.contains(error.code()) && attempt < maxAttempts) {
+            attempt(index, attempt + 1);
+          } else {
+            done.tryFail(step.invalid("task", "item " + index + " failed after " + attempt + " attempt(s): "
+                + error.getMessage()));
+          }
+          return;
+        }
+        String node = outcome.result().getString("node");
+        JsonObject output = outcome.result().getJsonObject("output");
+        results[index] = output;
+        count(node);
+        finished++;
+        step.save(new JsonObject().put("tasks." + index, new JsonObject().put("node", node).put("attempts", attempt)
+            .put("output_json", output.encode())));
+        step.progress(new JsonObject().put("done", finished).put("total", results.length));
+        if (finished == results.length) {
+          complete();
+        } else {
+          dispatch();
+        }
+      });
+    }
+
+    private void count(String node) {
+      nodes.put(node, nodes.getInteger(node, 0) + 1);
+    }
+
+    private void complete() {
+      JsonArray out = new JsonArray();
+      for (JsonObject result : results) {
+        out.add(result);
+      }
+      done.tryComplete(new JsonObject().put("results", out).put("nodes", nodes).put("total", results.length));
+    }
+  }
+}
