@@ -13,11 +13,13 @@ import java.util.Set;
  * {@code map} (the orchestrator-workers pattern): {@code "items": "${expr}"} is split into one task per item, each a
  * call ({@code "task": {"operation" | "deployment", "inputs"}}, where {@code item} and {@code index} are in scope)
  * run by the task workers of every hub and execution node, at most {@code concurrency} at once. A task whose worker
- * went away is retried (the event bus sends it to another worker) up to {@code max_attempts}; each finished task is
+ * went away is retried after a pause (the event bus sends it to another worker) up to {@code max_attempts}; each finished task is
  * saved, so a resumed run does not redo it. Output: {results: [...] in item order, nodes: {node: tasks}}.
  */
 public final class MapStep implements StepKind {
   private static final Set<ErrorCode> RETRIED = Set.of(ErrorCode.UNAVAILABLE, ErrorCode.DEADLINE_EXCEEDED);
+  /** A worker (or a replica) that went away is usually replaced within a second or two. */
+  private static final long RETRY_DELAY_MILLIS = 500;
 
   @Override
   public void check(JsonObject step, Check check) {
@@ -120,7 +122,7 @@ public final class MapStep implements StepKind {
         if (outcome.failed()) {
           McpException error = McpException.wrap(outcome.cause());
           if (RETRIED.contains(error.code()) && attempt < maxAttempts) {
-            attempt(index, attempt + 1);
+            step.vertx().setTimer(RETRY_DELAY_MILLIS * attempt, t -> attempt(index, attempt + 1));
           } else {
             done.tryFail(step.invalid("task", "item " + index + " failed after " + attempt + " attempt(s): "
                 + error.getMessage()));
