@@ -91,4 +91,34 @@ class WorkflowLlmTest {
     assertThat(stepOf(run, "clinic").getString("status")).isEqualTo("succeeded");
     assertThat(stepOf(run, "shop").getString("status")).isEqualTo("pending");
   }
+
+  @Test
+  @DisplayName("a run cancelled while its map step waits on slow tasks ends cancelled; a finished run cannot be")
+  void cancel() throws Exception {
+    JsonArray prompts = new JsonArray();
+    for (int i = 0; i < 20; i++) {
+      prompts.add("slow " + i);
+    }
+    JsonObject definition = new JsonObject().put("name", "long").put("steps", new JsonArray()
+        .add(new JsonObject().put("id", "asks").put("kind", "map").put("items", "${input.prompts}").put("concurrency", 1)
+            .put("task", new JsonObject().put("deployment", "chat")
+                .put("inputs", new JsonObject().put("inputs", new JsonArray().add("${item}"))))));
+    assertThat(api.postJson("/api/workflows", definition).status()).isEqualTo(201);
+    String id = api.postJson("/api/workflows/long/runs", new JsonObject().put("input", new JsonObject()
+        .put("prompts", prompts))).json().getString("id");
+    long deadline = System.currentTimeMillis() + 20_000;
+    while (stepOf(api.get("/api/workflow-runs/" + id).json(), "asks").getInteger("tasks_done", 0) < 1) {
+      assertThat(System.currentTimeMillis()).isLessThan(deadline);
+      Thread.sleep(50);
+    }
+    assertThat(api.postJson("/api/workflow-runs/" + id + "/cancel", new JsonObject()).status()).isEqualTo(200);
+    JsonObject run = awaitEnd(api, id);
+    assertThat(run.getString("status")).isEqualTo("cancelled");
+    assertThat(stepOf(run, "asks").getString("status")).isEqualTo("cancelled");
+    assertThat(stepOf(run, "asks").getInteger("tasks_done")).isLessThan(20);
+    Api.Response again = api.postJson("/api/workflow-runs/" + id + "/cancel", new JsonObject());
+    assertThat(again.status()).isEqualTo(409);
+    assertThat(api.get("/api/workflow-runs?workflow=long").json().getJsonArray("items")).hasSize(1);
+    assertThat(api.get("/api/workflow-runs/00000000-0000-0000-0000-000000000000").status()).isEqualTo(404);
+  }
 }

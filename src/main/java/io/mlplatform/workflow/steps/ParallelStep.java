@@ -61,7 +61,8 @@ public final class ParallelStep implements StepKind {
         if (running.get(i).succeeded()) {
           outputs.put(names.get(i), running.get(i).result());
         } else {
-          failed.put(names.get(i), McpException.wrap(running.get(i).cause()).getMessage());
+          Throwable cause = running.get(i).cause();
+          failed.put(names.get(i), cause instanceof GateClosed ? cause.getMessage() : McpException.wrap(cause).getMessage());
         }
       }
       if (!failed.isEmpty() && "fail".equals(step.step().getString("on_failure", "fail"))) {
