@@ -262,8 +262,9 @@ final class RunWalker {
 
     @Override
     public Future<Void> save(JsonObject fields) {
-      Future<Void> saved = RunWalker.this.save(id(), fields);
-      writes = Future.join(writes, saved).mapEmpty();
+      // one after the other: two progress writes in flight at once could land in the wrong order
+      Future<Void> saved = writes.transform(previous -> RunWalker.this.save(id(), fields));
+      writes = saved.otherwiseEmpty();
       return saved;
     }
 
