@@ -134,8 +134,9 @@ public final class MapStep implements StepKind {
         results[index] = output;
         count(node);
         finished++;
+        // a save that fails means this node no longer holds the run: stop handing out tasks
         step.save(new JsonObject().put("tasks." + index, new JsonObject().put("node", node).put("attempts", attempt)
-            .put("output_json", output.encode())));
+            .put("output_json", output.encode()))).onFailure(done::tryFail);
         step.progress(new JsonObject().put("done", finished).put("total", results.length));
         if (finished == results.length) {
           complete();

@@ -172,6 +172,9 @@ public final class OptimizeStep implements StepKind {
     }
 
     private void dispatch() {
+      if (done.future().isComplete()) {
+        return;
+      }
       while (next < results.length && results[next] != null) {
         next++;
       }
@@ -199,7 +202,7 @@ public final class OptimizeStep implements StepKind {
             active--;
             results[index] = result;
             record(result);
-            step.save(new JsonObject().put("candidates." + index, result));
+            step.save(new JsonObject().put("candidates." + index, result)).onFailure(done::tryFail);
             step.progress(new JsonObject().put("done", finished()).put("total", results.length).put("best", best));
             dispatch();
             if (active == 0) {
