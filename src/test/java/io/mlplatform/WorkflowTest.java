@@ -105,6 +105,12 @@ class WorkflowTest {
         "a", "two steps");
     assertRefused(workflow("bad", step("p", "parallel").put("branches", new JsonObject()
         .put("x", new JsonArray().add(step("g", "gate").put("condition", "${steps.nope}"))))), "g", "nope");
+    assertRefused(workflow("bad", step("tune", "optimize").put("train", new JsonObject().put("dataset", "d")
+        .put("algorithm", "logistic_regression").put("features", new JsonArray().add("x")).put("model", "m"))
+        .put("search", new JsonObject().put("grid", new JsonObject().put("regParam", "high"))).put("metric", "auc")),
+        "tune", "search.grid.regParam");
+    assertRefused(workflow("bad", step("spread", "map").put("items", "${input.list}")
+        .put("task", new JsonObject().put("operation", "model.nope"))), "spread", "task.operation");
     assertThat(api.get("/api/workflows/bad").status()).isEqualTo(404);
     assertThat(api.postJson("/api/workflows", new JsonObject().put("name", "bad")).status()).isEqualTo(400);
 
@@ -154,6 +160,17 @@ class WorkflowTest {
     assertThat(failed.getJsonObject("error").getString("step")).isEqualTo("create");
     assertThat(failed.getJsonObject("error").getString("code")).isEqualTo("conflict");
     assertThat(stepOf(failed, "describe").getString("status")).isEqualTo("pending");
+  }
+
+  @Test
+  @DisplayName("an expression that runs away fails its step, and the node goes on serving")
+  void runaway() throws Exception {
+    JsonObject run = run(workflow("runaway", step("loop", "gate")
+        .put("condition", "${($f := function($n) { $f($n + 1) }; $f(0))}")), new JsonObject());
+    assertThat(run.getString("status")).isEqualTo("failed");
+    assertThat(run.getJsonObject("error").getString("step")).isEqualTo("loop");
+    assertThat(run.getJsonObject("error").getString("code")).isEqualTo("invalid_argument");
+    assertThat(api.get("/api/workflows/runaway/runs").json().getJsonArray("items")).hasSize(1);
   }
 
   @Test

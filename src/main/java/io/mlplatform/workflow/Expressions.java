@@ -2,6 +2,7 @@ package io.mlplatform.workflow;
 
 import com.dashjoin.jsonata.JException;
 import com.dashjoin.jsonata.Jsonata;
+import com.dashjoin.jsonata.Timebox;
 import com.dashjoin.jsonata.Utils;
 import io.mlplatform.mcp.McpException;
 import io.vertx.core.json.JsonArray;
@@ -24,6 +25,9 @@ import java.util.regex.Pattern;
 public final class Expressions {
   private static final Pattern STEP_REFERENCE = Pattern.compile("(?<![A-Za-z0-9_$])steps\\.([A-Za-z_][A-Za-z0-9_]*)");
   private static final int CACHE_LIMIT = 10_000;
+  /** Expressions run on the event loop: a runaway one (e.g. endless tail recursion) is stopped. */
+  private static final long TIMEOUT_MILLIS = 1000;
+  private static final int MAX_DEPTH = 200;
   /** Parsed expressions are thread-safe and reused. */
   private static final Map<String, Jsonata> PARSED = new ConcurrentHashMap<>();
 
@@ -112,7 +116,11 @@ public final class Expressions {
   private static Object evaluate(String expression, Scope scope, String where) {
     Jsonata jsonata = parsed(expression, where);
     try {
-      return fromPlain(jsonata.evaluate(scope.plain()));
+      Jsonata.Frame frame = jsonata.createFrame();
+      new Timebox(frame, TIMEOUT_MILLIS, MAX_DEPTH);
+      return fromPlain(jsonata.evaluate(scope.plain(), frame));
+    } catch (StackOverflowError e) {
+      throw McpException.invalidField(where, "expression '" + expression + "' recursed too deeply");
     } catch (JException e) {
       throw McpException.invalidField(where, "expression '" + expression + "' failed: " + e.getMessage());
     } catch (RuntimeException e) {
