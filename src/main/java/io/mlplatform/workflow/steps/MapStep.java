@@ -50,110 +50,93 @@ public final class MapStep implements StepKind {
     return new Tasks(step, list).start();
   }
 
-  /** The map's bookkeeping; every callback runs on the run's event loop. */
-  private static final class Tasks {
+  /** The map's tasks: each tried up to max_attempts, a finished one saved so that a resumed run skips it. */
+  private static final class Tasks extends BoundedWork {
     private final StepContext step;
     private final JsonArray items;
     private final JsonObject task;
-    private final int concurrency;
     private final int maxAttempts;
-    private final JsonObject[] results;
     private final JsonObject nodes = new JsonObject();
-    private final Promise<JsonObject> done = Promise.promise();
-    private int next;
     private int finished;
 
     Tasks(StepContext step, JsonArray items) {
+      super(items.size(), step.step().getInteger("concurrency", 4));
       this.step = step;
       this.items = items;
       this.task = step.step().getJsonObject("task");
-      this.concurrency = step.step().getInteger("concurrency", 4);
       this.maxAttempts = step.step().getInteger("max_attempts", 3);
-      this.results = new JsonObject[items.size()];
       JsonObject saved = step.saved().getJsonObject("tasks", new JsonObject());
       for (String index : saved.fieldNames()) {
         JsonObject earlier = saved.getJsonObject(index);
         int i = Integer.parseInt(index);
         if (i < results.length) {
-          results[i] = new JsonObject(earlier.getString("output_json"));
+          results[i] = new JsonObject().put("node", earlier.getString("node"))
+              .put("output", new JsonObject(earlier.getString("output_json")));
           count(earlier.getString("node"));
-          finished++;
         }
       }
     }
 
-    Future<JsonObject> start() {
-      if (finished == results.length) {
-        complete();
-      }
-      for (int i = 0; i < concurrency; i++) {
-        dispatch();
-      }
-      return done.future();
-    }
-
-    private void dispatch() {
-      if (done.future().isComplete()) {
-        return;
-      }
-      while (next < results.length && results[next] != null) {
-        next++;
-      }
-      if (next >= results.length) {
-        return;
-      }
-      int index = next++;
-      attempt(index, 1);
-    }
-
-    private void attempt(int index, int attempt) {
+    @Override
+    protected boolean mayStart() {
       if (step.cancelled()) {
         done.tryFail(new McpException(ErrorCode.CONFLICT, "cancelled by request"));
-        return;
+        return false;
       }
+      return true;
+    }
+
+    @Override
+    protected Future<JsonObject> run(int index) {
+      Promise<JsonObject> outcome = Promise.promise();
+      attempt(index, 1, outcome);
+      return outcome.future();
+    }
+
+    private void attempt(int index, int attempt, Promise<JsonObject> outcome) {
       JsonObject call;
       try {
         call = CallStep.resolved(task, step, new JsonObject().put("item", items.getValue(index)).put("index", index));
       } catch (McpException e) {
-        done.tryFail(e);
+        outcome.fail(e);
         return;
       }
-      step.calls().task(call).onComplete(outcome -> {
-        if (outcome.failed()) {
-          McpException error = McpException.wrap(outcome.cause());
-          if (RETRIED.contains(error.code()) && attempt < maxAttempts) {
-            step.vertx().setTimer(RETRY_DELAY_MILLIS * attempt, t -> attempt(index, attempt + 1));
-          } else {
-            done.tryFail(step.invalid("task", "item " + index + " failed after " + attempt + " attempt(s): "
-                + error.getMessage()));
-          }
+      step.calls().task(call).onComplete(sent -> {
+        if (sent.succeeded()) {
+          outcome.complete(sent.result().put("attempts", attempt));
           return;
         }
-        String node = outcome.result().getString("node");
-        JsonObject output = outcome.result().getJsonObject("output");
-        results[index] = output;
-        count(node);
-        finished++;
-        // a save that fails means this node no longer holds the run: stop handing out tasks
-        step.save(new JsonObject().put("tasks." + index, new JsonObject().put("node", node).put("attempts", attempt)
-            .put("output_json", output.encode()))).onFailure(done::tryFail);
-        step.progress(new JsonObject().put("done", finished).put("total", results.length));
-        if (finished == results.length) {
-          complete();
+        McpException error = McpException.wrap(sent.cause());
+        if (RETRIED.contains(error.code()) && attempt < maxAttempts && !step.cancelled()) {
+          step.vertx().setTimer(RETRY_DELAY_MILLIS * attempt, t -> attempt(index, attempt + 1, outcome));
         } else {
-          dispatch();
+          outcome.fail(step.invalid("task", "item " + index + " failed after " + attempt + " attempt(s): "
+              + error.getMessage()));
         }
       });
     }
 
-    private void count(String node) {
-      nodes.put(node, nodes.getInteger(node, 0) + 1);
+    @Override
+    protected void finished(int index, JsonObject result) {
+      String node = result.getString("node");
+      count(node);
+      // a save that fails means this node no longer holds the run: stop handing out tasks
+      step.save(new JsonObject().put("tasks." + index, new JsonObject().put("node", node)
+          .put("attempts", result.getInteger("attempts")).put("output_json", result.getJsonObject("output").encode())))
+          .onFailure(done::tryFail);
+      step.progress(new JsonObject().put("done", finished).put("total", results.length));
     }
 
-    private void complete() {
+    private void count(String node) {
+      nodes.put(node, nodes.getInteger(node, 0) + 1);
+      finished++;
+    }
+
+    @Override
+    protected void complete() {
       JsonArray out = new JsonArray();
       for (JsonObject result : results) {
-        out.add(result);
+        out.add(result.getJsonObject("output"));
       }
       done.tryComplete(new JsonObject().put("results", out).put("nodes", nodes).put("total", results.length));
     }

@@ -2,7 +2,6 @@ package io.mlplatform.workflow.steps;
 
 import io.mlplatform.mcp.McpException;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
@@ -114,35 +113,29 @@ public final class OptimizeStep implements StepKind {
     return new Search(step, train, validation == null ? null : validation.toString(), candidates).start();
   }
 
-  /** The search's bookkeeping; every callback runs on the run's event loop. */
-  private static final class Search {
+  /** The search: candidates trained {@code parallelism} at a time until the budget or a plateau. */
+  private static final class Search extends BoundedWork {
     private final StepContext step;
     private final JsonObject train;
     private final String validation;
     private final List<JsonObject> params;
-    private final JsonObject[] results;
     private final String metric;
     private final boolean maximize;
-    private final int parallelism;
     private final int plateau;
     private final long deadline;
-    private final Promise<JsonObject> done = Promise.promise();
-    private int next;
-    private int active;
     private int sinceImprovement;
     private Double best;
     private String stopped = "exhausted";
 
     Search(StepContext step, JsonObject train, String validation, List<JsonObject> params) {
+      super(params.size(), step.step().getInteger("parallelism", 2));
       this.step = step;
       this.train = train;
       this.validation = validation;
       this.params = params;
-      this.results = new JsonObject[params.size()];
       JsonObject definition = step.step();
       this.metric = definition.getString("metric");
       this.maximize = "max".equals(definition.getString("goal", "max"));
-      this.parallelism = definition.getInteger("parallelism", 2);
       this.plateau = definition.getInteger("plateau", Integer.MAX_VALUE);
       long seconds = definition.getJsonObject("budget", new JsonObject()).getLong("seconds", 3600L);
       JsonObject saved = step.saved();
@@ -161,54 +154,35 @@ public final class OptimizeStep implements StepKind {
       }
     }
 
-    Future<JsonObject> start() {
-      for (int i = 0; i < parallelism; i++) {
-        dispatch();
-      }
-      if (active == 0) {
-        complete();
-      }
-      return done.future();
-    }
-
-    private void dispatch() {
-      if (done.future().isComplete()) {
-        return;
-      }
-      while (next < results.length && results[next] != null) {
-        next++;
-      }
-      if (next >= results.length) {
-        return;
-      }
-      if (plateau != Integer.MAX_VALUE && sinceImprovement >= plateau) {
+    @Override
+    protected boolean mayStart() {
+      if (sinceImprovement >= plateau) {
         stopped = "plateau";
-        return;
+        return false;
       }
       if (System.currentTimeMillis() > deadline) {
         stopped = "budget";
-        return;
+        return false;
       }
       if (step.cancelled()) {
         done.tryFail(new McpException(io.mlplatform.mcp.ErrorCode.CONFLICT, "cancelled by request"));
-        return;
+        return false;
       }
-      int index = next++;
-      active++;
-      candidate(index).recover(failure -> Future.succeededFuture(new JsonObject().put("index", index)
-              .put("params", params.get(index)).put("status", "failed")
-              .put("error", McpException.wrap(failure).getMessage())))
-          .onSuccess(result -> {
-            active--;
-            results[index] = result;
-            record(result);
-            step.save(new JsonObject().put("candidates." + index, result)).onFailure(done::tryFail);
-            step.progress(new JsonObject().put("done", finished()).put("total", results.length).put("best", best));
-            dispatch();
-            if (active == 0) {
-              complete();
-            }
-          });
+      return true;
+    }
+
+    /** A candidate that fails is recorded as failed; the search goes on. */
+    @Override
+    protected Future<JsonObject> run(int index) {
+      return candidate(index).recover(failure -> Future.succeededFuture(new JsonObject().put("index", index)
+          .put("params", params.get(index)).put("status", "failed").put("error", McpException.wrap(failure).getMessage())));
+    }
+
+    @Override
+    protected void finished(int index, JsonObject result) {
+      record(result);
+      step.save(new JsonObject().put("candidates." + index, result)).onFailure(done::tryFail);
+      step.progress(new JsonObject().put("done", finished()).put("total", results.length).put("best", best));
     }
 
     /** Trains one candidate, evaluates it, and completes with {index, params, version, metrics, value}. */
@@ -257,7 +231,8 @@ public final class OptimizeStep implements StepKind {
       return n;
     }
 
-    private void complete() {
+    @Override
+    protected void complete() {
       JsonArray all = new JsonArray();
       JsonObject winner = null;
       for (JsonObject result : results) {
