@@ -12,6 +12,8 @@ import io.mlplatform.model.ModelServerVerticle;
 import io.mlplatform.storage.Stores;
 import io.mlplatform.storage.embedded.EmbeddedMongo;
 import io.mlplatform.storage.embedded.EmbeddedS3;
+import io.mlplatform.workflow.TaskWorkerVerticle;
+import io.mlplatform.workflow.WorkflowVerticle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -142,7 +144,11 @@ public final class Node implements AutoCloseable {
     if (settings.hasRole("execution")) {
       await(vertx.deployVerticle(new ExecutionServerVerticle(nodeId, stores, settings)));
     }
+    if (settings.hasRole("hub") || settings.hasRole("execution")) {
+      await(vertx.deployVerticle(new TaskWorkerVerticle(nodeId, settings.requestTimeoutMillis())));
+    }
     if (settings.hasRole("hub")) {
+      await(vertx.deployVerticle(new WorkflowVerticle(nodeId, stores, settings)));
       await(vertx.deployVerticle(new HubVerticle(nodeId, settings.requestTimeoutMillis())));
     }
     if (!settings.hasRole("gateway")) {

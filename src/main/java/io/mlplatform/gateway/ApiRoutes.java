@@ -64,6 +64,17 @@ final class ApiRoutes {
     forward(api, "getExecution", "execution.get", 200);
     forward(api, "getExecutionLogs", "execution.logs", 200);
     forward(api, "cancelExecution", "execution.cancel", 200);
+    forward(api, "listWorkflows", "workflow.list", 200);
+    forward(api, "createWorkflow", "workflow.create", 201);
+    forward(api, "getWorkflow", "workflow.get", 200);
+    forward(api, "deleteWorkflow", "workflow.delete", 204);
+    forward(api, "listWorkflowExamples", "workflow.examples.list", 200);
+    forward(api, "installWorkflowExamples", "workflow.examples.install", 201);
+    forward(api, "startWorkflowRun", "workflow.run", 202);
+    forward(api, "listWorkflowRuns", "workflow.run.list", 200);
+    forward(api, "listAllWorkflowRuns", "workflow.run.list", 200);
+    forward(api, "getWorkflowRun", "workflow.run.get", 200);
+    forward(api, "cancelWorkflowRun", "workflow.run.cancel", 200);
     api.getRoute("createModelVersion").addHandler(this::createModelVersion);
     api.getRoute("createDataset").addHandler(this::createDataset);
     api.getRoute("createDatasetVersion").addHandler(this::createDatasetVersion);

@@ -4,20 +4,22 @@ import io.mlplatform.mcp.Addresses;
 import io.mlplatform.mcp.Envelope;
 import io.mlplatform.mcp.McpClient;
 import io.mlplatform.mcp.McpException;
+import io.mlplatform.workflow.WorkflowVerticle;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
 
 import java.util.Map;
 
-/** Routes every MCP request to the server that owns its operation, and relays the server's response. */
+/** Routes every MCP request to the server that owns its operation (workflows are the hub's own), and relays the response. */
 public final class HubVerticle extends VerticleBase {
   /** Operation family (the part before the first dot) → the address of the server that owns it. */
   private static final Map<String, Route> ROUTES = Map.of(
       "model", new Route(Addresses.MODEL_SERVER, "model-server"),
       "dataset", new Route(Addresses.DATA_SERVER, "data-server"),
       "deployment", new Route(Addresses.EXECUTION_SERVER, "execution-server"),
-      "execution", new Route(Addresses.EXECUTION_SERVER, "execution-server"));
+      "execution", new Route(Addresses.EXECUTION_SERVER, "execution-server"),
+      "workflow", new Route(WorkflowVerticle.ADDRESS, "workflow-server"));
 
   private record Route(String address, String serverType) {
   }

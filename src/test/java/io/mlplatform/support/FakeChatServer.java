@@ -11,9 +11,12 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A small real HTTP server speaking the OpenAI chat-completions API on loopback, standing in for Groq (which cannot
- * be reached from here). It answers "echo: <prompt>", and a rate-limit error for the prompt "fail".
+ * be reached from here). It answers "echo: <prompt>" (after {@link #SLOW_MILLIS} when the prompt starts
+ * with "slow"), and a rate-limit error for the prompt "fail".
  */
 public final class FakeChatServer implements AutoCloseable {
+  /** How long a prompt starting with "slow" takes to answer (a run still under way when its node stops). */
+  public static final long SLOW_MILLIS = 400;
   private final Vertx vertx = Vertx.vertx();
   private final HttpServer server;
   public final List<JsonObject> requests = new CopyOnWriteArrayList<>();
@@ -36,7 +39,8 @@ public final class FakeChatServer implements AutoCloseable {
       }
       JsonObject answer = new JsonObject().put("id", "chat-1").put("choices", new JsonArray().add(new JsonObject()
           .put("index", 0).put("message", new JsonObject().put("role", "assistant").put("content", "echo: " + prompt))));
-      request.response().putHeader("content-type", "application/json").end(answer.encode());
+      vertx.setTimer(prompt.startsWith("slow") ? SLOW_MILLIS : 1,
+          t -> request.response().putHeader("content-type", "application/json").end(answer.encode()));
     })).listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
   }
 

@@ -1,0 +1,195 @@
+package io.mlplatform.workflow;
+
+import com.dashjoin.jsonata.JException;
+import com.dashjoin.jsonata.Jsonata;
+import com.dashjoin.jsonata.Timebox;
+import com.dashjoin.jsonata.Utils;
+import io.mlplatform.mcp.McpException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * JSONata expressions in workflow definitions: a string value of the form {@code "${ expression }"} is evaluated
+ * against the run's scope {@code {input, steps: {id: output}, item, index}}; every other value is kept as it is.
+ */
+public final class Expressions {
+  private static final Pattern STEP_REFERENCE = Pattern.compile("(?<![A-Za-z0-9_$])steps\\.([A-Za-z_][A-Za-z0-9_]*)");
+  private static final int CACHE_LIMIT = 10_000;
+  /** Expressions run on the event loop: a runaway one (e.g. endless tail recursion) is stopped. */
+  private static final long TIMEOUT_MILLIS = 1000;
+  private static final int MAX_DEPTH = 200;
+  /** Parsed expressions are thread-safe and reused. */
+  private static final Map<String, Jsonata> PARSED = new ConcurrentHashMap<>();
+
+  private Expressions() {
+  }
+
+  public static boolean isExpression(Object value) {
+    return value instanceof String text && text.startsWith("${") && text.endsWith("}") && text.length() > 3;
+  }
+
+  private static String body(String text) {
+    return text.substring(2, text.length() - 1).trim();
+  }
+
+  /**
+   * Parses every expression in {@code template} (at any depth); a parse error is an invalid_argument naming
+   * {@code where}. Completes with the step ids the expressions refer to ({@code steps.<id>}).
+   */
+  public static Set<String> check(Object template, String where) {
+    Set<String> references = new LinkedHashSet<>();
+    collect(template, where, references);
+    return references;
+  }
+
+  private static void collect(Object template, String where, Set<String> references) {
+    if (template instanceof JsonObject object) {
+      object.forEach(entry -> collect(entry.getValue(), where, references));
+    } else if (template instanceof JsonArray array) {
+      array.forEach(value -> collect(value, where, references));
+    } else if (isExpression(template)) {
+      String expression = body((String) template);
+      parsed(expression, where);
+      Matcher matcher = STEP_REFERENCE.matcher(expression);
+      while (matcher.find()) {
+        references.add(matcher.group(1));
+      }
+    }
+  }
+
+  private static Jsonata parsed(String expression, String where) {
+    Jsonata found = PARSED.get(expression);
+    if (found != null) {
+      return found;
+    }
+    try {
+      Jsonata jsonata = Jsonata.jsonata(expression);
+      if (PARSED.size() > CACHE_LIMIT) {
+        PARSED.clear();
+      }
+      PARSED.put(expression, jsonata);
+      return jsonata;
+    } catch (JException e) {
+      throw McpException.invalidField(where, "expression '" + expression + "' does not parse: " + e.getMessage());
+    } catch (RuntimeException e) {
+      throw McpException.invalidField(where, "expression '" + expression + "' does not parse: " + e);
+    }
+  }
+
+  /** The template with each expression replaced by its value in {@code scope}. */
+  public static Object resolve(Object template, JsonObject scope, String where) {
+    return resolve(template, new Scope(scope), where);
+  }
+
+  private static Object resolve(Object template, Scope scope, String where) {
+    if (template instanceof JsonObject object) {
+      JsonObject resolved = new JsonObject();
+      object.forEach(entry -> resolved.put(entry.getKey(), resolve(entry.getValue(), scope, where)));
+      return resolved;
+    }
+    if (template instanceof JsonArray array) {
+      JsonArray resolved = new JsonArray();
+      array.forEach(value -> resolved.add(resolve(value, scope, where)));
+      return resolved;
+    }
+    if (isExpression(template)) {
+      return evaluate(body((String) template), scope, where);
+    }
+    return template;
+  }
+
+  /** The value of one expression (with or without its "${ }") in {@code scope}; undefined is null. */
+  public static Object evaluate(String expression, JsonObject scope, String where) {
+    return evaluate(isExpression(expression) ? body(expression) : expression, new Scope(scope), where);
+  }
+
+  private static Object evaluate(String expression, Scope scope, String where) {
+    Jsonata jsonata = parsed(expression, where);
+    try {
+      Jsonata.Frame frame = jsonata.createFrame();
+      new Timebox(frame, TIMEOUT_MILLIS, MAX_DEPTH);
+      return fromPlain(jsonata.evaluate(scope.plain(), frame));
+    } catch (StackOverflowError e) {
+      throw McpException.invalidField(where, "expression '" + expression + "' recursed too deeply");
+    } catch (JException e) {
+      throw McpException.invalidField(where, "expression '" + expression + "' failed: " + e.getMessage());
+    } catch (RuntimeException e) {
+      throw McpException.invalidField(where, "expression '" + expression + "' failed: " + e);
+    }
+  }
+
+  /** JSONata's truthiness: false, null, 0, "" and empty arrays are false. */
+  public static boolean truthy(Object value) {
+    return Jsonata.boolize(toPlain(value));
+  }
+
+  /** Converts the scope to plain maps and lists once per template, not once per expression. */
+  private static final class Scope {
+    private final JsonObject json;
+    private Object plain;
+
+    Scope(JsonObject json) {
+      this.json = json;
+    }
+
+    Object plain() {
+      if (plain == null) {
+        plain = toPlain(json);
+      }
+      return plain;
+    }
+  }
+
+  private static Object toPlain(Object value) {
+    if (value instanceof JsonObject object) {
+      Map<String, Object> map = new LinkedHashMap<>();
+      object.forEach(entry -> map.put(entry.getKey(), toPlain(entry.getValue())));
+      return map;
+    }
+    if (value instanceof JsonArray array) {
+      List<Object> list = new ArrayList<>();
+      array.forEach(item -> list.add(toPlain(item)));
+      return list;
+    }
+    return value;
+  }
+
+  /** JSONata's maps and lists as Vert.x JSON; whole doubles as integers (a version number stays 3, not 3.0). */
+  private static Object fromPlain(Object value) {
+    if (value instanceof Map<?, ?> map) {
+      JsonObject object = new JsonObject();
+      map.forEach((key, item) -> object.put(String.valueOf(key), fromPlain(item)));
+      return object;
+    }
+    if (value instanceof List<?> list) {
+      if (list.size() == 1 && isSequenceOfOne(list)) {
+        return fromPlain(list.get(0));
+      }
+      JsonArray array = new JsonArray();
+      list.forEach(item -> array.add(fromPlain(item)));
+      return array;
+    }
+    if (value instanceof Double d && d == Math.rint(d) && Math.abs(d) < 1e15) {
+      return d.longValue();
+    }
+    if (value instanceof Number || value instanceof String || value instanceof Boolean) {
+      return value;
+    }
+    return value == null || value == Jsonata.NULL_VALUE ? null : value.toString();
+  }
+
+  /** JSONata returns a one-item result sequence where JavaScript would return the item. */
+  private static boolean isSequenceOfOne(List<?> list) {
+    return list instanceof Utils.JList<?> sequence && sequence.sequence && !sequence.keepSingleton;
+  }
+}

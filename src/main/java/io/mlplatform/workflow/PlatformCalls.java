@@ -1,0 +1,113 @@
+package io.mlplatform.workflow;
+
+import io.mlplatform.mcp.Addresses;
+import io.mlplatform.mcp.Envelope;
+import io.mlplatform.mcp.ErrorCode;
+import io.mlplatform.mcp.McpClient;
+import io.mlplatform.mcp.McpException;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+
+import java.util.Set;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+
+/**
+ * How workflow steps reach the platform: an operation through the hub, a prediction on a deployment's replicas, and
+ * the wait for an execution to end.
+ */
+public final class PlatformCalls {
+  private static final Envelope.Party HUB = new Envelope.Party(Addresses.HUB, "hub");
+  private static final long POLL_MILLIS = 300;
+  private static final Set<String> ENDED = Set.of("succeeded", "failed", "cancelled");
+
+  private final Vertx vertx;
+  private final McpClient client;
+
+  public PlatformCalls(Vertx vertx, McpClient client) {
+    this.vertx = vertx;
+    this.client = client;
+  }
+
+  /**
+   * Sends one task of a map step to the task workers (on every hub and execution node; the event bus spreads the
+   * tasks over them); completes with {node, output}.
+   */
+  public Future<JsonObject> task(JsonObject call) {
+    return client.send(TaskWorkerVerticle.ADDRESS, client.newRequest(TaskWorkerVerticle.PARTY, TaskWorkerVerticle.OPERATION,
+        new JsonObject().put("call", call)));
+  }
+
+  public Future<JsonObject> operation(String operation, JsonObject payload) {
+    return client.send(Addresses.HUB, client.newRequest(HUB, operation, payload));
+  }
+
+  /** A prediction; a replica that went away mid-request is asked once more (scoring has no side effect). */
+  public Future<JsonObject> predict(String deployment, JsonObject payload) {
+    Envelope.Party replicas = new Envelope.Party(Addresses.deployment(deployment), "deployment");
+    return client.send(Addresses.deployment(deployment), client.newRequest(replicas, "deployment.predict", payload))
+        .recover(failure -> McpException.wrap(failure).code() == ErrorCode.UNAVAILABLE
+            ? client.send(Addresses.deployment(deployment), client.newRequest(replicas, "deployment.predict", payload))
+            : Future.failedFuture(failure));
+  }
+
+  /**
+   * Performs a resolved call ({operation | deployment, inputs, wait}). An {@code execution.create} that waits reports
+   * the execution's id to {@code started} (so a resumed run waits for it instead of starting another), then completes
+   * with the execution once it succeeded.
+   */
+  public Future<JsonObject> perform(JsonObject call, Consumer<String> started, BooleanSupplier cancelled) {
+    JsonObject inputs = call.getJsonObject("inputs", new JsonObject());
+    String deployment = call.getString("deployment");
+    if (deployment != null) {
+      return predict(deployment, inputs);
+    }
+    String operation = call.getString("operation");
+    Future<JsonObject> result = operation(operation, inputs);
+    if (!"execution.create".equals(operation) || !call.getBoolean("wait", true)) {
+      return result;
+    }
+    return result.compose(queued -> {
+      started.accept(queued.getString("id"));
+      return awaitExecution(queued.getString("id"), cancelled);
+    });
+  }
+
+  /** Completes with the execution once it succeeded; fails with its error when it failed or was cancelled. */
+  public Future<JsonObject> awaitExecution(String id, BooleanSupplier cancelled) {
+    Promise<JsonObject> done = Promise.promise();
+    poll(id, cancelled, done, false);
+    return done.future();
+  }
+
+  private void poll(String id, BooleanSupplier cancelled, Promise<JsonObject> done, boolean cancelAsked) {
+    operation("execution.get", new JsonObject().put("id", id)).onComplete(got -> {
+      if (got.failed()) {
+        McpException error = McpException.wrap(got.cause());
+        if (error.code() == ErrorCode.UNAVAILABLE || error.code() == ErrorCode.DEADLINE_EXCEEDED) {
+          vertx.setTimer(POLL_MILLIS * 3, t -> poll(id, cancelled, done, cancelAsked));
+        } else {
+          done.fail(error);
+        }
+        return;
+      }
+      JsonObject execution = got.result();
+      String status = execution.getString("status");
+      if (ENDED.contains(status)) {
+        if ("succeeded".equals(status)) {
+          done.complete(execution);
+        } else {
+          done.fail(new McpException(ErrorCode.UPSTREAM_ERROR, "execution " + id + " " + status + ": "
+              + execution.getString("error", "no reason given"), new JsonObject().put("execution", id)));
+        }
+        return;
+      }
+      boolean cancelNow = !cancelAsked && cancelled.getAsBoolean();
+      Future<?> asked = cancelNow ? operation("execution.cancel", new JsonObject().put("id", id)).otherwiseEmpty()
+          : Future.succeededFuture();
+      asked.onComplete(v -> vertx.setTimer(POLL_MILLIS, t -> poll(id, cancelled, done, cancelAsked || cancelNow)));
+    });
+  }
+}

@@ -1,0 +1,209 @@
+package io.mlplatform.workflow;
+
+import io.mlplatform.mcp.McpException;
+import io.mlplatform.storage.Documents;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.mongo.FindOptions;
+import io.vertx.ext.mongo.MongoClient;
+import io.vertx.ext.mongo.UpdateOptions;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * Workflow runs in MongoDB, claimed by hub nodes with a lease as executions are: a node takes a queued run with
+ * findOneAndUpdate, renews its lease while it runs it, and writes each step's state only while it still holds it. A
+ * run whose lease ran out (or whose node stopped) is queued again and resumed from its finished steps by any hub.
+ * Inputs and outputs are kept as JSON text, so any keys (column names with dots) are stored as given.
+ */
+public final class RunStore {
+  static final String RUNS = "workflow_runs";
+
+  private final MongoClient mongo;
+
+  public RunStore(MongoClient mongo) {
+    this.mongo = mongo;
+  }
+
+  /** Queues a run of a definition; {@code order} lists its steps (id, kind, parent) for display. */
+  public Future<JsonObject> create(JsonObject workflow, JsonObject input, JsonArray order, int maxAttempts) {
+    String id = UUID.randomUUID().toString();
+    JsonObject run = new JsonObject().put("_id", id).put("id", id).put("workflow", workflow.getString("name"))
+        .put("version", workflow.getInteger("version")).put("status", "queued")
+        .put("definition_json", workflow.getJsonObject("definition").encode()).put("input_json", input.encode())
+        .put("order", order).put("steps", new JsonObject()).put("attempts", 0).put("max_attempts", maxAttempts)
+        .put("created_at", Instant.now().toString()).put("cancel_requested", false);
+    return mongo.insert(RUNS, run).map(ok -> shown(run));
+  }
+
+  public Future<JsonObject> get(String id) {
+    return document(id).map(RunStore::shown);
+  }
+
+  private Future<JsonObject> document(String id) {
+    return mongo.findOne(RUNS, byId(id), null).compose(found -> found == null
+        ? Future.failedFuture(McpException.notFound("workflow run '" + id + "' does not exist"))
+        : Future.succeededFuture(found));
+  }
+
+  /** {items, total}: runs newest first, without their steps' details. */
+  public Future<JsonObject> page(String workflow, String status, int limit, int offset) {
+    JsonObject query = new JsonObject();
+    if (workflow != null) {
+      query.put("workflow", workflow);
+    }
+    if (status != null) {
+      query.put("status", status);
+    }
+    FindOptions options = new FindOptions().setSort(new JsonObject().put("created_at", -1)).setLimit(limit).setSkip(offset)
+        .setFields(new JsonObject().put("steps", 0).put("definition_json", 0).put("order", 0));
+    return mongo.count(RUNS, query).compose(total -> mongo.findWithOptions(RUNS, query, options).map(found -> {
+      JsonArray items = new JsonArray();
+      found.forEach(run -> items.add(shown(run)));
+      return new JsonObject().put("items", items).put("total", total);
+    }));
+  }
+
+  /** Takes the oldest queued run for {@code node}, or completes with null when none waits. */
+  public Future<JsonObject> claim(String node, long leaseMillis) {
+    JsonObject update = new JsonObject()
+        .put("$set", new JsonObject().put("status", "running").put("node", node)
+            .put("lease_until", System.currentTimeMillis() + leaseMillis).put("started_at", Instant.now().toString()))
+        .put("$inc", new JsonObject().put("attempts", 1));
+    return mongo.findOneAndUpdateWithOptions(RUNS, new JsonObject().put("status", "queued"), update,
+        new FindOptions().setSort(new JsonObject().put("created_at", 1)), new UpdateOptions().setReturningNewDocument(true));
+  }
+
+  /** Extends the leases of the runs {@code node} runs; completes with the ids of those whose cancellation was asked. */
+  public Future<List<String>> renew(String node, List<String> ids, long leaseMillis) {
+    if (ids.isEmpty()) {
+      return Future.succeededFuture(List.of());
+    }
+    JsonObject mine = held(node).put("_id", new JsonObject().put("$in", new JsonArray(ids)));
+    return mongo.updateCollectionWithOptions(RUNS, mine, new JsonObject().put("$set",
+            new JsonObject().put("lease_until", System.currentTimeMillis() + leaseMillis)), new UpdateOptions().setMulti(true))
+        .compose(v -> mongo.findWithOptions(RUNS, mine.copy().put("cancel_requested", true),
+            new FindOptions().setFields(new JsonObject().put("_id", 1))))
+        .map(found -> found.stream().map(run -> run.getString("_id")).toList());
+  }
+
+  /** Sets fields of one step's state while {@code node} holds the run; completes with whether it still does. */
+  public Future<Boolean> saveStep(String id, String node, String step, JsonObject fields) {
+    JsonObject set = new JsonObject();
+    for (Map.Entry<String, Object> field : fields) {
+      set.put("steps." + step + "." + field.getKey(), field.getValue());
+    }
+    return mongo.updateCollection(RUNS, held(node).put("_id", id), new JsonObject().put("$set", set))
+        .map(result -> result.getDocMatched() == 1);
+  }
+
+  /** Records how a run ended, only while {@code node} holds it. */
+  public Future<Boolean> finish(String id, String node, String status, JsonObject fields) {
+    JsonObject set = fields.copy().put("status", status).put("finished_at", Instant.now().toString());
+    return mongo.updateCollection(RUNS, held(node).put("_id", id), new JsonObject().put("$set", set))
+        .map(result -> result.getDocMatched() == 1);
+  }
+
+  /** A stopping hub hands its runs back: queued again, resumed by another hub (or its own restart). */
+  public Future<Void> release(String node, List<String> ids) {
+    if (ids.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    return mongo.updateCollectionWithOptions(RUNS, held(node).put("_id", new JsonObject().put("$in", new JsonArray(ids))),
+        new JsonObject().put("$set", new JsonObject().put("status", "queued").put("node", (String) null)),
+        new UpdateOptions().setMulti(true)).mapEmpty();
+  }
+
+  /** Queues again the runs whose lease ran out (their hub died), or fails them after their last attempt. */
+  public Future<Void> requeueExpired() {
+    JsonObject expired = new JsonObject().put("status", "running")
+        .put("lease_until", new JsonObject().put("$lt", System.currentTimeMillis()));
+    return mongo.findWithOptions(RUNS, expired, new FindOptions().setFields(new JsonObject().put("steps", 0)))
+        .compose(found -> Future.join(found.stream().map(run -> {
+          boolean lastAttempt = run.getInteger("attempts", 0) >= run.getInteger("max_attempts", 1);
+          JsonObject set = lastAttempt
+              ? new JsonObject().put("status", "failed").put("finished_at", Instant.now().toString())
+                  .put("error", new JsonObject().put("message", "its hub stopped answering on the last of "
+                      + run.getInteger("max_attempts") + " attempts"))
+              : new JsonObject().put("status", "queued").put("node", (String) null);
+          return mongo.updateCollection(RUNS, expired.copy().put("_id", run.getString("_id"))
+              .put("node", run.getString("node")), new JsonObject().put("$set", set));
+        }).toList())).mapEmpty();
+  }
+
+  /** Cancels a queued run at once; asks the hub running one to stop it. */
+  public Future<JsonObject> cancel(String id) {
+    return document(id).compose(run -> switch (run.getString("status")) {
+      case "queued" -> mongo.updateCollection(RUNS, byId(id).put("status", "queued"), new JsonObject().put("$set",
+          new JsonObject().put("status", "cancelled").put("finished_at", Instant.now().toString()))).compose(v -> get(id));
+      case "running" -> mongo.updateCollection(RUNS, byId(id),
+          new JsonObject().put("$set", new JsonObject().put("cancel_requested", true))).compose(v -> get(id));
+      default -> Future.failedFuture(McpException.conflict("workflow run '" + id + "' is already " + run.getString("status")));
+    });
+  }
+
+  private static JsonObject held(String node) {
+    return new JsonObject().put("node", node).put("status", "running");
+  }
+
+  private static JsonObject byId(String id) {
+    return new JsonObject().put("_id", id);
+  }
+
+  /** The run as the API shows it: inputs and outputs as JSON, its steps in definition order. */
+  static JsonObject shown(JsonObject run) {
+    JsonObject shown = Documents.shown(run);
+    shown.remove("definition_json");
+    shown.remove("lease_until");
+    decode(shown, "input");
+    decode(shown, "output");
+    JsonArray order = (JsonArray) shown.remove("order");
+    JsonObject states = (JsonObject) shown.remove("steps");
+    if (order != null) {
+      JsonArray steps = new JsonArray();
+      for (Object entry : order) {
+        JsonObject step = ((JsonObject) entry).copy();
+        JsonObject state = states == null ? null : states.getJsonObject(step.getString("id"));
+        step.put("status", "pending");
+        if (state != null) {
+          step.mergeIn(state);
+          decode(step, "inputs");
+          decode(step, "output");
+          JsonObject tasks = (JsonObject) step.remove("tasks");
+          if (tasks != null) {
+            step.put("tasks_done", tasks.size());
+          }
+        }
+        steps.add(step);
+      }
+      shown.put("steps", steps);
+    }
+    return shown;
+  }
+
+  private static void decode(JsonObject json, String field) {
+    Object text = json.remove(field + "_json");
+    if (text instanceof String encoded) {
+      json.put(field, io.vertx.core.json.Json.decodeValue(encoded));
+    }
+  }
+
+  /** The stored definition of a claimed run. */
+  static JsonObject definition(JsonObject run) {
+    return new JsonObject(run.getString("definition_json"));
+  }
+
+  /** The step states of a claimed run, with their outputs and saved fields decoded. */
+  static JsonObject states(JsonObject run) {
+    JsonObject states = run.getJsonObject("steps", new JsonObject()).copy();
+    for (String id : states.fieldNames()) {
+      decode(states.getJsonObject(id), "output");
+      decode(states.getJsonObject(id), "inputs");
+    }
+    return states;
+  }
+}

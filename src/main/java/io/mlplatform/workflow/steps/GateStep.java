@@ -1,0 +1,117 @@
+package io.mlplatform.workflow.steps;
+
+import io.mlplatform.workflow.Expressions;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.util.Map;
+
+/**
+ * {@code gate}: a condition that must hold, else the run stops with the gate's reason. Either an expression
+ * ({@code "condition": "${steps.train.result.metrics.auc > 0.8}"}) or a validation against the platform:
+ * {@code "check": {"metric": {"model", "version", "name", "min"?, "max"?}}} (a model version's metric, its latest
+ * evaluation first) or {@code "check": {"schema": {"dataset", "version"?, "columns": {"name": "type" | null}}}}.
+ */
+public final class GateStep implements StepKind {
+  @Override
+  public void check(JsonObject step, Check check) {
+    Object condition = step.getValue("condition");
+    Object validation = step.getValue("check");
+    if ((condition == null) == (validation == null)) {
+      throw check.invalid("condition", "give exactly one of 'condition' (an expression) or 'check' (a metric or"
+          + " schema validation)");
+    }
+    if (condition != null && !Expressions.isExpression(condition)) {
+      throw check.invalid("condition", "must be an expression \"${ ... }\"");
+    }
+    check.expressions(condition, "condition");
+    if (validation != null) {
+      if (!(validation instanceof JsonObject checks) || checks.size() != 1
+          || !(checks.getValue("metric") instanceof JsonObject || checks.getValue("schema") instanceof JsonObject)) {
+        throw check.invalid("check", "must be {\"metric\": {..}} or {\"schema\": {..}}");
+      }
+      JsonObject metric = checks.getJsonObject("metric");
+      if (metric != null && (metric.getValue("model") == null || metric.getValue("name") == null
+          || (metric.getValue("min") == null && metric.getValue("max") == null))) {
+        throw check.invalid("check.metric", "needs model, name and min or max (version defaults to latest)");
+      }
+      JsonObject schema = checks.getJsonObject("schema");
+      if (schema != null && (schema.getValue("dataset") == null || !(schema.getValue("columns") instanceof JsonObject))) {
+        throw check.invalid("check.schema", "needs dataset and columns {name: type or null}");
+      }
+      check.expressions(validation, "check");
+    }
+    check.expressions(step.getValue("reason"), "reason");
+  }
+
+  @Override
+  public Future<JsonObject> run(StepContext step) {
+    Object condition = step.step().getValue("condition");
+    if (condition != null) {
+      Object value = step.resolve(condition, "condition");
+      step.inputs(new JsonObject().put("condition", value));
+      return Expressions.truthy(value) ? Future.succeededFuture(new JsonObject().put("passed", true).put("value", value))
+          : Future.failedFuture(closed(step, "condition " + condition + " does not hold"));
+    }
+    JsonObject validation = (JsonObject) step.resolve(step.step().getJsonObject("check"), "check");
+    step.inputs(validation);
+    return validation.containsKey("metric") ? metric(step, validation.getJsonObject("metric"))
+        : schema(step, validation.getJsonObject("schema"));
+  }
+
+  private static GateClosed closed(StepContext step, String why) {
+    Object reason = step.resolve(step.step().getValue("reason"), "reason");
+    return new GateClosed(reason == null ? why : reason + " (" + why + ")");
+  }
+
+  private static Future<JsonObject> metric(StepContext step, JsonObject metric) {
+    String name = metric.getString("name");
+    JsonObject payload = new JsonObject().put("name", metric.getValue("model"))
+        .put("version", String.valueOf(metric.getValue("version", "latest")));
+    return step.calls().operation("model.version.get", payload).compose(version -> {
+      JsonArray evaluations = version.getJsonArray("evaluations", new JsonArray());
+      JsonObject metrics = evaluations.isEmpty() ? version.getJsonObject("metrics", new JsonObject())
+          : evaluations.getJsonObject(evaluations.size() - 1).getJsonObject("metrics", new JsonObject());
+      Object value = metrics.getValue(name);
+      String what = "model " + payload.getString("name") + " version " + version.getValue("version") + " " + name;
+      if (!(value instanceof Number number)) {
+        return Future.failedFuture(closed(step, what + " is not recorded (metrics: " + metrics.fieldNames() + ")"));
+      }
+      double v = number.doubleValue();
+      Number min = metric.getNumber("min");
+      Number max = metric.getNumber("max");
+      if (min != null && v < min.doubleValue()) {
+        return Future.failedFuture(closed(step, what + " = " + v + " is below " + min));
+      }
+      if (max != null && v > max.doubleValue()) {
+        return Future.failedFuture(closed(step, what + " = " + v + " is above " + max));
+      }
+      return Future.succeededFuture(new JsonObject().put("passed", true).put("model", payload.getString("name"))
+          .put("version", version.getValue("version")).put("metric", name).put("value", v));
+    });
+  }
+
+  private static Future<JsonObject> schema(StepContext step, JsonObject schema) {
+    JsonObject payload = new JsonObject().put("name", schema.getValue("dataset"))
+        .put("version", String.valueOf(schema.getValue("version", "latest")));
+    return step.calls().operation("dataset.version.get", payload).compose(version -> {
+      JsonObject actual = new JsonObject();
+      version.getJsonArray("schema", new JsonArray()).forEach(c -> actual.put(((JsonObject) c).getString("name"),
+          ((JsonObject) c).getString("type")));
+      for (Map.Entry<String, Object> column : schema.getJsonObject("columns")) {
+        String type = actual.getString(column.getKey());
+        if (type == null) {
+          return Future.failedFuture(closed(step, "dataset " + payload.getString("name") + " has no column '"
+              + column.getKey() + "' (columns: " + actual.fieldNames() + ")"));
+        }
+        if (column.getValue() != null && !column.getValue().equals(type)) {
+          return Future.failedFuture(closed(step, "column '" + column.getKey() + "' of dataset "
+              + payload.getString("name") + " is " + type + ", not " + column.getValue()));
+        }
+      }
+      return Future.succeededFuture(new JsonObject().put("passed", true).put("dataset", payload.getString("name"))
+          .put("version", version.getValue("version")).put("columns", actual));
+    });
+  }
+}

@@ -1,0 +1,104 @@
+package io.mlplatform;
+
+import io.mlplatform.support.Api;
+import io.mlplatform.support.FakeChatServer;
+import io.mlplatform.support.TestNodes;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.function.Predicate;
+
+import static io.mlplatform.WorkflowTest.awaitEnd;
+import static io.mlplatform.WorkflowTest.stepOf;
+import static org.assertj.core.api.Assertions.assertThat;
+
+@DisplayName("A workflow run under way when its hub node stops is resumed by another hub node")
+class WorkflowResumeTest {
+  private static final String MEMBERS = "127.0.0.1:5861,127.0.0.1:5862,127.0.0.1:5863";
+  private static final int ITEMS = 16;
+
+  @TempDir
+  Path dir;
+
+  @Test
+  @DisplayName("map tasks spread over the hub nodes; when the run's hub stops, the other resumes it from its last"
+      + " finished step and task")
+  void resumedOnAnotherNode() throws Exception {
+    Node stores = null;
+    Node first = null;
+    Node second = null;
+    try (FakeChatServer chat = new FakeChatServer()) {
+      stores = TestNodes.start(dir.resolve("stores"), TestNodes.clustered("model,data", 5861, MEMBERS, Map.of()));
+      Map<String, String> shared = new HashMap<>(Map.of("MLP_MONGO_URI", stores.mongoUri(),
+          "MLP_S3_ENDPOINT", stores.s3Endpoint(), "MLP_EXECUTION_LEASE_MS", "3000"));
+      first = TestNodes.start(dir.resolve("a"), TestNodes.clustered("gateway,hub,execution", 5862, MEMBERS, shared));
+      second = TestNodes.start(dir.resolve("b"), TestNodes.clustered("gateway,hub,execution", 5863, MEMBERS, shared));
+      Api api = new Api(first.httpPort());
+      awaitRun(api, "/api/models", response -> response.status() == 200);
+      WorkflowLlmTest.deployChat(api, chat, "chat");
+      JsonArray prompts = new JsonArray();
+      for (int i = 0; i < ITEMS; i++) {
+        prompts.add("slow " + i);
+      }
+      JsonObject definition = new JsonObject().put("name", "slow").put("steps", new JsonArray()
+          .add(new JsonObject().put("id", "models").put("kind", "call").put("operation", "model.list"))
+          .add(new JsonObject().put("id", "ask").put("kind", "map").put("items", "${input.prompts}")
+              .put("concurrency", 2).put("max_attempts", 10)
+              .put("task", new JsonObject().put("deployment", "chat")
+                  .put("inputs", new JsonObject().put("inputs", new JsonArray().add("${item}"))))))
+          .put("output", "${steps.ask.results.outputs.text}");
+      assertThat(api.postJson("/api/workflows", definition).status()).isEqualTo(201);
+      String id = api.postJson("/api/workflows/slow/runs", new JsonObject().put("input", new JsonObject()
+          .put("prompts", prompts))).json().getString("id");
+      awaitRun(api, "/api/workflow-runs/" + id, response -> stepOf(response.json(), "ask").getInteger("tasks_done", 0) >= 4);
+
+      // stop whichever hub holds the run; the other one takes it up
+      String holder = api.get("/api/workflow-runs/" + id).json().getString("node");
+      if (holder.equals(second.nodeId())) {
+        Node swap = first;
+        first = second;
+        second = swap;
+      }
+      String firstNode = first.nodeId();
+      first.close();
+      first = null;
+
+      Api other = new Api(second.httpPort());
+      JsonObject run = awaitEnd(other, id);
+      assertThat(run.getString("status")).as(run.encode()).isEqualTo("succeeded");
+      assertThat(run.getInteger("attempts")).isEqualTo(2);
+      assertThat(run.getString("node")).isEqualTo(second.nodeId());
+      assertThat(run.getJsonArray("output")).hasSize(ITEMS).contains("echo: slow 0", "echo: slow " + (ITEMS - 1));
+      JsonObject models = stepOf(run, "models");
+      assertThat(models.getInteger("attempt")).isEqualTo(1);
+      assertThat(models.getString("node")).isEqualTo(firstNode);
+      JsonObject ask = stepOf(run, "ask");
+      assertThat(ask.getInteger("attempt")).isEqualTo(2);
+      JsonObject nodes = ask.getJsonObject("output").getJsonObject("nodes");
+      assertThat(nodes.fieldNames()).containsExactlyInAnyOrder(firstNode, second.nodeId());
+      // only the tasks in flight when the hub stopped are asked twice
+      assertThat(chat.requests.size()).isLessThanOrEqualTo(ITEMS + 2);
+    } finally {
+      for (Node node : new Node[]{second, first, stores}) {
+        if (node != null) {
+          node.close();
+        }
+      }
+    }
+  }
+
+  private static void awaitRun(Api api, String path, Predicate<Api.Response> done) throws InterruptedException {
+    long deadline = System.currentTimeMillis() + 30_000;
+    Api.Response response;
+    while (!done.test(response = api.get(path))) {
+      assertThat(System.currentTimeMillis()).as("%s: %s", path, response.text()).isLessThan(deadline);
+      Thread.sleep(50);
+    }
+  }
+}

@@ -1,0 +1,118 @@
+package io.mlplatform;
+
+import io.mlplatform.support.Api;
+import io.mlplatform.support.TestNodes;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Random;
+
+import static io.mlplatform.WorkflowTest.awaitEnd;
+import static io.mlplatform.WorkflowTest.stepOf;
+import static org.assertj.core.api.Assertions.assertThat;
+
+@DisplayName("The Spark examples: train → evaluate → gate → deploy, and tuning in parallel that deploys the best")
+class WorkflowTuningTest {
+  /** Spark's plan grows with every feature column TrainJob casts one by one: 30 of them exhaust a 2 GB heap. */
+  private static final int NOISE_COLUMNS = 6;
+
+  @TempDir
+  static Path dir;
+  static Node node;
+  static Api api;
+  static JsonArray features = new JsonArray();
+
+  @BeforeAll
+  static void start() throws Exception {
+    node = TestNodes.start(dir.resolve("node"), Map.of("MLP_SPARK_MASTER", "local[2]",
+        "MLP_EXECUTION_CONCURRENCY", "2", "MLP_EXECUTION_LEASE_MS", "5000"));
+    api = new Api(node.httpPort());
+    features.add("x1").add("x2");
+    for (int i = 0; i < NOISE_COLUMNS; i++) {
+      features.add("n" + i);
+    }
+    // few rows, many noise columns: an unregularized fit learns the noise, so regularization wins on fresh data
+    Random random = new Random(11);
+    assertThat(upload("small", 30, random)).isEqualTo(201);
+    assertThat(upload("fresh", 1000, random)).isEqualTo(201);
+    assertThat(api.postJson("/api/workflow-examples", new JsonObject()).status()).isEqualTo(201);
+  }
+
+  private static int upload(String name, int rows, Random random) {
+    StringBuilder csv = new StringBuilder(String.join(",", features.stream().map(String.class::cast).toList()) + ",label\n");
+    for (int r = 0; r < rows; r++) {
+      double x1 = random.nextGaussian();
+      double x2 = random.nextGaussian();
+      csv.append(x1).append(',').append(x2);
+      for (int i = 0; i < NOISE_COLUMNS; i++) {
+        csv.append(',').append(random.nextGaussian());
+      }
+      csv.append(',').append(x1 + x2 + random.nextGaussian() > 0 ? 1 : 0).append('\n');
+    }
+    return api.upload("/api/datasets", Map.of("name", name), name + ".csv", csv.toString().getBytes()).status();
+  }
+
+  @AfterAll
+  static void stop() {
+    node.close();
+  }
+
+  @Test
+  @DisplayName("the tuning example finds a better-than-default candidate, makes it the champion and deploys it")
+  void tuneAndDeploy() throws Exception {
+    Api.Response started = api.postJson("/api/workflows/tune-and-deploy/runs", new JsonObject().put("input",
+        new JsonObject().put("dataset", "small").put("validation_dataset", "fresh").put("features", features)
+            .put("label", "label").put("model", "tuned").put("deployment", "tuned-online")));
+    assertThat(started.status()).as(started.text()).isEqualTo(202);
+    JsonObject run = awaitEnd(api, started.json().getString("id"));
+    assertThat(run.getString("status")).as(run.encode()).isEqualTo("succeeded");
+    JsonObject output = run.getJsonObject("output");
+    JsonObject best = output.getJsonObject("best");
+    JsonObject baseline = output.getJsonObject("default");
+    JsonObject tune = stepOf(run, "tune");
+    assertThat(output.getBoolean("improved")).as(tune.getJsonObject("output").getJsonArray("candidates").encode()).isTrue();
+    assertThat(best.getDouble("value")).isGreaterThan(baseline.getDouble("value"));
+    assertThat(best.getJsonObject("params").getDouble("regParam")).isPositive();
+    assertThat(baseline.getJsonObject("params").isEmpty()).isTrue();
+    assertThat(tune.getJsonObject("output").getJsonArray("candidates")).hasSize(4);
+    assertThat(tune.getJsonObject("progress").getInteger("done")).isEqualTo(4);
+
+    JsonObject champion = api.get("/api/models/tuned/versions/champion").json();
+    assertThat(champion.getInteger("version")).isEqualTo(best.getInteger("version"));
+    assertThat(stepOf(run, "deploy").getString("status")).isEqualTo("succeeded");
+    long deadline = System.currentTimeMillis() + 30_000;
+    JsonArray row = new JsonArray();
+    features.forEach(f -> row.add(0.5));
+    Api.Response predicted;
+    while ((predicted = api.postJson("/api/deployments/tuned-online/predict", new JsonObject()
+        .put("inputs", new JsonArray().add(row)))).status() != 200) {
+      assertThat(System.currentTimeMillis()).as(predicted.text()).isLessThan(deadline);
+      Thread.sleep(200);
+    }
+    assertThat(predicted.json().getInteger("version")).isEqualTo(best.getInteger("version"));
+  }
+
+  @Test
+  @DisplayName("train → evaluate → gate on AUC → champion → deploy, then the gate stops a version below the bar")
+  void trainEvaluateDeploy() throws Exception {
+    JsonObject input = new JsonObject().put("dataset", "fresh").put("validation_dataset", "small")
+        .put("features", new JsonArray().add("x1").add("x2")).put("label", "label").put("model", "gated")
+        .put("deployment", "gated-online").put("min_auc", 0.7);
+    JsonObject run = awaitEnd(api, api.postJson("/api/workflows/train-evaluate-deploy/runs",
+        new JsonObject().put("input", input)).json().getString("id"));
+    assertThat(run.getString("status")).as(run.encode()).isEqualTo("succeeded");
+    assertThat(run.getJsonObject("output").getDouble("auc")).isGreaterThan(0.7);
+    assertThat(stepOf(run, "evaluate").getJsonObject("output").getJsonObject("result").getJsonObject("metrics")
+        .getDouble("auc")).isGreaterThan(0.7);
+    assertThat(stepOf(run, "deploy").getString("status")).isEqualTo("succeeded");
+    assertThat(stepOf(run, "status").getJsonObject("output").getString("version")).isEqualTo("champion");
+    assertThat(api.get("/api/models/gated/versions/champion").json().getInteger("version")).isEqualTo(1);
+  }
+}
