@@ -120,9 +120,8 @@ public final class EvaluateJob implements JobType {
 
   private JsonObject pipelineMetrics(JsonObject request, Dataset<Row> data) throws Exception {
     PipelineModel model = BatchPredictJob.loadPipeline(objects, StoredObject.fromJson(request.getJsonObject("model_artifact")));
-    for (Object feature : request.getJsonArray("features")) {
-      data = data.withColumn((String) feature, functions.col((String) feature).cast(DataTypes.DoubleType));
-    }
+    data = SparkData.cast(data, request.getJsonArray("features").stream().map(String.class::cast).toList(),
+        DataTypes.DoubleType);
     boolean classifier = false;
     String labelColumn = request.getString("label");
     for (Transformer stage : model.stages()) {

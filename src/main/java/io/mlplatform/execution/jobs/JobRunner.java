@@ -159,12 +159,16 @@ public final class JobRunner {
     }
     store.renew(nodeId, new ArrayList<>(running.keySet()), leaseMillis).onSuccess(cancelRequested -> {
       for (JsonObject execution : cancelRequested) {
-        String id = execution.getString("_id");
-        if (running.replace(id, false, true) && spark.started()) {
-          LOG.info("cancelling execution {}", id);
-          spark.session().sparkContext().cancelJobGroup(id);
+        if (running.replace(execution.getString("_id"), false, true)) {
+          LOG.info("cancelling execution {}", execution.getString("_id"));
         }
       }
+      // again at every renewal: a cancel only stops the jobs already submitted, and a job may start after it
+      running.forEach((id, cancelled) -> {
+        if (cancelled && spark.started()) {
+          spark.session().sparkContext().cancelJobGroup(id);
+        }
+      });
     });
   }
 

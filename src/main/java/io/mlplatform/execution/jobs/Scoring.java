@@ -12,7 +12,6 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
@@ -102,10 +101,7 @@ final class Scoring {
         widths.add(shape.length < 2 ? 1 : (int) Math.max(1, shape[1]));
       }
     }
-    Dataset<Row> input = data;
-    for (String feature : features) {
-      input = input.withColumn(feature, functions.col(feature).cast(DataTypes.FloatType));
-    }
+    Dataset<Row> input = SparkData.cast(data, features, DataTypes.FloatType);
     List<StructField> fields = new ArrayList<>(List.of(input.schema().fields()));
     for (int o = 0; o < outputs.size(); o++) {
       for (int w = 0; w < widths.get(o); w++) {

@@ -66,6 +66,18 @@ final class SparkData {
     };
   }
 
+  /**
+   * The data with these columns cast to {@code type}, in one projection (a withColumn per column grows the plan by a
+   * projection each, which costs Spark's analyzer dearly for wide feature lists).
+   */
+  static Dataset<Row> cast(Dataset<Row> data, java.util.Collection<String> columns, DataType type) {
+    java.util.Set<String> casted = new java.util.HashSet<>(columns);
+    return data.select(java.util.Arrays.stream(data.columns()).map(name -> {
+      org.apache.spark.sql.Column column = org.apache.spark.sql.functions.col("`" + name.replace("`", "``") + "`");
+      return casted.contains(name) ? column.cast(type).as(name) : column;
+    }).toArray(org.apache.spark.sql.Column[]::new));
+  }
+
   static StructType schema(JsonArray schema) {
     List<StructField> fields = new ArrayList<>();
     for (Object c : schema) {

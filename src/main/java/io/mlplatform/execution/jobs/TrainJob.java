@@ -143,9 +143,7 @@ public final class TrainJob implements JobType {
     List<String> features = request.getJsonArray("features").stream().map(String.class::cast).toList();
     String label = request.getString("label");
     Dataset<Row> data = SparkData.read(job.spark(), request.getJsonObject("source"));
-    for (String feature : features) {
-      data = data.withColumn(feature, functions.col(feature).cast(DataTypes.DoubleType));
-    }
+    data = SparkData.cast(data, features, DataTypes.DoubleType);
     data = data.na().drop(features.toArray(new String[0]));
     double holdOut = request.getDouble("validation_split");
     Dataset<Row>[] parts = data.randomSplit(new double[]{1 - holdOut, holdOut}, 42L);
