@@ -245,10 +245,90 @@ try {
     await shot('04-models');
   });
 
-  await scenario('the workflows page says what is not there yet', async () => {
+  await scenario('install the workflow examples, start a run from the form and watch its steps succeed live', async () => {
     await nav('Workflows');
-    await page.getByText('Workflows arrive with issue 6').waitFor();
-    await shot('11-workflows');
+    await page.getByRole('button', { name: 'Install examples' }).click();
+    await page.getByText('Installed train-evaluate-deploy v1').waitFor();
+    for (const example of ['train-evaluate-deploy', 'tune-and-deploy', 'llm-summarize-classify']) {
+      await page.locator(`tr[data-workflow="${example}"]`).waitFor();
+    }
+    // the examples need Spark or an LLM: this one only reads the catalogue, in every kind of step but optimize
+    const defined = await page.evaluate(async (definition) => (await fetch('/api/workflows', {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(definition),
+    })).status, {
+      name: 'catalogue-check',
+      description: 'Checks the catalogue: enough models, datasets and deployments listed side by side, a task per slot',
+      input_schema: { type: 'object', required: ['min_models'], properties: {
+        min_models: { type: 'integer', minimum: 0, description: 'models the catalogue must hold at least' } } },
+      steps: [
+        { id: 'models', kind: 'call', operation: 'model.list', inputs: { limit: 100 } },
+        { id: 'enough', kind: 'gate', condition: '${steps.models.total >= input.min_models}', reason: 'too few models' },
+        { id: 'inventory', kind: 'parallel', branches: {
+          datasets: [{ id: 'datasets', kind: 'call', operation: 'dataset.list', inputs: {} }],
+          deployments: [{ id: 'deployments', kind: 'call', operation: 'deployment.list', inputs: {} }] } },
+        { id: 'slots', kind: 'map', items: '${[1..24]}', concurrency: 1, task: { operation: 'model.list', inputs: { limit: 1 } } },
+        { id: 'serving', kind: 'route', on: "${$count(steps.deployments.items) > 0 ? 'live' : 'none'}",
+          branches: { live: 'report', none: 'nothing' } },
+        { id: 'nothing', kind: 'gate', condition: '${true}', end: true },
+        { id: 'report', kind: 'call', operation: 'deployment.list', inputs: { limit: 1 } },
+      ],
+      output: '${ {"models": steps.models.total, "deployments": $count(steps.deployments.items)} }',
+    });
+    if (defined !== 201) throw new Error(`defining the test workflow answered ${defined}`);
+    await page.reload();
+    await page.locator('tr[data-workflow="catalogue-check"]').getByText('9', { exact: true }).waitFor();
+    await shot('14-workflows');
+    await page.getByRole('link', { name: 'catalogue-check' }).click();
+    await page.locator('.node[data-step="deployments"]').waitFor();
+    await page.locator('.exits').getByText('report').waitFor();
+    const runs = async () => page.evaluate(async () => (await (await fetch('/api/workflow-runs?limit=1')).json()).total);
+    const before = await runs();
+    const input = page.getByLabel('Input (JSON)');
+    await input.fill('{"min_models": 1');
+    await page.getByRole('button', { name: 'Start run' }).click();
+    await page.getByText('Not JSON:').waitFor(); // checked before it is sent
+    await input.fill('{"min_models": "one"}');
+    await page.getByRole('button', { name: 'Start run' }).click();
+    const refusal = page.locator('form[aria-label="Start a run"]').getByRole('alert');
+    await refusal.getByText('Refused (400').waitFor();
+    const expected = await page.evaluate(async () => (await (await fetch('/api/workflows/catalogue-check/runs', {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ input: { min_models: 'one' } }),
+    })).json()).error.message);
+    const shown = await refusal.locator('.error-message').textContent();
+    if (shown !== expected) throw new Error(`the console showed "${shown}", the API said "${expected}"`);
+    if (await runs() !== before) throw new Error('a refused run was queued');
+    await assertLabelled('start a run form');
+    await page.locator('.node[data-step="slots"]').click();
+    await page.getByLabel('Definition of step slots').waitFor();
+    await shot('14-workflow');
+
+    await input.fill('{"min_models": 1}');
+    // every status a step shows on the page, from the click on: the run page must follow them without reloading
+    await page.evaluate(() => {
+      window.__sameDocument = true;
+      window.__seen = [];
+      const record = () => document.querySelectorAll('.node[data-status]').forEach((n) => {
+        const seen = `${n.dataset.step}:${n.dataset.status}`;
+        if (!window.__seen.includes(seen)) window.__seen.push(seen);
+      });
+      new MutationObserver(record).observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-status'] });
+    });
+    await page.getByRole('button', { name: 'Start run' }).click();
+    await page.getByRole('heading', { name: 'catalogue-check run' }).waitFor();
+    for (const step of ['models', 'enough', 'inventory', 'datasets', 'deployments', 'slots', 'serving', 'report']) {
+      await page.locator(`.node[data-step="${step}"][data-status="succeeded"]`).waitFor({ timeout: 30000 });
+    }
+    await page.locator('.node[data-step="nothing"][data-status="skipped"]').waitFor();
+    await page.locator('.run-status .pill[data-status="succeeded"]').waitFor();
+    if (!await page.evaluate(() => window.__sameDocument === true)) throw new Error('the page reloaded');
+    const seen = await page.evaluate(() => window.__seen);
+    log(`  statuses seen: ${seen.join(' ')}`);
+    if (!seen.some((s) => /:(queued|pending|running)$/.test(s))) throw new Error('the page never showed a step before it ended');
+    await page.locator('.node[data-step="slots"]').click();
+    await page.locator('.step-detail').getByText('24 of 24').waitFor();
+    await page.getByLabel('Output of step slots').getByText('"results"').waitFor();
+    await assertLabelled('workflow run');
+    await shot('15-workflow-run');
   });
 
   await scenario('the dashboard shows the counts, the health, recent executions and traffic', async () => {
@@ -284,6 +364,12 @@ try {
     await go('#/deployments/churn-prod');
     await page.getByRole('button', { name: 'Predict' }).waitFor();
     await shot('13-narrow-deployment');
+    await go('#/workflows/catalogue-check');
+    await page.getByRole('link', { name: /^[0-9a-f]{8}$/ }).first().click();
+    await page.locator('.node[data-step="report"][data-status="succeeded"]').waitFor();
+    const runOverflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    if (runOverflow > 0) throw new Error(`a workflow run is ${runOverflow} px wider than a 400 px window`);
+    await shot('16-narrow-workflow-run');
   });
 
   if (pageErrors.length) {

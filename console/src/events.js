@@ -2,7 +2,7 @@
 import EventBus from '@vertx/eventbus-bridge-client.js';
 import { useEffect, useRef, useState } from 'preact/hooks';
 
-export const ADDRESSES = ['mcp.events.models', 'mcp.events.deployments', 'mcp.events.executions'];
+export const ADDRESSES = ['mcp.events.models', 'mcp.events.deployments', 'mcp.events.executions', 'mcp.events.workflows'];
 
 const listeners = new Set();
 const stateListeners = new Set();

@@ -8,7 +8,7 @@ import { Models, ModelPage } from './pages/models.js';
 import { Datasets, DatasetPage } from './pages/datasets.js';
 import { Deployments, DeploymentPage } from './pages/deployments.js';
 import { Executions, ExecutionPage } from './pages/executions.js';
-import { Workflows } from './pages/workflows.js';
+import { RunPage, WorkflowPage, Workflows } from './pages/workflows.js';
 import './styles.css';
 
 const ICONS = {
@@ -31,7 +31,7 @@ const NAV = [
 
 function parse(hash) {
   const parts = hash.replace(/^#\/?/, '').split('?')[0].split('/').filter(Boolean).map(decodeURIComponent);
-  return { section: parts[0] || 'dashboard', id: parts[1] };
+  return { section: parts[0] || 'dashboard', id: parts[1], rest: parts.slice(2) };
 }
 
 function useRoute() {
@@ -61,14 +61,15 @@ function Live() {
 }
 
 function Content({ route }) {
-  const { section, id } = route;
+  const { section, id, rest } = route;
   switch (section) {
     case 'dashboard': return html`<${Dashboard} />`;
     case 'models': return id ? html`<${ModelPage} name=${id} key=${id} />` : html`<${Models} />`;
     case 'datasets': return id ? html`<${DatasetPage} name=${id} key=${id} />` : html`<${Datasets} />`;
     case 'deployments': return id ? html`<${DeploymentPage} name=${id} key=${id} />` : html`<${Deployments} />`;
     case 'executions': return id ? html`<${ExecutionPage} id=${id} key=${id} />` : html`<${Executions} />`;
-    case 'workflows': return html`<${Workflows} />`;
+    case 'workflows': return !id ? html`<${Workflows} />` : rest[0] === 'runs' && rest[1]
+      ? html`<${RunPage} name=${id} id=${rest[1]} key=${rest[1]} />` : html`<${WorkflowPage} name=${id} key=${id} />`;
     default: return html`<section class="page"><h1>Not found</h1><p>No page at ${location.hash}. <a href="#/">Dashboard</a></p></section>`;
   }
 }

@@ -37,7 +37,7 @@ export function Card({ title, actions, children, class: extra, id }) {
 const TONES = {
   ready: 'good', succeeded: 'good', live: 'good',
   running: 'busy', loading: 'busy', pending: 'wait', queued: 'wait', reconnecting: 'wait', connecting: 'wait',
-  failed: 'bad', cancelled: 'muted', unknown: 'muted',
+  failed: 'bad', cancelled: 'muted', skipped: 'muted', unknown: 'muted',
 };
 
 export function Pill({ status, label }) {

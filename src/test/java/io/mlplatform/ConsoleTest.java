@@ -21,8 +21,9 @@ import static org.assertj.core.api.Assertions.fail;
 
 /**
  * The web console end to end, in headless Chromium driven by playwright-core (console/e2e/console.mjs): a user
- * uploads a dataset and a model version, deploys it and predicts, starts an execution and watches it finish, and
- * sees the API's own message when it refuses a form. Screenshots of every page land in target/console-screenshots.
+ * uploads a dataset and a model version, deploys it and predicts, starts an execution and watches it finish, installs
+ * the workflow examples, starts a workflow run from its form and watches its steps succeed, and sees the API's own
+ * message when it refuses a form. Screenshots of every page land in target/console-screenshots.
  */
 @DisplayName("The web console, clicked through in a real browser")
 class ConsoleTest {
@@ -46,7 +47,7 @@ class ConsoleTest {
   }
 
   @Test
-  @DisplayName("upload, deploy, predict, run an execution live and read a refusal, by clicking")
+  @DisplayName("upload, deploy, predict, run an execution and a workflow live and read a refusal, by clicking")
   void clickThrough() throws Exception {
     String chromium = System.getenv().getOrDefault("CHROMIUM", "/usr/bin/chromium");
     if (!Files.isExecutable(Path.of(chromium))) {
