@@ -24,7 +24,7 @@ function stepsById(steps, into = {}) {
 /** Where a step may go besides the next one: a route's branches, a jump, the end. */
 function exits(step) {
   if (step.kind === 'route') {
-    const targets = Object.entries(step.branches || {}).map(([value, target]) => [value, target]);
+    const targets = Object.entries(step.branches || {});
     return step.default ? [...targets, ['default', step.default]] : targets;
   }
   if (step.next) return [['next', step.next]];
