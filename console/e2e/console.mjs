@@ -266,7 +266,8 @@ try {
         { id: 'inventory', kind: 'parallel', branches: {
           datasets: [{ id: 'datasets', kind: 'call', operation: 'dataset.list', inputs: {} }],
           deployments: [{ id: 'deployments', kind: 'call', operation: 'deployment.list', inputs: {} }] } },
-        { id: 'slots', kind: 'map', items: '${[1..24]}', concurrency: 1, task: { operation: 'model.list', inputs: { limit: 1 } } },
+        // long enough (300 calls one after the other) for the page to show steps before they end, even on a fast machine
+        { id: 'slots', kind: 'map', items: '${[1..300]}', concurrency: 1, task: { operation: 'model.list', inputs: { limit: 1 } } },
         { id: 'serving', kind: 'route', on: "${$count(steps.deployments.items) > 0 ? 'live' : 'none'}",
           branches: { live: 'report', none: 'nothing' } },
         { id: 'nothing', kind: 'gate', condition: '${true}', end: true },
@@ -325,7 +326,7 @@ try {
     log(`  statuses seen: ${seen.join(' ')}`);
     if (!seen.some((s) => /:(queued|pending|running)$/.test(s))) throw new Error('the page never showed a step before it ended');
     await page.locator('.node[data-step="slots"]').click();
-    await page.locator('.step-detail').getByText('24 of 24').waitFor();
+    await page.locator('.step-detail').getByText('300 of 300').waitFor();
     await page.getByLabel('Output of step slots').getByText('"results"').waitFor();
     await assertLabelled('workflow run');
     await shot('15-workflow-run');

@@ -93,6 +93,62 @@ class WorkflowResumeTest {
     }
   }
 
+  @Test
+  @DisplayName("when a worker node that is not the run's hub stops mid-map, its tasks go to the other workers and the"
+      + " run finishes without being resumed")
+  void workerNodeStops() throws Exception {
+    Node stores = null;
+    Node hub = null;
+    Node worker = null;
+    try (FakeChatServer chat = new FakeChatServer()) {
+      stores = TestNodes.start(dir.resolve("stores"), TestNodes.clustered("model,data", 5861, MEMBERS, Map.of()));
+      Map<String, String> shared = new HashMap<>(Map.of("MLP_MONGO_URI", stores.mongoUri(),
+          "MLP_S3_ENDPOINT", stores.s3Endpoint(), "MLP_EXECUTION_LEASE_MS", "3000"));
+      hub = TestNodes.start(dir.resolve("a"), TestNodes.clustered("gateway,hub,execution", 5862, MEMBERS, shared));
+      // a worker: the execution role runs task workers but no hub, so it never holds the run
+      worker = TestNodes.start(dir.resolve("w"), TestNodes.clustered("execution", 5863, MEMBERS, shared));
+      String workerNode = worker.nodeId();
+      Api api = new Api(hub.httpPort());
+      awaitRun(api, "/api/models", response -> response.status() == 200);
+      WorkflowLlmTest.deployChat(api, chat, "chat");
+      JsonArray prompts = new JsonArray();
+      for (int i = 0; i < ITEMS; i++) {
+        prompts.add("slow " + i);
+      }
+      JsonObject definition = new JsonObject().put("name", "spread").put("steps", new JsonArray()
+          .add(new JsonObject().put("id", "ask").put("kind", "map").put("items", "${input.prompts}")
+              .put("concurrency", 4).put("max_attempts", 10)
+              .put("task", new JsonObject().put("deployment", "chat")
+                  .put("inputs", new JsonObject().put("inputs", new JsonArray().add("${item}"))))))
+          .put("output", "${steps.ask.results.outputs.text}");
+      assertThat(api.postJson("/api/workflows", definition).status()).isEqualTo(201);
+      String id = api.postJson("/api/workflows/spread/runs", new JsonObject().put("input", new JsonObject()
+          .put("prompts", prompts))).json().getString("id");
+      awaitRun(api, "/api/workflow-runs/" + id, response -> stepOf(response.json(), "ask").getInteger("tasks_done", 0)
+          >= 4);
+      worker.close();
+      worker = null;
+
+      JsonObject run = awaitEnd(api, id);
+      assertThat(run.getString("status")).as(run.encode()).isEqualTo("succeeded");
+      assertThat(run.getInteger("attempts")).isEqualTo(1);
+      assertThat(run.getJsonArray("output")).hasSize(ITEMS);
+      for (int i = 0; i < ITEMS; i++) {
+        assertThat(run.getJsonArray("output").getString(i)).isEqualTo("echo: slow " + i);
+      }
+      JsonObject nodes = stepOf(run, "ask").getJsonObject("output").getJsonObject("nodes");
+      // both nodes did tasks; the tasks the worker had in flight when it stopped were done again by the hub's worker
+      assertThat(nodes.fieldNames()).as(nodes.encode()).containsExactlyInAnyOrder(hub.nodeId(), workerNode);
+      assertThat(nodes.stream().mapToInt(e -> (Integer) e.getValue()).sum()).isEqualTo(ITEMS);
+    } finally {
+      for (Node node : new Node[]{worker, hub, stores}) {
+        if (node != null) {
+          node.close();
+        }
+      }
+    }
+  }
+
   private static void awaitRun(Api api, String path, Predicate<Api.Response> done) throws InterruptedException {
     long deadline = System.currentTimeMillis() + 30_000;
     Api.Response response;
