@@ -20,7 +20,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 @DisplayName("The Spark examples: train → evaluate → gate → deploy, and tuning in parallel that deploys the best")
 class WorkflowTuningTest {
-  /** Spark's plan grows with every feature column TrainJob casts one by one: 30 of them exhaust a 2 GB heap. */
+  /** Noise columns that an unregularized fit on few rows learns. */
   private static final int NOISE_COLUMNS = 6;
 
   @TempDir
@@ -97,6 +97,43 @@ class WorkflowTuningTest {
       Thread.sleep(200);
     }
     assertThat(predicted.json().getInteger("version")).isEqualTo(best.getInteger("version"));
+  }
+
+  @Test
+  @DisplayName("a random search samples params within their ranges and stops on a plateau")
+  void randomSearchPlateau() throws Exception {
+    JsonObject definition = new JsonObject().put("name", "random-tune").put("steps", new JsonArray()
+        .add(new JsonObject().put("id", "tune").put("kind", "optimize")
+            .put("train", new JsonObject().put("dataset", "small").put("algorithm", "logistic_regression")
+                .put("features", features).put("label", "label").put("model", "random-tuned"))
+            .put("search", new JsonObject().put("random", new JsonObject()
+                    .put("regParam", new JsonObject().put("min", 0.0).put("max", 1.0))
+                    .put("maxIter", new JsonObject().put("min", 5).put("max", 30).put("integer", true)))
+                .put("samples", 8).put("seed", 3))
+            .put("metric", "auc").put("validation_dataset", "fresh").put("parallelism", 1).put("plateau", 1)));
+    assertThat(api.postJson("/api/workflows", definition).status()).isEqualTo(201);
+    JsonObject run = awaitEnd(api, api.postJson("/api/workflows/random-tune/runs", new JsonObject()
+        .put("input", new JsonObject())).json().getString("id"));
+    assertThat(run.getString("status")).as(run.encode()).isEqualTo("succeeded");
+    JsonObject output = stepOf(run, "tune").getJsonObject("output");
+    JsonArray candidates = output.getJsonArray("candidates");
+    assertThat(output.getString("stopped")).as(output.encode()).isEqualTo("plateau");
+    assertThat(candidates.size()).isBetween(2, 8);
+    // one candidate without improvement ends the search: every candidate but the last improved on the best so far
+    double best = Double.NEGATIVE_INFINITY;
+    for (int i = 0; i < candidates.size(); i++) {
+      JsonObject candidate = candidates.getJsonObject(i);
+      double value = candidate.getDouble("value");
+      assertThat(value > best).as(candidates.encode()).isEqualTo(i < candidates.size() - 1);
+      best = Math.max(best, value);
+      JsonObject params = candidate.getJsonObject("params");
+      if (i > 0) {
+        assertThat(params.getDouble("regParam")).isBetween(0.0, 1.0);
+        assertThat(params.getValue("maxIter")).isInstanceOf(Number.class);
+        assertThat(params.getLong("maxIter")).isBetween(5L, 30L);
+      }
+    }
+    assertThat(output.getJsonObject("best").getDouble("value")).isEqualTo(best);
   }
 
   @Test

@@ -5,6 +5,7 @@ import io.mlplatform.mcp.McpClient;
 import io.mlplatform.mcp.OperationRouter;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 
 /**
@@ -16,8 +17,13 @@ public final class TaskWorkerVerticle extends VerticleBase {
   public static final String OPERATION = "workflow.task";
   static final Envelope.Party PARTY = new Envelope.Party(ADDRESS, "workflow-worker");
 
+  /** How long a stopping worker waits for the tasks it took (their answers would be lost after it is gone). */
+  private static final long DRAIN_MILLIS = 10_000;
+
   private final String nodeId;
   private final long timeoutMillis;
+  private MessageConsumer<Envelope> consumer;
+  private int inFlight;
 
   public TaskWorkerVerticle(String nodeId, long timeoutMillis) {
     this.nodeId = nodeId;
@@ -29,8 +35,32 @@ public final class TaskWorkerVerticle extends VerticleBase {
     Envelope.Party self = new Envelope.Party("workflow-worker@" + nodeId, "workflow-worker");
     PlatformCalls calls = new PlatformCalls(vertx, new McpClient(vertx.eventBus(), self, timeoutMillis));
     return new OperationRouter(self)
-        .on(OPERATION, payload -> calls.perform(payload.getJsonObject("call").copy().put("wait", false), id -> {
-        }, () -> false).map(output -> new JsonObject().put("node", nodeId).put("output", output)))
-        .bind(vertx.eventBus(), ADDRESS);
+        .on(OPERATION, payload -> {
+          inFlight++;
+          return calls.perform(payload.getJsonObject("call").copy().put("wait", false), id -> {
+          }, () -> false).map(output -> new JsonObject().put("node", nodeId).put("output", output))
+              .andThen(done -> inFlight--);
+        })
+        .bind(vertx.eventBus(), ADDRESS).onSuccess(bound -> consumer = bound);
+  }
+
+  /**
+   * Takes no more tasks, then lets the ones under way finish before the verticle goes: the calls they wait on answer
+   * to this verticle, and a task whose answer is lost would hold its map step until the request timeout.
+   */
+  @Override
+  public Future<?> stop() {
+    Future<Void> unregistered = consumer == null ? Future.succeededFuture() : consumer.unregister();
+    long deadline = System.currentTimeMillis() + DRAIN_MILLIS;
+    return unregistered.compose(v -> drained(deadline));
+  }
+
+  private Future<Void> drained(long deadline) {
+    if (inFlight == 0 || System.currentTimeMillis() > deadline) {
+      return Future.succeededFuture();
+    }
+    io.vertx.core.Promise<Void> later = io.vertx.core.Promise.promise();
+    vertx.setTimer(50, id -> drained(deadline).onComplete(later));
+    return later.future();
   }
 }

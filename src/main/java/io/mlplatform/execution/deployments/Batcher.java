@@ -34,6 +34,8 @@ final class Batcher {
   private final long maxWaitMillis;
   private final ArrayDeque<Pending> queue = new ArrayDeque<>();
   private int inFlight;
+  /** Model calls made directly (the model does not batch): counted so that a stopping replica waits for them. */
+  private int unbatched;
   private int queuedRows;
   private long waitTimer = -1;
   private long requests;
@@ -58,7 +60,7 @@ final class Batcher {
 
   /** Requests queued or running. */
   int pending() {
-    return queue.size() + inFlight;
+    return queue.size() + inFlight + unbatched;
   }
 
   /** Requests taken and model calls made so far: their ratio is how much batching saved. */
@@ -71,7 +73,8 @@ final class Batcher {
     requests++;
     if (!batchable) {
       modelCalls++;
-      return model.predict(inputs);
+      unbatched++;
+      return model.predict(inputs).andThen(done -> unbatched--);
     }
     int rows = inputs.values().iterator().next().rows();
     Pending pending = new Pending(inputs, rows, Promise.promise());
