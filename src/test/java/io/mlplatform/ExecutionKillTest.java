@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
+import static io.mlplatform.ExecutionRestartTest.awaitStatus;
 import static org.assertj.core.api.Assertions.assertThat;
 
 @DisplayName("An execution whose node process is killed")
@@ -107,17 +108,5 @@ class ExecutionKillTest {
     reader.setDaemon(true);
     reader.start();
     return ready.get(60, TimeUnit.SECONDS);
-  }
-
-  private static JsonObject awaitStatus(Api api, String id, String status) throws InterruptedException {
-    long deadline = System.currentTimeMillis() + 60_000;
-    while (true) {
-      JsonObject execution = api.get("/api/executions/" + id).json();
-      if (status.equals(execution.getString("status"))) {
-        return execution;
-      }
-      assertThat(System.currentTimeMillis()).as("%s %s in time: %s", id, status, execution).isLessThan(deadline);
-      Thread.sleep(50);
-    }
   }
 }

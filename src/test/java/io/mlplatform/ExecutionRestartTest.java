@@ -45,7 +45,7 @@ class ExecutionRestartTest {
     }
   }
 
-  private static JsonObject awaitStatus(Api api, String id, String status) throws InterruptedException {
+  static JsonObject awaitStatus(Api api, String id, String status) throws InterruptedException {
     long deadline = System.currentTimeMillis() + 60_000;
     while (true) {
       JsonObject execution = api.get("/api/executions/" + id).json();

@@ -22,6 +22,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 class WorkflowResumeTest {
   private static final String MEMBERS = "127.0.0.1:5861,127.0.0.1:5862,127.0.0.1:5863";
   private static final int ITEMS = 16;
+  private static final JsonObject PROMPTS = new JsonObject().put("input", new JsonObject().put("prompts",
+      new JsonArray(java.util.stream.IntStream.range(0, ITEMS).mapToObj(i -> "slow " + i).toList())));
 
   @TempDir
   Path dir;
@@ -42,20 +44,11 @@ class WorkflowResumeTest {
       Api api = new Api(first.httpPort());
       awaitRun(api, "/api/models", response -> response.status() == 200);
       WorkflowLlmTest.deployChat(api, chat, "chat");
-      JsonArray prompts = new JsonArray();
-      for (int i = 0; i < ITEMS; i++) {
-        prompts.add("slow " + i);
-      }
-      JsonObject definition = new JsonObject().put("name", "slow").put("steps", new JsonArray()
-          .add(new JsonObject().put("id", "models").put("kind", "call").put("operation", "model.list"))
-          .add(new JsonObject().put("id", "ask").put("kind", "map").put("items", "${input.prompts}")
-              .put("concurrency", 2).put("max_attempts", 10)
-              .put("task", new JsonObject().put("deployment", "chat")
-                  .put("inputs", new JsonObject().put("inputs", new JsonArray().add("${item}"))))))
-          .put("output", "${steps.ask.results.outputs.text}");
+      JsonObject definition = slowMap("slow", 2);
+      definition.getJsonArray("steps").add(0, new JsonObject().put("id", "models").put("kind", "call")
+          .put("operation", "model.list"));
       assertThat(api.postJson("/api/workflows", definition).status()).isEqualTo(201);
-      String id = api.postJson("/api/workflows/slow/runs", new JsonObject().put("input", new JsonObject()
-          .put("prompts", prompts))).json().getString("id");
+      String id = api.postJson("/api/workflows/slow/runs", PROMPTS).json().getString("id");
       awaitRun(api, "/api/workflow-runs/" + id, response -> stepOf(response.json(), "ask").getInteger("tasks_done", 0) >= 4);
 
       // stop whichever hub holds the run; the other one takes it up
@@ -111,19 +104,8 @@ class WorkflowResumeTest {
       Api api = new Api(hub.httpPort());
       awaitRun(api, "/api/models", response -> response.status() == 200);
       WorkflowLlmTest.deployChat(api, chat, "chat");
-      JsonArray prompts = new JsonArray();
-      for (int i = 0; i < ITEMS; i++) {
-        prompts.add("slow " + i);
-      }
-      JsonObject definition = new JsonObject().put("name", "spread").put("steps", new JsonArray()
-          .add(new JsonObject().put("id", "ask").put("kind", "map").put("items", "${input.prompts}")
-              .put("concurrency", 4).put("max_attempts", 10)
-              .put("task", new JsonObject().put("deployment", "chat")
-                  .put("inputs", new JsonObject().put("inputs", new JsonArray().add("${item}"))))))
-          .put("output", "${steps.ask.results.outputs.text}");
-      assertThat(api.postJson("/api/workflows", definition).status()).isEqualTo(201);
-      String id = api.postJson("/api/workflows/spread/runs", new JsonObject().put("input", new JsonObject()
-          .put("prompts", prompts))).json().getString("id");
+      assertThat(api.postJson("/api/workflows", slowMap("spread", 4)).status()).isEqualTo(201);
+      String id = api.postJson("/api/workflows/spread/runs", PROMPTS).json().getString("id");
       awaitRun(api, "/api/workflow-runs/" + id, response -> stepOf(response.json(), "ask").getInteger("tasks_done", 0)
           >= 4);
       worker.close();
@@ -147,6 +129,16 @@ class WorkflowResumeTest {
         }
       }
     }
+  }
+
+  /** A workflow whose map step asks the "chat" deployment one slow prompt per item ({@link #PROMPTS}). */
+  private static JsonObject slowMap(String name, int concurrency) {
+    return new JsonObject().put("name", name).put("steps", new JsonArray()
+            .add(new JsonObject().put("id", "ask").put("kind", "map").put("items", "${input.prompts}")
+                .put("concurrency", concurrency).put("max_attempts", 10)
+                .put("task", new JsonObject().put("deployment", "chat")
+                    .put("inputs", new JsonObject().put("inputs", new JsonArray().add("${item}"))))))
+        .put("output", "${steps.ask.results.outputs.text}");
   }
 
   private static void awaitRun(Api api, String path, Predicate<Api.Response> done) throws InterruptedException {
