@@ -74,7 +74,7 @@ public final class BatchPredictJob implements JobType {
     job.progress(0.1);
     Dataset<Row> scored = "spark".equals(request.getString("format"))
         ? scoreSpark(job, data, artifact)
-        : Scoring.score(request.getString("format"), data, features, readAll(artifact));
+        : Scoring.score(request.getString("format"), data, features, objects, artifact);
     job.log("scoring " + request.getString("dataset") + " v" + request.getInteger("version") + " with "
         + request.getString("model") + " v" + request.getInteger("model_version"));
     JsonObject lineage = new JsonObject().put("dataset", request.getString("dataset"))
@@ -84,13 +84,7 @@ public final class BatchPredictJob implements JobType {
     return new JsonObject().put("outputs", new JsonArray().add(output));
   }
 
-  private byte[] readAll(StoredObject artifact) throws Exception {
-    try (InputStream in = objects.openBlocking(artifact.bucket(), artifact.key())) {
-      return in.readAllBytes();
-    }
-  }
-
-  /** A saved Spark pipeline: unzipped to a local folder and loaded, then applied; vector columns are dropped. */
+  /** A saved Spark pipeline, loaded (see loadPipeline) and applied; vector columns are dropped. */
   private Dataset<Row> scoreSpark(JobContext job, Dataset<Row> data, StoredObject artifact) throws Exception {
     Dataset<Row> scored = loadPipeline(objects, artifact).transform(data);
     for (StructField field : scored.schema().fields()) {

@@ -19,7 +19,6 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataTypes;
 
-import java.io.InputStream;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -144,13 +143,9 @@ public final class EvaluateJob implements JobType {
    */
   private JsonObject scoredMetrics(JsonObject request, Dataset<Row> data) throws Exception {
     StoredObject artifact = StoredObject.fromJson(request.getJsonObject("model_artifact"));
-    byte[] model;
-    try (InputStream in = objects.openBlocking(artifact.bucket(), artifact.key())) {
-      model = in.readAllBytes();
-    }
     List<String> features = request.getJsonArray("features").stream().map(String.class::cast).toList();
     List<String> before = List.of(data.columns());
-    Dataset<Row> scored = Scoring.score(request.getString("format"), data, features, model);
+    Dataset<Row> scored = Scoring.score(request.getString("format"), data, features, objects, artifact);
     List<String> added = List.of(scored.columns()).subList(before.size(), scored.columns().length);
     String output = request.getString("prediction");
     if (output == null) {

@@ -5,6 +5,8 @@ import ai.onnxruntime.OnnxValue;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
 import io.mlplatform.mcp.McpException;
+import io.mlplatform.storage.ObjectStore;
+import io.mlplatform.storage.StoredObject;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
@@ -19,6 +21,7 @@ import org.pmml4s.model.Model;
 import org.pmml4s.metadata.Field;
 import org.pmml4s.metadata.OutputField;
 
+import java.io.InputStream;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -85,7 +88,13 @@ final class Scoring {
     return features;
   }
 
-  static Dataset<Row> score(String format, Dataset<Row> data, List<String> features, byte[] model) throws Exception {
+  /** Scores with the model file stored at {@code artifact} (read whole: the tasks get it in their closure). */
+  static Dataset<Row> score(String format, Dataset<Row> data, List<String> features, ObjectStore objects,
+                            StoredObject artifact) throws Exception {
+    byte[] model;
+    try (InputStream in = objects.openBlocking(artifact.bucket(), artifact.key())) {
+      model = in.readAllBytes();
+    }
     return "pmml".equals(format) ? pmml(data, features, model) : onnx(data, features, model);
   }
 
@@ -93,8 +102,10 @@ final class Scoring {
   static Dataset<Row> onnx(Dataset<Row> data, List<String> features, byte[] model) throws Exception {
     List<String> outputs;
     List<Integer> widths = new ArrayList<>();
+    String inputName;
     OrtEnvironment environment = OrtEnvironment.getEnvironment();
     try (OrtSession probe = environment.createSession(model, new OrtSession.SessionOptions())) {
+      inputName = probe.getInputNames().iterator().next();
       outputs = new ArrayList<>(probe.getOutputNames());
       for (String name : outputs) {
         long[] shape = ((ai.onnxruntime.TensorInfo) probe.getOutputInfo().get(name).getInfo()).getShape();
@@ -111,10 +122,6 @@ final class Scoring {
     }
     StructType schema = DataTypes.createStructType(fields);
     int[] featureIndexes = features.stream().mapToInt(f -> List.of(data.columns()).indexOf(f)).toArray();
-    String inputName;
-    try (OrtSession probe = environment.createSession(model, new OrtSession.SessionOptions())) {
-      inputName = probe.getInputNames().iterator().next();
-    }
     String tensorName = inputName;
     List<Integer> outputWidths = List.copyOf(widths);
     List<String> outputNames = List.copyOf(outputs);
