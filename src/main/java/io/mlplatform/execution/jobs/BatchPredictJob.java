@@ -46,16 +46,7 @@ public final class BatchPredictJob implements JobType {
           switch (format) {
             case "onnx", "pmml" -> features = Scoring.features(format, request, version.getJsonObject("signature"),
                 columns);
-            case "spark" -> {
-              JsonArray trained = version.getJsonObject("params", new JsonObject()).getJsonArray("features", new JsonArray());
-              features = trained.stream().map(String.class::cast).toList();
-              for (String feature : features) {
-                if (!columns.containsKey(feature)) {
-                  throw McpException.invalidField("dataset", "the model was trained on column '" + feature
-                      + "', which this dataset lacks (columns: " + columns.keySet() + ")");
-                }
-              }
-            }
+            case "spark" -> features = SparkData.trainedFeatures(version, columns);
             default -> throw McpException.invalidField("model", "batch scoring takes onnx, pmml or spark models; version "
                 + version.getInteger("version") + " is " + format);
           }

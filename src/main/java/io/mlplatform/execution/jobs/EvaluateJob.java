@@ -66,13 +66,8 @@ public final class EvaluateJob implements JobType {
     if (!columns.containsKey(label)) {
       throw SparkData.unknownColumn("dataset", label, columns);
     }
-    for (Object feature : params.getJsonArray("features", new JsonArray())) {
-      if (!columns.containsKey(String.valueOf(feature))) {
-        throw SparkData.unknownColumn("dataset", String.valueOf(feature), columns);
-      }
-    }
     return request.put("label", label).put("algorithm", params.getString("algorithm"))
-        .put("features", params.getJsonArray("features"));
+        .put("features", new JsonArray(SparkData.trainedFeatures(version, columns)));
   }
 
   private static JsonObject checkScored(JsonObject request, JsonObject version, Map<String, String> columns) {

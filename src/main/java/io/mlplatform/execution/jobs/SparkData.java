@@ -44,6 +44,19 @@ final class SparkData {
     return call.apply("model.version.get", new JsonObject().put("name", model).put("version", version));
   }
 
+  /** The columns a model trained here was trained on; a dataset lacking one is a 400 naming it. */
+  static List<String> trainedFeatures(JsonObject version, Map<String, String> columns) {
+    List<String> features = version.getJsonObject("params", new JsonObject()).getJsonArray("features", new JsonArray())
+        .stream().map(String::valueOf).toList();
+    for (String feature : features) {
+      if (!columns.containsKey(feature)) {
+        throw McpException.invalidField("dataset", "the model was trained on column '" + feature
+            + "', which this dataset lacks (columns: " + columns.keySet() + ")");
+      }
+    }
+    return features;
+  }
+
   /** Column name → type name, in the schema's order. */
   static Map<String, String> columns(JsonObject source) {
     Map<String, String> types = new LinkedHashMap<>();
