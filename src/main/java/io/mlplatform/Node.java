@@ -3,6 +3,7 @@ package io.mlplatform;
 import com.hazelcast.config.Config;
 import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.NetworkConfig;
+import io.mlplatform.access.AccessServerVerticle;
 import io.mlplatform.data.DataServerVerticle;
 import io.mlplatform.execution.ExecutionServerVerticle;
 import io.mlplatform.gateway.GatewayVerticle;
@@ -149,6 +150,7 @@ public final class Node implements AutoCloseable {
     }
     if (settings.hasRole("hub")) {
       await(vertx.deployVerticle(new WorkflowVerticle(nodeId, stores, settings)));
+      await(vertx.deployVerticle(new AccessServerVerticle(nodeId, stores)));
       await(vertx.deployVerticle(new HubVerticle(nodeId, settings.requestTimeoutMillis())));
     }
     if (!settings.hasRole("gateway")) {

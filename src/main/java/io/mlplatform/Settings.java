@@ -31,6 +31,10 @@ public final class Settings {
       Map.entry("MLP_ROLES", new Override("roles", s -> new JsonArray(Arrays.stream(s.split(","))
           .map(String::trim).filter(r -> !r.isEmpty()).toList()))),
       Map.entry("MLP_CLUSTER", new Override("cluster.enabled", Boolean::parseBoolean)),
+      Map.entry("MLP_AUTH_REQUIRED", new Override("auth.required", Boolean::parseBoolean)),
+      Map.entry("MLP_ANONYMOUS_ROLES", new Override("auth.anonymous_roles", s -> new JsonArray(Arrays.stream(s.split(","))
+          .map(String::trim).filter(r -> !r.isEmpty()).toList()))),
+      Map.entry("MLP_ADMIN_KEY", new Override("auth.admin_key", s -> s)),
       Map.entry("MLP_CLUSTER_HOST", new Override("cluster.host", s -> s)),
       Map.entry("MLP_CLUSTER_PORT", new Override("cluster.port", Integer::parseInt)),
       Map.entry("MLP_CLUSTER_MEMBERS", new Override("cluster.members", s -> new JsonArray(Arrays.stream(s.split(","))
@@ -230,6 +234,26 @@ public final class Settings {
   /** How long a claimed execution stays with its node without a heartbeat before another node may take it. */
   public long executionLeaseMillis() {
     return section("executions").getLong("lease_ms", 15_000L);
+  }
+
+  /** Whether every API call needs an API key (otherwise a call without one has {@link #anonymousRoles()}). */
+  public boolean authRequired() {
+    return section("auth").getBoolean("required", false);
+  }
+
+  /** The roles of a caller without a key when keys are not required: admin by default (a laptop needs none). */
+  public List<String> anonymousRoles() {
+    if (authRequired()) {
+      return List.of();
+    }
+    return section("auth").getJsonArray("anonymous_roles", new JsonArray().add("admin")).stream()
+        .map(String::valueOf).toList();
+  }
+
+  /** A key that always authenticates as an admin (to create the first keys), or null. */
+  public String adminKey() {
+    String key = section("auth").getString("admin_key");
+    return key == null || key.isBlank() ? null : key;
   }
 
   public int embeddedS3Port() {

@@ -75,6 +75,9 @@ final class ApiRoutes {
     forward(api, "listAllWorkflowRuns", "workflow.run.list", 200);
     forward(api, "getWorkflowRun", "workflow.run.get", 200);
     forward(api, "cancelWorkflowRun", "workflow.run.cancel", 200);
+    forward(api, "listKeys", "key.list", 200);
+    forward(api, "createKey", "key.create", 201);
+    forward(api, "deleteKey", "key.delete", 204);
     api.getRoute("createModelVersion").addHandler(this::createModelVersion);
     api.getRoute("createDataset").addHandler(this::createDataset);
     api.getRoute("createDatasetVersion").addHandler(this::createDatasetVersion);
@@ -114,6 +117,7 @@ final class ApiRoutes {
   private void createModelVersion(RoutingContext ctx) {
     String name = ctx.pathParam("name");
     Payload.checkName("name", name);
+    Calls.authorize(ctx, "model.version.create");
     if (!Uploads.isMultipart(ctx.request())) {
       JsonObject body = jsonBody(ctx);
       calls.hub(ctx, "model.version.create", body.put("name", name))
@@ -135,6 +139,7 @@ final class ApiRoutes {
   }
 
   private void createDataset(RoutingContext ctx) {
+    Calls.authorize(ctx, "dataset.create");
     uploads.receive(ctx, ObjectStore.DATASETS, true)
         .compose(received -> callWithUpload(ctx, "dataset.create", received.object(), () -> new JsonObject()
             .put("name", received.form().get("name"))
@@ -147,6 +152,7 @@ final class ApiRoutes {
   private void createDatasetVersion(RoutingContext ctx) {
     String name = ctx.pathParam("name");
     Payload.checkName("name", name);
+    Calls.authorize(ctx, "dataset.version.create");
     uploads.receive(ctx, ObjectStore.DATASETS, true)
         .compose(received -> callWithUpload(ctx, "dataset.version.create", received.object(), () -> new JsonObject()
             .put("name", name)

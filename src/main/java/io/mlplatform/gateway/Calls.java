@@ -1,8 +1,11 @@
 package io.mlplatform.gateway;
 
+import io.mlplatform.access.Policy;
 import io.mlplatform.mcp.Addresses;
+import io.mlplatform.mcp.Caller;
 import io.mlplatform.mcp.Envelope;
 import io.mlplatform.mcp.McpClient;
+import io.mlplatform.mcp.McpException;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.json.JsonObject;
@@ -10,7 +13,10 @@ import io.vertx.ext.web.RoutingContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** How a route asks the platform: one MCP request per HTTP request, logged, its server named in X-Served-By. */
+/**
+ * How a route asks the platform: one MCP request per HTTP request, on behalf of the request's caller once it is
+ * allowed to (see {@link Policy}), logged, its server named in X-Served-By.
+ */
 final class Calls {
   static final String SERVED_BY = "X-Served-By";
   private static final Logger ACCESS = LoggerFactory.getLogger("mlplatform.access");
@@ -27,10 +33,33 @@ final class Calls {
     return send(ctx, Addresses.HUB, HUB, operation, payload);
   }
 
+  /** Fails (401 or 403) unless the request's caller may perform {@code operation}. */
+  static void authorize(RoutingContext ctx, String operation) {
+    Policy.authorize(Authentication.caller(ctx), operation);
+  }
+
+  /**
+   * The gateway's own question to the hub while answering a request (e.g. why a deployment has no replica): not
+   * the caller's operation, so not checked against the caller's permissions.
+   */
+  Future<JsonObject> lookup(RoutingContext ctx, String operation, JsonObject payload) {
+    return exchange(ctx, Addresses.HUB, client.newRequest(HUB, operation, payload));
+  }
+
   /** Sends an operation straight to an address (a deployment's replicas: the prediction hot path). */
   Future<JsonObject> send(RoutingContext ctx, String address, Envelope.Party recipient, String operation,
                           JsonObject payload) {
-    Envelope request = client.newRequest(recipient, operation, payload);
+    Caller caller = Authentication.caller(ctx);
+    try {
+      Policy.authorize(caller, operation);
+    } catch (McpException e) {
+      return Future.failedFuture(e);
+    }
+    return exchange(ctx, address, client.newRequest(recipient, operation, payload).onBehalfOf(caller));
+  }
+
+  private Future<JsonObject> exchange(RoutingContext ctx, String address, Envelope request) {
+    String operation = request.operation();
     long start = System.nanoTime();
     ctx.addEndHandler(ended -> ACCESS.info("{} {} {}us {}", operation, ctx.response().getStatusCode(),
         (System.nanoTime() - start) / 1000, request.messageId()));

@@ -51,6 +51,9 @@ final class Failures {
     if (retryAfter != null) {
       response.putHeader("Retry-After", retryAfter);
     }
+    if (error.code() == ErrorCode.UNAUTHENTICATED) {
+      response.putHeader("WWW-Authenticate", "Bearer realm=\"mlplatform\"");
+    }
     // an HTTP/1 upload refused midway: answer now and close, rather than read the rest of it (HTTP/2 ends the stream)
     boolean unreadBody = !ctx.request().isEnded() && ctx.request().version() != HttpVersion.HTTP_2;
     if (unreadBody) {

@@ -2,6 +2,9 @@ package io.mlplatform.gateway;
 
 import io.mlplatform.NodeStatus;
 import io.mlplatform.Settings;
+import io.mlplatform.access.Permission;
+import io.mlplatform.access.Policy;
+import io.mlplatform.mcp.Caller;
 import io.mlplatform.mcp.Envelope;
 import io.mlplatform.mcp.McpClient;
 import io.mlplatform.storage.Stores;
@@ -37,6 +40,7 @@ public final class GatewayVerticle extends VerticleBase {
   private final NodeStatus status;
   private final Stores stores;
   private MongoClient mongo;
+  private Authentication authentication;
   private HttpServer server;
 
   public GatewayVerticle(Settings settings, NodeStatus status, Stores stores) {
@@ -50,12 +54,15 @@ public final class GatewayVerticle extends VerticleBase {
     mongo = stores.mongo(vertx);
     McpClient client = new McpClient(vertx.eventBus(),
         new Envelope.Party("gateway@" + status.nodeId(), "gateway"), settings.requestTimeoutMillis());
-    return vertx.fileSystem().readFile(CONTRACT).compose(contractText -> OpenAPIContract.from(vertx, CONTRACT)
+    authentication = new Authentication(client, settings);
+    return authentication.start(vertx).compose(started -> vertx.fileSystem().readFile(CONTRACT))
+        .compose(contractText -> OpenAPIContract.from(vertx, CONTRACT)
         .compose(contract -> {
           RouterBuilder api = RouterBuilder.create(vertx, contract, RequestExtractor.withBodyHandler());
           BodyHandler jsonBodies = BodyHandler.create(false).setBodyLimit(settings.maxJsonBytes());
           RequestMetrics metrics = RequestMetrics.of(vertx);
           api.rootHandler(metrics.newRecorder()::track);
+          api.rootHandler(authentication::handle);
           // uploads stream to the object store as they arrive: only non-multipart bodies are buffered
           // (and no WebSocket handshake's: the event bridge upgrades it, which a read request cannot)
           api.rootHandler(ctx -> {
@@ -75,8 +82,15 @@ public final class GatewayVerticle extends VerticleBase {
           api.getRoute("health").addHandler(ctx -> json(ctx, 200, new JsonObject().put("status", "up")
               .put("node", status.nodeId())));
           api.getRoute("ready").addHandler(this::ready);
-          api.getRoute("getMetrics").addHandler(ctx -> json(ctx, 200,
-              metrics.toJson(ctx.queryParams().get("deployment")).put("node", status.nodeId())));
+          api.getRoute("getMetrics").addHandler(ctx -> {
+            Policy.authorize(Authentication.caller(ctx), Permission.READ, "metrics");
+            json(ctx, 200, metrics.toJson(ctx.queryParams().get("deployment")).put("node", status.nodeId()));
+          });
+          api.getRoute("getCaller").addHandler(ctx -> {
+            Caller caller = Authentication.caller(ctx);
+            json(ctx, 200, caller.toJson().put("anonymous", caller.anonymous())
+                .put("permissions", Policy.permissionsJson(caller.roles())));
+          });
           return listen(api.createRouter(), contractText);
         }));
   }
@@ -84,6 +98,10 @@ public final class GatewayVerticle extends VerticleBase {
   private Future<HttpServer> listen(Router router, Buffer contractText) {
     router.get("/openapi.yaml").handler(ctx -> ctx.response()
         .putHeader(HttpHeaders.CONTENT_TYPE, "application/yaml").end(contractText));
+    router.route(EventBridge.PATH).handler(ctx -> {
+      Policy.authorize(Authentication.caller(ctx), Permission.READ, "events");
+      ctx.next();
+    });
     router.route(EventBridge.PATH).subRouter(EventBridge.router(vertx));
     // the console's built assets have content hashes in their names: browsers keep them; index.html, which names
     // them, is fetched again every time, so a new version of the platform serves a new console at once

@@ -94,7 +94,7 @@ final class InferenceRoutes {
 
   /** No replica answered: 404 when the deployment does not exist, else 503 with Retry-After. */
   private Future<JsonObject> whyUnavailable(RoutingContext ctx, String name) {
-    return calls.hub(ctx, "deployment.get", new JsonObject().put("name", name)).compose(deployment -> {
+    return calls.lookup(ctx, "deployment.get", new JsonObject().put("name", name)).compose(deployment -> {
       ctx.response().putHeader("Retry-After", "1");
       return Future.failedFuture(new McpException(ErrorCode.UNAVAILABLE, "deployment '" + name
           + "' has no ready replica yet (status " + deployment.getString("status") + ")"));

@@ -19,7 +19,8 @@ public final class HubVerticle extends VerticleBase {
       "dataset", new Route(Addresses.DATA_SERVER, "data-server"),
       "deployment", new Route(Addresses.EXECUTION_SERVER, "execution-server"),
       "execution", new Route(Addresses.EXECUTION_SERVER, "execution-server"),
-      "workflow", new Route(WorkflowVerticle.ADDRESS, "workflow-server"));
+      "workflow", new Route(WorkflowVerticle.ADDRESS, "workflow-server"),
+      "key", new Route(Addresses.ACCESS_SERVER, "access-server"));
 
   private record Route(String address, String serverType) {
   }

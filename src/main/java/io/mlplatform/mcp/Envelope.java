@@ -70,6 +70,20 @@ public record Envelope(String mcpVersion, String messageId, String timestamp, Pa
     return new Envelope(mcpVersion, messageId, timestamp, sender, newRecipient, messageType, operation, payload, metadata);
   }
 
+  /** This request on behalf of {@code caller} (in {@code metadata.caller}); a null caller leaves it as it is. */
+  public Envelope onBehalfOf(Caller caller) {
+    if (caller == null) {
+      return this;
+    }
+    return new Envelope(mcpVersion, messageId, timestamp, sender, recipient, messageType, operation, payload,
+        metadata.copy().put("caller", caller.toJson()));
+  }
+
+  /** Who this request is on behalf of, or null when nobody said (a platform component's own request). */
+  public Caller caller() {
+    return Caller.fromJson(metadata.getJsonObject("caller"));
+  }
+
   public boolean isError() {
     return payload.containsKey("error");
   }

@@ -10,6 +10,7 @@ import org.slf4j.LoggerFactory;
 
 import java.util.HashMap;
 import java.util.Map;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 
 /** Binds a server's operations to its address: one handler per operation, every answer a response envelope. */
@@ -17,7 +18,7 @@ public final class OperationRouter {
   private static final Logger LOG = LoggerFactory.getLogger(OperationRouter.class);
 
   private final Envelope.Party self;
-  private final Map<String, Function<JsonObject, Future<JsonObject>>> handlers = new HashMap<>();
+  private final Map<String, BiFunction<JsonObject, Caller, Future<JsonObject>>> handlers = new HashMap<>();
 
   public OperationRouter(Envelope.Party self) {
     this.self = self;
@@ -25,6 +26,12 @@ public final class OperationRouter {
 
   /** Registers the handler of one operation; it receives the request's payload. */
   public OperationRouter on(String operation, Function<JsonObject, Future<JsonObject>> handler) {
+    handlers.put(operation, (payload, caller) -> handler.apply(payload));
+    return this;
+  }
+
+  /** Registers the handler of an operation that needs to know who asked (the request's caller, null if none). */
+  public OperationRouter onBehalf(String operation, BiFunction<JsonObject, Caller, Future<JsonObject>> handler) {
     handlers.put(operation, handler);
     return this;
   }
@@ -36,13 +43,13 @@ public final class OperationRouter {
 
   private void handle(Message<Envelope> message) {
     Envelope request = message.body();
-    Function<JsonObject, Future<JsonObject>> handler = handlers.get(request.operation());
+    BiFunction<JsonObject, Caller, Future<JsonObject>> handler = handlers.get(request.operation());
     Future<JsonObject> outcome;
     if (handler == null) {
       outcome = Future.failedFuture(McpException.invalid("unknown operation " + request.operation()));
     } else {
       try {
-        outcome = handler.apply(request.payload());
+        outcome = handler.apply(request.payload(), request.caller());
       } catch (RuntimeException e) {
         outcome = Future.failedFuture(e);
       }

@@ -1,6 +1,8 @@
 package io.mlplatform.workflow;
 
+import io.mlplatform.access.Policy;
 import io.mlplatform.mcp.Addresses;
+import io.mlplatform.mcp.Caller;
 import io.mlplatform.mcp.Envelope;
 import io.mlplatform.mcp.ErrorCode;
 import io.mlplatform.mcp.McpClient;
@@ -16,7 +18,8 @@ import java.util.function.Consumer;
 
 /**
  * How workflow steps reach the platform: an operation through the hub, a prediction on a deployment's replicas, and
- * the wait for an execution to end.
+ * the wait for an execution to end. Bound to a caller ({@link #onBehalfOf(Caller)}), every request carries it and is
+ * refused here when the caller may not make it: a workflow can do no more than whoever started its run.
  */
 public final class PlatformCalls {
   private static final Envelope.Party HUB = new Envelope.Party(Addresses.HUB, "hub");
@@ -25,10 +28,31 @@ public final class PlatformCalls {
 
   private final Vertx vertx;
   private final McpClient client;
+  private final Caller caller;
 
   public PlatformCalls(Vertx vertx, McpClient client) {
+    this(vertx, client, null);
+  }
+
+  private PlatformCalls(Vertx vertx, McpClient client, Caller caller) {
     this.vertx = vertx;
     this.client = client;
+    this.caller = caller;
+  }
+
+  /** These calls made on behalf of {@code caller} (null: the platform's own, unchecked). */
+  public PlatformCalls onBehalfOf(Caller caller) {
+    return new PlatformCalls(vertx, client, caller);
+  }
+
+  /** Sends a request on behalf of this caller once it may make it. */
+  private Future<JsonObject> send(String address, Envelope.Party recipient, String operation, JsonObject payload) {
+    try {
+      Policy.authorize(caller, operation);
+    } catch (McpException e) {
+      return Future.failedFuture(e);
+    }
+    return client.send(address, client.newRequest(recipient, operation, payload).onBehalfOf(caller));
   }
 
   /**
@@ -37,19 +61,19 @@ public final class PlatformCalls {
    */
   public Future<JsonObject> task(JsonObject call) {
     return client.send(TaskWorkerVerticle.ADDRESS, client.newRequest(TaskWorkerVerticle.PARTY, TaskWorkerVerticle.OPERATION,
-        new JsonObject().put("call", call)));
+        new JsonObject().put("call", call)).onBehalfOf(caller));
   }
 
   public Future<JsonObject> operation(String operation, JsonObject payload) {
-    return client.send(Addresses.HUB, client.newRequest(HUB, operation, payload));
+    return send(Addresses.HUB, HUB, operation, payload);
   }
 
   /** A prediction; a replica that went away mid-request is asked once more (scoring has no side effect). */
   public Future<JsonObject> predict(String deployment, JsonObject payload) {
     Envelope.Party replicas = new Envelope.Party(Addresses.deployment(deployment), "deployment");
-    return client.send(Addresses.deployment(deployment), client.newRequest(replicas, "deployment.predict", payload))
+    return send(Addresses.deployment(deployment), replicas, "deployment.predict", payload)
         .recover(failure -> McpException.wrap(failure).code() == ErrorCode.UNAVAILABLE
-            ? client.send(Addresses.deployment(deployment), client.newRequest(replicas, "deployment.predict", payload))
+            ? send(Addresses.deployment(deployment), replicas, "deployment.predict", payload)
             : Future.failedFuture(failure));
   }
 

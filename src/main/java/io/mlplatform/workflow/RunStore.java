@@ -1,5 +1,6 @@
 package io.mlplatform.workflow;
 
+import io.mlplatform.mcp.Caller;
 import io.mlplatform.mcp.McpException;
 import io.mlplatform.storage.Documents;
 import io.vertx.core.Future;
@@ -29,14 +30,19 @@ public final class RunStore {
     this.mongo = mongo;
   }
 
-  /** Queues a run of a definition; {@code order} lists its steps (id, kind, parent) for display. */
-  public Future<JsonObject> create(JsonObject workflow, JsonObject input, JsonArray order, int maxAttempts) {
+  /**
+   * Queues a run of a definition on behalf of {@code caller} (whose permissions its calls get, and whose roles its
+   * gates check); {@code order} lists its steps (id, kind, parent) for display.
+   */
+  public Future<JsonObject> create(JsonObject workflow, JsonObject input, JsonArray order, int maxAttempts,
+                                   Caller caller) {
     String id = UUID.randomUUID().toString();
     JsonObject run = new JsonObject().put("_id", id).put("id", id).put("workflow", workflow.getString("name"))
         .put("version", workflow.getInteger("version")).put("status", "queued")
         .put("definition_json", workflow.getJsonObject("definition").encode()).put("input_json", input.encode())
         .put("order", order).put("steps", new JsonObject()).put("attempts", 0).put("max_attempts", maxAttempts)
-        .put("created_at", Instant.now().toString()).put("cancel_requested", false);
+        .put("created_at", Instant.now().toString()).put("cancel_requested", false)
+        .put("caller", caller == null ? null : caller.toJson());
     return mongo.insert(RUNS, run).map(ok -> shown(run));
   }
 

@@ -1,5 +1,6 @@
 package io.mlplatform.workflow;
 
+import io.mlplatform.mcp.Caller;
 import io.mlplatform.mcp.ErrorCode;
 import io.mlplatform.mcp.McpClient;
 import io.mlplatform.mcp.McpException;
@@ -32,6 +33,7 @@ final class RunWalker {
   private final Vertx vertx;
   private final RunStore store;
   private final PlatformCalls calls;
+  private final Caller caller;
   private final McpClient events;
   private final String node;
   private final String id;
@@ -46,7 +48,9 @@ final class RunWalker {
             BooleanSupplier cancelled) {
     this.vertx = vertx;
     this.store = store;
-    this.calls = calls;
+    this.caller = Caller.fromJson(run.getJsonObject("caller"));
+    // every call of the run is made on behalf of who started it, and allowed only what that caller may do
+    this.calls = calls.onBehalfOf(caller);
     this.events = events;
     this.node = node;
     this.id = run.getString("_id");
@@ -287,6 +291,11 @@ final class RunWalker {
     @Override
     public PlatformCalls calls() {
       return calls;
+    }
+
+    @Override
+    public Caller caller() {
+      return caller;
     }
 
     @Override

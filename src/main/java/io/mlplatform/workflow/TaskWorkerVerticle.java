@@ -35,9 +35,9 @@ public final class TaskWorkerVerticle extends VerticleBase {
     Envelope.Party self = new Envelope.Party("workflow-worker@" + nodeId, "workflow-worker");
     PlatformCalls calls = new PlatformCalls(vertx, new McpClient(vertx.eventBus(), self, timeoutMillis));
     return new OperationRouter(self)
-        .on(OPERATION, payload -> {
+        .onBehalf(OPERATION, (payload, caller) -> {
           inFlight++;
-          return calls.perform(payload.getJsonObject("call").copy().put("wait", false), id -> {
+          return calls.onBehalfOf(caller).perform(payload.getJsonObject("call").copy().put("wait", false), id -> {
           }, () -> false).map(output -> new JsonObject().put("node", nodeId).put("output", output))
               .andThen(done -> inFlight--);
         })

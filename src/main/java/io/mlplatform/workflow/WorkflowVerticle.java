@@ -1,6 +1,7 @@
 package io.mlplatform.workflow;
 
 import io.mlplatform.Settings;
+import io.mlplatform.mcp.Caller;
 import io.mlplatform.mcp.Envelope;
 import io.mlplatform.mcp.McpClient;
 import io.mlplatform.mcp.OperationRouter;
@@ -52,7 +53,7 @@ public final class WorkflowVerticle extends VerticleBase {
         .on("workflow.delete", p -> workflows.delete(new Payload(p).name("name")).map(v -> new JsonObject()))
         .on("workflow.examples.list", p -> Future.succeededFuture(new JsonObject().put("items", Examples.all())))
         .on("workflow.examples.install", this::installExamples)
-        .on("workflow.run", this::startRun)
+        .onBehalf("workflow.run", this::startRun)
         .on("workflow.run.list", p -> runs.page(p.getString("workflow", p.getString("name")), new Payload(p).optionalString("status"),
             new Payload(p).optionalInt("limit", 50, 1, 1000), new Payload(p).optionalInt("offset", 0, 0, Integer.MAX_VALUE)))
         .on("workflow.run.get", p -> runs.get(new Payload(p).string("id")))
@@ -73,7 +74,7 @@ public final class WorkflowVerticle extends VerticleBase {
   }
 
   /** Checks the input against the workflow's schema, then queues the run: 202 with its id. */
-  private Future<JsonObject> startRun(JsonObject json) {
+  private Future<JsonObject> startRun(JsonObject json, Caller caller) {
     Payload p = new Payload(json);
     String name = p.name("name");
     JsonObject input = p.optionalObject("input") == null ? new JsonObject() : p.optionalObject("input");
@@ -82,7 +83,7 @@ public final class WorkflowVerticle extends VerticleBase {
       DefinitionCheck.checkInput(definition.getJsonObject("input_schema"), input);
       JsonArray order = new JsonArray();
       order(definition.getJsonArray("steps"), null, order);
-      return runs.create(workflow, input, order, settings.executionMaxAttempts());
+      return runs.create(workflow, input, order, settings.executionMaxAttempts(), caller);
     }).map(run -> {
       client.publish(RunWalker.EVENTS, "workflow.run", new JsonObject().put("run", run.getString("id"))
           .put("workflow", name).put("status", "queued"));

@@ -19,9 +19,20 @@ public final class Api {
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
       .version(HttpClient.Version.HTTP_1_1).build();
   private final String base;
+  private final String key;
 
   public Api(int port) {
-    this.base = "http://127.0.0.1:" + port;
+    this("http://127.0.0.1:" + port, null);
+  }
+
+  private Api(String base, String key) {
+    this.base = base;
+    this.key = key;
+  }
+
+  /** The same API, called with an API key ({@code Authorization: Bearer <key>}). */
+  public Api withKey(String key) {
+    return new Api(base, key);
   }
 
   public record Response(int status, byte[] bytes, String contentType) {
@@ -87,7 +98,8 @@ public final class Api {
   }
 
   private HttpRequest.Builder request(String path) {
-    return HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(60));
+    HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(60));
+    return key == null ? builder : builder.header("Authorization", "Bearer " + key);
   }
 
   private Response send(HttpRequest.Builder builder) {

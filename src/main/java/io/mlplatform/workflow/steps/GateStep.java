@@ -1,17 +1,21 @@
 package io.mlplatform.workflow.steps;
 
+import io.mlplatform.mcp.Caller;
 import io.mlplatform.workflow.Expressions;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
+import java.util.List;
 import java.util.Map;
 
 /**
  * {@code gate}: a condition that must hold, else the run stops with the gate's reason. Either an expression
  * ({@code "condition": "${steps.train.result.metrics.auc > 0.8}"}) or a validation against the platform:
  * {@code "check": {"metric": {"model", "version", "name", "min"?, "max"?}}} (a model version's metric, its latest
- * evaluation first) or {@code "check": {"schema": {"dataset", "version"?, "columns": {"name": "type" | null}}}}.
+ * evaluation first), {@code "check": {"schema": {"dataset", "version"?, "columns": {"name": "type" | null}}}} or
+ * {@code "check": {"role": "approver"}} (or a list, any of which will do): the role of the run's caller, the API key
+ * that started it.
  */
 public final class GateStep implements StepKind {
   @Override
@@ -28,8 +32,14 @@ public final class GateStep implements StepKind {
     check.expressions(condition, "condition");
     if (validation != null) {
       if (!(validation instanceof JsonObject checks) || checks.size() != 1
-          || !(checks.getValue("metric") instanceof JsonObject || checks.getValue("schema") instanceof JsonObject)) {
-        throw check.invalid("check", "must be {\"metric\": {..}} or {\"schema\": {..}}");
+          || !(checks.getValue("metric") instanceof JsonObject || checks.getValue("schema") instanceof JsonObject
+          || checks.containsKey("role"))) {
+        throw check.invalid("check", "must be {\"metric\": {..}}, {\"schema\": {..}} or {\"role\": \"name\"}");
+      }
+      Object role = checks.getValue("role");
+      if (role != null && !Expressions.isExpression(role) && !(role instanceof String)
+          && !(role instanceof JsonArray roles && !roles.isEmpty() && roles.stream().allMatch(String.class::isInstance))) {
+        throw check.invalid("check.role", "must be a role name or a non-empty list of role names");
       }
       JsonObject metric = checks.getJsonObject("metric");
       if (metric != null && (metric.getValue("model") == null || metric.getValue("name") == null
@@ -56,8 +66,27 @@ public final class GateStep implements StepKind {
     }
     JsonObject validation = (JsonObject) step.resolve(step.step().getJsonObject("check"), "check");
     step.inputs(validation);
+    if (validation.containsKey("role")) {
+      return role(step, validation.getValue("role"));
+    }
     return validation.containsKey("metric") ? metric(step, validation.getJsonObject("metric"))
         : schema(step, validation.getJsonObject("schema"));
+  }
+
+  /** Holds when the run's caller has the role (or one of the roles). */
+  private static Future<JsonObject> role(StepContext step, Object wanted) {
+    List<String> roles = wanted instanceof JsonArray list ? list.stream().map(String::valueOf).toList()
+        : List.of(String.valueOf(wanted));
+    Caller caller = step.caller();
+    if (caller == null) {
+      return Future.failedFuture(closed(step, "the run has no recorded caller, so no role " + roles));
+    }
+    String who = caller.anonymous() ? "an anonymous caller" : "API key '" + caller.name() + "'";
+    return roles.stream().filter(caller::has).findFirst()
+        .map(role -> Future.succeededFuture(new JsonObject().put("passed", true).put("role", role)
+            .put("caller", caller.name())))
+        .orElseGet(() -> Future.failedFuture(closed(step, "the run was started by " + who + " with roles "
+            + caller.roles() + ", none of " + roles)));
   }
 
   private static GateClosed closed(StepContext step, String why) {

@@ -1,5 +1,6 @@
 package io.mlplatform.workflow.steps;
 
+import io.mlplatform.mcp.Caller;
 import io.mlplatform.mcp.McpException;
 import io.mlplatform.workflow.PlatformCalls;
 import io.vertx.core.Future;
@@ -40,7 +41,11 @@ public interface StepContext {
 
   boolean cancelled();
 
+  /** The platform, asked on behalf of the run's caller. */
   PlatformCalls calls();
+
+  /** Who started the run (null for a run queued before callers were recorded). */
+  Caller caller();
 
   Vertx vertx();
 }

@@ -1,0 +1,130 @@
+package io.mlplatform.gateway;
+
+import io.mlplatform.Settings;
+import io.mlplatform.access.ApiKeys;
+import io.mlplatform.mcp.Addresses;
+import io.mlplatform.mcp.Caller;
+import io.mlplatform.mcp.Envelope;
+import io.mlplatform.mcp.McpClient;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Tells who calls: the API key of a request ({@code Authorization: Bearer <key>}, {@code X-API-Key}, or the
+ * {@code api_key} query parameter for what a browser cannot give headers to: links and the event bridge) becomes its
+ * {@link Caller}; a request without one is the anonymous caller, with the roles the settings give it (none when keys
+ * are required). A key that is not known is refused with 401 even where anonymous calls are allowed. Checking what
+ * the caller may do is {@link Calls}' part. Keys are looked up with the access server once, then kept for
+ * {@link #TTL_MILLIS}; a deleted key is forgotten by every gateway at once.
+ */
+final class Authentication {
+  static final String API_KEY_HEADER = "X-API-Key";
+  static final String API_KEY_PARAM = "api_key";
+  private static final String CALLER = "mlplatform.caller";
+  private static final long TTL_MILLIS = 60_000;
+  private static final int MAX_CACHED = 10_000;
+  private static final Envelope.Party ACCESS = new Envelope.Party(Addresses.ACCESS_SERVER, "access-server");
+
+  private record Known(Caller caller, long until) {
+  }
+
+  private final McpClient client;
+  private final Caller anonymous;
+  private final byte[] adminKeyHash;
+  private final Map<String, Known> known = new HashMap<>();
+  private MessageConsumer<Object> revocations;
+
+  Authentication(McpClient client, Settings settings) {
+    this.client = client;
+    this.anonymous = Caller.anonymous(settings.anonymousRoles());
+    this.adminKeyHash = settings.adminKey() == null ? null
+        : ApiKeys.hash(settings.adminKey()).getBytes(StandardCharsets.US_ASCII);
+  }
+
+  /** Listens for deleted keys (each gateway keeps its own cache, on its own event loop). */
+  Future<Void> start(Vertx vertx) {
+    revocations = vertx.eventBus().consumer(Addresses.KEYS_REVOKED, message -> {
+      String name = message.body() instanceof Envelope event ? event.payload().getString("name") : null;
+      known.values().removeIf(entry -> entry.caller().name().equals(name));
+    });
+    return revocations.completion();
+  }
+
+  /** The root handler: puts the request's caller in the context, or fails it with 401. */
+  void handle(RoutingContext ctx) {
+    String key = presented(ctx);
+    if (key == null) {
+      ctx.put(CALLER, anonymous);
+      ctx.next();
+      return;
+    }
+    Future<Caller> resolved = resolve(key);
+    if (resolved.succeeded()) {
+      ctx.put(CALLER, resolved.result());
+      ctx.next();
+      return;
+    }
+    // the body handler and the uploads read the body after this: hold it while the key is looked up
+    boolean paused = !ctx.request().isEnded();
+    if (paused) {
+      ctx.request().pause();
+    }
+    resolved.onComplete(found -> {
+      if (paused) {
+        ctx.request().resume();
+      }
+      if (found.failed()) {
+        ctx.fail(found.cause());
+        return;
+      }
+      ctx.put(CALLER, found.result());
+      ctx.next();
+    });
+  }
+
+  /** The caller the root handler found (the anonymous caller on routes it did not see). */
+  static Caller caller(RoutingContext ctx) {
+    Caller caller = ctx.get(CALLER);
+    return caller == null ? Caller.anonymous(List.of()) : caller;
+  }
+
+  private static String presented(RoutingContext ctx) {
+    String authorization = ctx.request().getHeader(HttpHeaders.AUTHORIZATION);
+    if (authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      return authorization.substring(7).trim();
+    }
+    String header = ctx.request().getHeader(API_KEY_HEADER);
+    return header != null ? header.trim() : ctx.request().getParam(API_KEY_PARAM);
+  }
+
+  private Future<Caller> resolve(String key) {
+    String hash = ApiKeys.hash(key);
+    if (adminKeyHash != null && MessageDigest.isEqual(adminKeyHash, hash.getBytes(StandardCharsets.US_ASCII))) {
+      return Future.succeededFuture(new Caller("admin-key", "admin", List.of("admin")));
+    }
+    long now = System.currentTimeMillis();
+    Known cached = known.get(hash);
+    if (cached != null && cached.until() > now) {
+      return Future.succeededFuture(cached.caller());
+    }
+    return client.send(Addresses.ACCESS_SERVER, client.newRequest(ACCESS, "key.authenticate",
+        new JsonObject().put("hash", hash))).map(found -> {
+          Caller caller = Caller.fromJson(found);
+          if (known.size() >= MAX_CACHED) {
+            known.clear();
+          }
+          known.put(hash, new Known(caller, now + TTL_MILLIS));
+          return caller;
+        });
+  }
+}
