@@ -2,6 +2,7 @@ package io.mlplatform;
 
 import io.mlplatform.storage.ObjectStore;
 import io.mlplatform.support.Api;
+import io.mlplatform.support.FakeChatServer;
 import io.mlplatform.support.ObjectListing;
 import io.mlplatform.support.TestNodes;
 import io.vertx.core.json.JsonArray;
@@ -91,18 +92,25 @@ class AccessTest {
   }
 
   @Test
-  @DisplayName("a predictor predicts but reads nothing; a viewer reads but does not predict")
-  void predictions() {
+  @DisplayName("a predictor predicts but reads nothing; a viewer reads but does not predict; deployments name their creator")
+  void predictions() throws Exception {
     Api predictor = keyed("app-1", "predictor");
     Api viewer = keyed("viewer-2", "viewer");
-    JsonObject body = new JsonObject().put("inputs", new JsonArray().add(new JsonArray().add(1.0)));
-    // past the permission check, the deployment is looked up: it does not exist
-    assertThat(predictor.postJson("/api/deployments/nowhere/predict", body).status()).isEqualTo(404);
-    assertThat(predictor.postJson("/v2/models/nowhere/infer", new JsonObject().put("inputs", new JsonArray()))
-        .status()).isEqualTo(404);
-    assertThat(predictor.get("/api/deployments").status()).isEqualTo(403);
-    assertThat(viewer.postJson("/api/deployments/nowhere/predict", body).status()).isEqualTo(403);
-    assertThat(viewer.get("/api/deployments").status()).isEqualTo(200);
+    Api editor = keyed("editor-4", "editor");
+    try (FakeChatServer chat = new FakeChatServer()) {
+      WorkflowLlmTest.deployChat(editor, chat, "assistant");
+      assertThat(viewer.get("/api/deployments/assistant").json().getString("created_by")).isEqualTo("editor-4");
+      JsonObject body = new JsonObject().put("inputs", new JsonArray().add("hello"));
+      Api.Response predicted = predictor.postJson("/api/deployments/assistant/predict", body);
+      assertThat(predicted.status()).as(predicted.text()).isEqualTo(200);
+      assertThat(predictor.postJson("/api/deployments/nowhere/predict", body).status()).isEqualTo(404);
+      assertThat(predictor.get("/api/deployments").status()).isEqualTo(403);
+      assertThat(predictor.get("/api/models").status()).isEqualTo(403);
+      assertThat(viewer.postJson("/api/deployments/assistant/predict", body).status()).isEqualTo(403);
+      assertThat(viewer.postJson("/v2/models/assistant/infer", new JsonObject().put("inputs", new JsonArray()))
+          .status()).isEqualTo(403);
+      assertThat(editor.delete("/api/deployments/assistant").status()).isEqualTo(204);
+    }
   }
 
   @Test

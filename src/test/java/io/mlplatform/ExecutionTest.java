@@ -383,6 +383,7 @@ class ExecutionTest {
     JsonObject first = awaitEnd(api.postJson("/api/executions", transform(new JsonObject().put("filter", "id > 100")))
         .json().getString("id"));
     assertThat(first.getString("status")).isEqualTo("succeeded");
+    assertThat(first.getString("created_by")).as("asked without a key").isEqualTo("anonymous");
     // what a node that died while running an execution leaves behind: a running execution with a lapsed lease
     String id = java.util.UUID.randomUUID().toString();
     JsonObject orphan = new JsonObject().put("_id", id).put("id", id).put("type", "transform").put("status", "running")

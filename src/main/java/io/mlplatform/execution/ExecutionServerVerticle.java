@@ -12,6 +12,7 @@ import io.mlplatform.execution.jobs.TrainJob;
 import io.mlplatform.execution.jobs.TransformJob;
 import io.mlplatform.execution.spark.SparkRuntime;
 import io.mlplatform.mcp.Addresses;
+import io.mlplatform.mcp.Caller;
 import io.mlplatform.mcp.Envelope;
 import io.mlplatform.mcp.McpClient;
 import io.mlplatform.mcp.McpException;
@@ -78,12 +79,12 @@ public final class ExecutionServerVerticle extends VerticleBase {
     });
     jobs.start();
     OperationRouter router = new OperationRouter(self)
-        .on("deployment.create", this::create)
+        .onBehalf("deployment.create", this::create)
         .on("deployment.list", this::list)
         .on("deployment.get", p -> withStatus(new Payload(p).name("name")))
         .on("deployment.update", this::update)
         .on("deployment.delete", this::delete)
-        .on("execution.create", this::createExecution)
+        .onBehalf("execution.create", this::createExecution)
         .on("execution.list", p -> executions.page(new Payload(p).optionalString("status"),
             new Payload(p).optionalInt("limit", 50, 1, 1000), new Payload(p).optionalInt("offset", 0, 0, Integer.MAX_VALUE)))
         .on("execution.get", p -> executions.get(new Payload(p).string("id")))
@@ -101,7 +102,7 @@ public final class ExecutionServerVerticle extends VerticleBase {
   }
 
   /** Checks an execution request against the data it names, then queues it: 202 with its id. */
-  private Future<JsonObject> createExecution(JsonObject json) {
+  private Future<JsonObject> createExecution(JsonObject json, Caller caller) {
     Payload p = new Payload(json);
     String type = p.string("type");
     JobType job = types.get(type);
@@ -111,7 +112,7 @@ public final class ExecutionServerVerticle extends VerticleBase {
     JsonObject request = json.copy();
     request.remove("type");
     return job.check(request, (operation, payload) -> client.send(Addresses.HUB, client.newRequest(HUB, operation, payload)))
-        .compose(checked -> executions.enqueue(type, checked, settings.executionMaxAttempts()))
+        .compose(checked -> executions.enqueue(type, checked, settings.executionMaxAttempts(), caller))
         .map(queued -> {
           client.publish(JobRunner.EVENTS, "execution.status", new JsonObject().put("id", queued.getString("id"))
               .put("status", "queued"));
@@ -119,11 +120,12 @@ public final class ExecutionServerVerticle extends VerticleBase {
         });
   }
 
-  private Future<JsonObject> create(JsonObject json) {
+  private Future<JsonObject> create(JsonObject json, Caller caller) {
     Payload p = new Payload(json);
     String name = p.name("name");
     JsonObject desired = desired(p, new JsonObject().put("name", name).put("model", p.name("model"))
-        .put("version", "latest").put("replicas", 1).put("batching", batching(null)));
+        .put("version", "latest").put("replicas", 1).put("batching", batching(null))
+        .put("created_by", caller == null ? null : caller.name()));
     return checkServable(desired).compose(v -> deployments.create(desired)).compose(created -> changed(name));
   }
 

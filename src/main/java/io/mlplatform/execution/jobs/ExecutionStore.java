@@ -1,5 +1,6 @@
 package io.mlplatform.execution.jobs;
 
+import io.mlplatform.mcp.Caller;
 import io.mlplatform.mcp.McpException;
 import io.mlplatform.storage.Documents;
 import io.vertx.core.Future;
@@ -28,11 +29,13 @@ public final class ExecutionStore {
     this.mongo = mongo;
   }
 
-  public Future<JsonObject> enqueue(String type, JsonObject request, int maxAttempts) {
+  /** Queues an execution asked by {@code caller} (recorded as {@code created_by}; null for the platform's own). */
+  public Future<JsonObject> enqueue(String type, JsonObject request, int maxAttempts, Caller caller) {
     String id = UUID.randomUUID().toString();
     JsonObject execution = new JsonObject().put("_id", id).put("id", id).put("type", type).put("status", "queued")
         .put("request", request).put("attempts", 0).put("max_attempts", maxAttempts).put("progress", 0.0)
-        .put("created_at", Instant.now().toString()).put("cancel_requested", false);
+        .put("created_at", Instant.now().toString()).put("cancel_requested", false)
+        .put("created_by", caller == null ? null : caller.name());
     return mongo.insert(EXECUTIONS, execution).map(ok -> Documents.shown(execution));
   }
 
