@@ -2,32 +2,34 @@ package io.mlplatform.workflow;
 
 import io.mlplatform.mcp.Caller;
 import io.mlplatform.mcp.McpException;
+import io.mlplatform.queue.LeasedQueue;
 import io.mlplatform.storage.Documents;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.mongo.FindOptions;
 import io.vertx.ext.mongo.MongoClient;
-import io.vertx.ext.mongo.UpdateOptions;
 
 import java.time.Instant;
-import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
 /**
- * Workflow runs in MongoDB, claimed by hub nodes with a lease as executions are: a node takes a queued run with
- * findOneAndUpdate, renews its lease while it runs it, and writes each step's state only while it still holds it. A
- * run whose lease ran out (or whose node stopped) is queued again and resumed from its finished steps by any hub.
+ * Workflow runs in MongoDB, a {@link LeasedQueue} as executions are: a hub node claims a run, renews its lease while
+ * it runs it, and writes each step's state only while it still holds it. A run whose lease ran out (or whose node
+ * stopped) is queued again and resumed from its finished steps by any hub.
  * Inputs and outputs are kept as JSON text, so any keys (column names with dots) are stored as given.
  */
 public final class RunStore {
   static final String RUNS = "workflow_runs";
 
   private final MongoClient mongo;
+  private final LeasedQueue queue;
 
   public RunStore(MongoClient mongo) {
     this.mongo = mongo;
+    this.queue = new LeasedQueue(mongo, RUNS, "workflow run", attempts -> new JsonObject()
+        .put("message", "its hub stopped answering on the last of " + attempts + " attempts"));
   }
 
   /**
@@ -74,27 +76,9 @@ public final class RunStore {
     }));
   }
 
-  /** Takes the oldest queued run for {@code node}, or completes with null when none waits. */
-  public Future<JsonObject> claim(String node, long leaseMillis) {
-    JsonObject update = new JsonObject()
-        .put("$set", new JsonObject().put("status", "running").put("node", node)
-            .put("lease_until", System.currentTimeMillis() + leaseMillis).put("started_at", Instant.now().toString()))
-        .put("$inc", new JsonObject().put("attempts", 1));
-    return mongo.findOneAndUpdateWithOptions(RUNS, new JsonObject().put("status", "queued"), update,
-        new FindOptions().setSort(new JsonObject().put("created_at", 1)), new UpdateOptions().setReturningNewDocument(true));
-  }
-
-  /** Extends the leases of the runs {@code node} runs; completes with the ids of those whose cancellation was asked. */
-  public Future<List<String>> renew(String node, List<String> ids, long leaseMillis) {
-    if (ids.isEmpty()) {
-      return Future.succeededFuture(List.of());
-    }
-    JsonObject mine = held(node).put("_id", new JsonObject().put("$in", new JsonArray(ids)));
-    return mongo.updateCollectionWithOptions(RUNS, mine, new JsonObject().put("$set",
-            new JsonObject().put("lease_until", System.currentTimeMillis() + leaseMillis)), new UpdateOptions().setMulti(true))
-        .compose(v -> mongo.findWithOptions(RUNS, mine.copy().put("cancel_requested", true),
-            new FindOptions().setFields(new JsonObject().put("_id", 1))))
-        .map(found -> found.stream().map(run -> run.getString("_id")).toList());
+  /** The runs as a leased queue: claimed by hub nodes, renewed, handed back, queued again when their hub died. */
+  LeasedQueue queue() {
+    return queue;
   }
 
   /** Sets fields of one step's state while {@code node} holds the run; completes with whether it still does. */
@@ -103,57 +87,18 @@ public final class RunStore {
     for (Map.Entry<String, Object> field : fields) {
       set.put("steps." + step + "." + field.getKey(), field.getValue());
     }
-    return mongo.updateCollection(RUNS, held(node).put("_id", id), new JsonObject().put("$set", set))
+    return mongo.updateCollection(RUNS, LeasedQueue.heldBy(node).put("_id", id), new JsonObject().put("$set", set))
         .map(result -> result.getDocMatched() == 1);
   }
 
   /** Records how a run ended, only while {@code node} holds it. */
   public Future<Boolean> finish(String id, String node, String status, JsonObject fields) {
-    JsonObject set = fields.copy().put("status", status).put("finished_at", Instant.now().toString());
-    return mongo.updateCollection(RUNS, held(node).put("_id", id), new JsonObject().put("$set", set))
-        .map(result -> result.getDocMatched() == 1);
-  }
-
-  /** A stopping hub hands its runs back: queued again, resumed by another hub (or its own restart). */
-  public Future<Void> release(String node, List<String> ids) {
-    if (ids.isEmpty()) {
-      return Future.succeededFuture();
-    }
-    return mongo.updateCollectionWithOptions(RUNS, held(node).put("_id", new JsonObject().put("$in", new JsonArray(ids))),
-        new JsonObject().put("$set", new JsonObject().put("status", "queued").put("node", (String) null)),
-        new UpdateOptions().setMulti(true)).mapEmpty();
-  }
-
-  /** Queues again the runs whose lease ran out (their hub died), or fails them after their last attempt. */
-  public Future<Void> requeueExpired() {
-    JsonObject expired = new JsonObject().put("status", "running")
-        .put("lease_until", new JsonObject().put("$lt", System.currentTimeMillis()));
-    return mongo.findWithOptions(RUNS, expired, new FindOptions().setFields(new JsonObject().put("steps", 0)))
-        .compose(found -> Future.join(found.stream().map(run -> {
-          boolean lastAttempt = run.getInteger("attempts", 0) >= run.getInteger("max_attempts", 1);
-          JsonObject set = lastAttempt
-              ? new JsonObject().put("status", "failed").put("finished_at", Instant.now().toString())
-                  .put("error", new JsonObject().put("message", "its hub stopped answering on the last of "
-                      + run.getInteger("max_attempts") + " attempts"))
-              : new JsonObject().put("status", "queued").put("node", (String) null);
-          return mongo.updateCollection(RUNS, expired.copy().put("_id", run.getString("_id"))
-              .put("node", run.getString("node")), new JsonObject().put("$set", set));
-        }).toList())).mapEmpty();
+    return queue.finish(id, node, status, fields);
   }
 
   /** Cancels a queued run at once; asks the hub running one to stop it. */
   public Future<JsonObject> cancel(String id) {
-    return document(id).compose(run -> switch (run.getString("status")) {
-      case "queued" -> mongo.updateCollection(RUNS, byId(id).put("status", "queued"), new JsonObject().put("$set",
-          new JsonObject().put("status", "cancelled").put("finished_at", Instant.now().toString()))).compose(v -> get(id));
-      case "running" -> mongo.updateCollection(RUNS, byId(id),
-          new JsonObject().put("$set", new JsonObject().put("cancel_requested", true))).compose(v -> get(id));
-      default -> Future.failedFuture(McpException.conflict("workflow run '" + id + "' is already " + run.getString("status")));
-    });
-  }
-
-  private static JsonObject held(String node) {
-    return new JsonObject().put("node", node).put("status", "running");
+    return document(id).compose(run -> queue.cancel(id, run.getString("status"))).compose(v -> get(id));
   }
 
   private static JsonObject byId(String id) {

@@ -2,31 +2,33 @@ package io.mlplatform.execution.jobs;
 
 import io.mlplatform.mcp.Caller;
 import io.mlplatform.mcp.McpException;
+import io.mlplatform.queue.LeasedQueue;
 import io.mlplatform.storage.Documents;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.mongo.FindOptions;
 import io.vertx.ext.mongo.MongoClient;
-import io.vertx.ext.mongo.UpdateOptions;
 
 import java.time.Instant;
-import java.util.List;
 import java.util.UUID;
 
 /**
- * The durable execution queue in MongoDB. A node claims a queued execution with findOneAndUpdate (so one node gets it),
- * holds it with a lease it renews, and records the outcome only while it still holds it; an execution whose lease ran
- * out goes back to the queue (or fails after its last attempt), so a dead node's work is redone elsewhere, once.
+ * The durable execution queue in MongoDB (a {@link LeasedQueue}): a node claims a queued execution, holds it with a
+ * lease it renews, and records the outcome only while it still holds it; an execution whose lease ran out goes back
+ * to the queue (or fails after its last attempt), so a dead node's work is redone elsewhere, once. And their logs.
  */
 public final class ExecutionStore {
   static final String EXECUTIONS = "executions";
   static final String LOGS = "execution_logs";
 
   private final MongoClient mongo;
+  private final LeasedQueue queue;
 
   public ExecutionStore(MongoClient mongo) {
     this.mongo = mongo;
+    this.queue = new LeasedQueue(mongo, EXECUTIONS, "execution",
+        attempts -> "its node stopped answering on the last of " + attempts + " attempts");
   }
 
   /** Queues an execution asked by {@code caller} (recorded as {@code created_by}; null for the platform's own). */
@@ -50,37 +52,19 @@ public final class ExecutionStore {
     return Documents.page(mongo, EXECUTIONS, query, new JsonObject().put("created_at", -1), limit, offset);
   }
 
-  /** Takes the oldest queued execution for {@code node}, or completes with null when none waits. */
-  public Future<JsonObject> claim(String node, long leaseMillis) {
-    JsonObject update = new JsonObject()
-        .put("$set", new JsonObject().put("status", "running").put("node", node)
-            .put("lease_until", System.currentTimeMillis() + leaseMillis).put("started_at", Instant.now().toString()))
-        .put("$inc", new JsonObject().put("attempts", 1));
-    return mongo.findOneAndUpdateWithOptions(EXECUTIONS, new JsonObject().put("status", "queued"), update,
-        new FindOptions().setSort(new JsonObject().put("created_at", 1)),
-        new UpdateOptions().setReturningNewDocument(true));
-  }
-
-  /** Extends the lease of the executions {@code node} runs; completes with those whose cancellation was asked. */
-  public Future<List<JsonObject>> renew(String node, List<String> ids, long leaseMillis) {
-    if (ids.isEmpty()) {
-      return Future.succeededFuture(List.of());
-    }
-    JsonObject mine = new JsonObject().put("_id", new JsonObject().put("$in", new JsonArray(ids)))
-        .put("node", node).put("status", "running");
-    return mongo.updateCollectionWithOptions(EXECUTIONS, mine, new JsonObject().put("$set",
-            new JsonObject().put("lease_until", System.currentTimeMillis() + leaseMillis)), new UpdateOptions().setMulti(true))
-        .compose(v -> mongo.find(EXECUTIONS, mine.copy().put("cancel_requested", true)));
+  /** The executions as a leased queue: claimed by execution nodes, renewed, handed back, queued again. */
+  LeasedQueue queue() {
+    return queue;
   }
 
   public Future<Void> progress(String id, String node, double progress) {
-    return mongo.updateCollection(EXECUTIONS, new JsonObject().put("_id", id).put("node", node).put("status", "running"),
+    return mongo.updateCollection(EXECUTIONS, LeasedQueue.heldBy(node).put("_id", id),
         new JsonObject().put("$set", new JsonObject().put("progress", progress))).mapEmpty();
   }
 
   /** Spark tasks done and known so far, for the execution's progress. */
   public Future<Void> tasks(String id, String node, long done, long total) {
-    return mongo.updateCollection(EXECUTIONS, new JsonObject().put("_id", id).put("node", node).put("status", "running"),
+    return mongo.updateCollection(EXECUTIONS, LeasedQueue.heldBy(node).put("_id", id),
         new JsonObject().put("$set", new JsonObject().put("tasks_done", done).put("tasks_total", total))).mapEmpty();
   }
 
@@ -89,52 +73,12 @@ public final class ExecutionStore {
    * Completes with whether it was recorded.
    */
   public Future<Boolean> finish(String id, String node, String status, JsonObject fields) {
-    JsonObject set = fields.copy().put("status", status).put("finished_at", Instant.now().toString());
-    if ("succeeded".equals(status)) {
-      set.put("progress", 1.0);
-    }
-    return mongo.updateCollection(EXECUTIONS, new JsonObject().put("_id", id).put("node", node).put("status", "running"),
-        new JsonObject().put("$set", set)).map(result -> result.getDocModified() == 1);
-  }
-
-  /** A node that stops hands back the executions it runs: queued again, for another node or its own restart. */
-  public Future<Void> release(String node, List<String> ids) {
-    if (ids.isEmpty()) {
-      return Future.succeededFuture();
-    }
-    return mongo.updateCollectionWithOptions(EXECUTIONS, new JsonObject()
-            .put("_id", new JsonObject().put("$in", new JsonArray(ids))).put("node", node).put("status", "running"),
-        new JsonObject().put("$set", new JsonObject().put("status", "queued").put("node", (String) null)),
-        new UpdateOptions().setMulti(true)).mapEmpty();
-  }
-
-  /** Puts executions whose lease ran out back in the queue, or fails them after their last attempt. */
-  public Future<Void> requeueExpired() {
-    long now = System.currentTimeMillis();
-    JsonObject expired = new JsonObject().put("status", "running").put("lease_until", new JsonObject().put("$lt", now));
-    return mongo.find(EXECUTIONS, expired).compose(found -> Future.join(found.stream().map(execution -> {
-      boolean lastAttempt = execution.getInteger("attempts", 0) >= execution.getInteger("max_attempts", 1);
-      JsonObject set = lastAttempt
-          ? new JsonObject().put("status", "failed").put("finished_at", Instant.now().toString())
-              .put("error", "its node stopped answering on the last of " + execution.getInteger("max_attempts") + " attempts")
-          : new JsonObject().put("status", "queued").put("node", (String) null);
-      JsonObject stillExpired = expired.copy().put("_id", execution.getString("_id"))
-          .put("node", execution.getString("node"));
-      return mongo.updateCollection(EXECUTIONS, stillExpired, new JsonObject().put("$set", set));
-    }).toList())).mapEmpty();
+    return queue.finish(id, node, status, "succeeded".equals(status) ? fields.copy().put("progress", 1.0) : fields);
   }
 
   /** Cancels a queued execution at once; asks the node running one to stop it. */
   public Future<JsonObject> cancel(String id) {
-    return get(id).compose(execution -> switch (execution.getString("status")) {
-      case "queued" -> mongo.updateCollection(EXECUTIONS, new JsonObject().put("_id", id).put("status", "queued"),
-          new JsonObject().put("$set", new JsonObject().put("status", "cancelled")
-              .put("finished_at", Instant.now().toString()))).compose(v -> get(id));
-      case "running" -> mongo.updateCollection(EXECUTIONS, byId(id),
-          new JsonObject().put("$set", new JsonObject().put("cancel_requested", true))).compose(v -> get(id));
-      default -> Future.failedFuture(McpException.conflict("execution '" + id + "' is already "
-          + execution.getString("status")));
-    });
+    return get(id).compose(execution -> queue.cancel(id, execution.getString("status"))).compose(v -> get(id));
   }
 
   public Future<Void> log(String id, String line) {

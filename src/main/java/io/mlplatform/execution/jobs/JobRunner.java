@@ -5,6 +5,7 @@ import io.mlplatform.mcp.Envelope;
 import io.mlplatform.mcp.McpClient;
 import io.mlplatform.mcp.McpException;
 import io.mlplatform.execution.spark.SparkRuntime;
+import io.mlplatform.queue.ClaimLoop;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
@@ -13,10 +14,7 @@ import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -26,79 +24,39 @@ import java.util.concurrent.TimeUnit;
 public final class JobRunner {
   private static final Logger LOG = LoggerFactory.getLogger(JobRunner.class);
   public static final String EVENTS = Addresses.EVENTS_PREFIX + "executions";
-  private static final long TICK_MILLIS = 500;
   private static final Envelope.Party HUB = new Envelope.Party(Addresses.HUB, "hub");
 
-  private final Vertx vertx;
   private final String nodeId;
   private final ExecutionStore store;
   private final Map<String, JobType> types;
-  private final int concurrency;
   private final SparkRuntime spark;
   private final McpClient client;
   private final WorkerExecutor workers;
-  private final Map<String, Boolean> running = new ConcurrentHashMap<>();
-  private final ArrayList<Long> timers = new ArrayList<>();
-  private final long leaseMillis;
-  private final long renewMillis;
-  private boolean claiming;
-  private volatile boolean stopping;
-  private long lastRequeue;
+  private final ClaimLoop loop;
 
   public JobRunner(Vertx vertx, String nodeId, ExecutionStore store, Map<String, JobType> types, int concurrency,
                    long leaseMillis, SparkRuntime spark, McpClient client) {
-    this.leaseMillis = leaseMillis;
-    this.renewMillis = Math.max(200, leaseMillis / 5);
-    this.vertx = vertx;
     this.nodeId = nodeId;
     this.store = store;
     this.types = types;
-    this.concurrency = concurrency;
     this.spark = spark;
     this.client = client;
     this.workers = vertx.createSharedWorkerExecutor("mlp-jobs", Math.max(1, concurrency), 6, TimeUnit.HOURS);
+    this.loop = new ClaimLoop(vertx, nodeId, store.queue(), concurrency, leaseMillis, this::run)
+        .afterRenew(this::afterRenew);
   }
 
   public void start() {
-    timers.add(vertx.setPeriodic(TICK_MILLIS, id -> tick()));
-    timers.add(vertx.setPeriodic(renewMillis, id -> renew()));
+    loop.start();
   }
 
   /** Looks for work now (an execution was just queued). */
   public void tick() {
-    if (claiming) {
-      return;
-    }
-    claiming = true;
-    Future<Void> requeued = Future.succeededFuture();
-    if (System.currentTimeMillis() - lastRequeue > renewMillis) {
-      lastRequeue = System.currentTimeMillis();
-      requeued = store.requeueExpired().otherwiseEmpty();
-    }
-    requeued.compose(v -> claimWhileFree()).onComplete(done -> {
-      claiming = false;
-      if (done.failed()) {
-        LOG.warn("claiming executions failed: {}", done.cause().getMessage());
-      }
-    });
-  }
-
-  private Future<Void> claimWhileFree() {
-    if (stopping || running.size() >= concurrency) {
-      return Future.succeededFuture();
-    }
-    return store.claim(nodeId, leaseMillis).compose(execution -> {
-      if (execution == null) {
-        return Future.succeededFuture();
-      }
-      run(execution);
-      return claimWhileFree();
-    });
+    loop.tick();
   }
 
   private void run(JsonObject execution) {
     String id = execution.getString("_id");
-    running.put(id, false);
     publish(id, "running", 0.0);
     JobType type = types.get(execution.getString("type"));
     Context context = new Context(id, execution.getJsonObject("request"));
@@ -109,12 +67,11 @@ public final class JobRunner {
       }
       return type.run(context);
     }, false).onComplete(outcome -> {
-      if (stopping) {
+      boolean cancelled = loop.finished(id);
+      if (loop.stopping()) {
         // handed back in stop(): the node's Spark jobs ended because the node stops, not because they failed
-        running.remove(id);
         return;
       }
-      boolean cancelled = Boolean.TRUE.equals(running.remove(id));
       long[] tasks = spark.tasks(id);
       spark.forgetTasks(id);
       String status = outcome.succeeded() ? "succeeded" : cancelled ? "cancelled" : "failed";
@@ -134,7 +91,7 @@ public final class JobRunner {
               publish(id, status, outcome.succeeded() ? 1.0 : null);
             }
           });
-      tick();
+      loop.tick();
     });
   }
 
@@ -148,28 +105,20 @@ public final class JobRunner {
     return newline < 0 ? text : text.substring(0, newline);
   }
 
-  private void renew() {
-    for (String id : running.keySet()) {
+  /** Publishes the Spark progress of what runs here, and cancels again (at every renewal) what was asked to stop. */
+  private void afterRenew() {
+    for (String id : loop.held()) {
       long[] tasks = spark.tasks(id);
       if (tasks[1] > 0) {
         client.publish(EVENTS, "execution.status", new JsonObject().put("id", id).put("status", "running")
             .put("tasks_done", tasks[0]).put("tasks_total", tasks[1]));
         store.tasks(id, nodeId, tasks[0], tasks[1]);
       }
-    }
-    store.renew(nodeId, new ArrayList<>(running.keySet()), leaseMillis).onSuccess(cancelRequested -> {
-      for (JsonObject execution : cancelRequested) {
-        if (running.replace(execution.getString("_id"), false, true)) {
-          LOG.info("cancelling execution {}", execution.getString("_id"));
-        }
+      // again every time: a cancel only stops the jobs already submitted, and a job may start after it
+      if (loop.cancelRequested(id) && spark.started()) {
+        spark.session().sparkContext().cancelJobGroup(id);
       }
-      // again at every renewal: a cancel only stops the jobs already submitted, and a job may start after it
-      running.forEach((id, cancelled) -> {
-        if (cancelled && spark.started()) {
-          spark.session().sparkContext().cancelJobGroup(id);
-        }
-      });
-    });
+    }
   }
 
   private void publish(String id, String status, Double progress) {
@@ -182,11 +131,8 @@ public final class JobRunner {
 
   /** Stops claiming and hands the executions under way back to the queue (their attempt stays counted). */
   public Future<Void> stop() {
-    stopping = true;
-    timers.forEach(vertx::cancelTimer);
-    List<String> handedBack = new ArrayList<>(running.keySet());
-    return store.release(nodeId, handedBack).andThen(done -> handedBack.forEach(id ->
-        store.log(id, "handed back to the queue: node " + nodeId + " stopped")));
+    return loop.stop().onSuccess(handedBack -> handedBack.forEach(id ->
+        store.log(id, "handed back to the queue: node " + nodeId + " stopped"))).mapEmpty();
   }
 
   /** A running job's view of the node. */
@@ -213,7 +159,7 @@ public final class JobRunner {
     public SparkSession spark() {
       SparkSession session = spark.session();
       session.sparkContext().setJobGroup(id, "execution " + id, true);
-      if (Boolean.TRUE.equals(running.get(id))) {
+      if (loop.cancelRequested(id)) {
         throw McpException.invalid("cancelled by request");
       }
       return session;
