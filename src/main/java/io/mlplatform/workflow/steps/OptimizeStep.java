@@ -19,7 +19,8 @@ import java.util.function.BiFunction;
  * split), keeps the best by {@code metric} ({@code goal} max or min) and moves {@code alias} to it. At most
  * {@code parallelism} candidates train at once; the search stops at {@code budget} {candidates, seconds} or after
  * {@code plateau} candidates in a row without improvement. The algorithm's defaults are candidate 0 unless
- * {@code "include_default": false}.
+ * {@code "include_default": false}. Each candidate's executions are saved as they start, so a run resumed on another
+ * hub waits for them.
  */
 public final class OptimizeStep implements StepKind {
   private static final Set<String> GOALS = Set.of("max", "min");
@@ -113,6 +114,19 @@ public final class OptimizeStep implements StepKind {
     return new Search(step, train, validation == null ? null : validation.toString(), candidates).start();
   }
 
+  /**
+   * Waits for the execution an earlier attempt of the step saved under {@code key} (a resumed run does not start it
+   * again), else creates one and saves its id under that key as soon as it is queued. Completes once it succeeded.
+   */
+  static Future<JsonObject> execution(StepContext step, String key, JsonObject request) {
+    String started = step.saved().getJsonObject("executions", new JsonObject()).getString(key);
+    if (started != null) {
+      return step.calls().awaitExecution(started, step::cancelled);
+    }
+    return step.calls().perform(new JsonObject().put("operation", "execution.create").put("inputs", request),
+        id -> step.save(new JsonObject().put("executions." + key, id)), step::cancelled);
+  }
+
   /** The search: candidates trained {@code parallelism} at a time until the budget or a plateau. */
   private static final class Search extends BoundedWork {
     private final StepContext step;
@@ -189,8 +203,7 @@ public final class OptimizeStep implements StepKind {
     private Future<JsonObject> candidate(int index) {
       JsonObject request = train.copy().put("type", "train")
           .put("params", train.getJsonObject("params", new JsonObject()).copy().mergeIn(params.get(index)));
-      return step.calls().perform(new JsonObject().put("operation", "execution.create").put("inputs", request), id -> {
-      }, step::cancelled).compose(trained -> {
+      return execution(step, "train-" + index, request).compose(trained -> {
         JsonObject result = trained.getJsonObject("result");
         JsonObject out = new JsonObject().put("index", index).put("params", params.get(index))
             .put("model", result.getString("model")).put("version", result.getInteger("version"))
@@ -200,8 +213,8 @@ public final class OptimizeStep implements StepKind {
         }
         JsonObject evaluate = new JsonObject().put("type", "evaluate").put("model", result.getString("model"))
             .put("model_version", result.getInteger("version")).put("dataset", validation);
-        return step.calls().perform(new JsonObject().put("operation", "execution.create").put("inputs", evaluate), id -> {
-        }, step::cancelled).map(evaluated -> scored(out, evaluated.getJsonObject("result").getJsonObject("metrics")));
+        return execution(step, "evaluate-" + index, evaluate)
+            .map(evaluated -> scored(out, evaluated.getJsonObject("result").getJsonObject("metrics")));
       });
     }
 
