@@ -16,14 +16,19 @@ import java.util.function.BiFunction;
  * {@code optimize} (the evaluator-optimizer pattern): trains candidates ({@code train} is a train execution's request;
  * {@code search} a {@code grid} {param: [values]} or {@code random} {param: {min, max, integer?}} with
  * {@code samples} and {@code seed}), evaluates each on {@code validation_dataset} (or on the training's own validation
- * split), keeps the best by {@code metric} ({@code goal} max or min) and moves {@code alias} to it. At most
- * {@code parallelism} candidates train at once; the search stops at {@code budget} {candidates, seconds} or after
- * {@code plateau} candidates in a row without improvement. The algorithm's defaults are candidate 0 unless
- * {@code "include_default": false}. Each candidate's executions are saved as they start, so a run resumed on another
- * hub waits for them.
+ * split) and keeps the best by {@code metric} ({@code goal} max or min). At most {@code parallelism} candidates
+ * train at once; the search stops at {@code budget} {candidates, seconds} or after {@code plateau} candidates in a row
+ * without improvement. The algorithm's defaults are candidate 0 unless {@code "include_default": false}.
+ *
+ * <p>{@code alias} (e.g. champion) moves to the best candidate only if it beats the version the alias points to,
+ * scored on the same validation dataset; a version that cannot be scored there loses the alias.
+ * {@code "compare_with_alias": false} moves it without comparing. The output says what happened: {@code alias},
+ * {@code alias_moved}, {@code alias_reason} and {@code champion} {version, value, metrics} (or {version, error}).
+ * Each candidate's executions are saved as they start, so a run resumed on another hub waits for them.
  */
 public final class OptimizeStep implements StepKind {
   private static final Set<String> GOALS = Set.of("max", "min");
+  private static final Set<String> FLAGS = Set.of("include_default", "compare_with_alias");
 
   @Override
   public void check(JsonObject step, Check check) {
@@ -50,6 +55,11 @@ public final class OptimizeStep implements StepKind {
     }
     check.expressions(step.getValue("validation_dataset"), "validation_dataset");
     check.expressions(step.getValue("alias"), "alias");
+    for (String flag : FLAGS) {
+      if (step.containsKey(flag) && !(step.getValue(flag) instanceof Boolean)) {
+        throw check.invalid(flag, "must be true or false");
+      }
+    }
     for (String field : new String[]{"parallelism", "plateau"}) {
       Object value = step.getValue(field);
       if (value != null && (!(value instanceof Integer n) || n < 1 || n > 64)) {
@@ -275,9 +285,14 @@ public final class OptimizeStep implements StepKind {
         return;
       }
       JsonObject chosen = winner;
-      step.calls().operation("model.alias.set", new JsonObject().put("name", chosen.getString("model"))
-              .put("alias", alias.toString()).put("version", chosen.getInteger("version")))
-          .onSuccess(set -> done.tryComplete(output.put("alias", alias.toString())))
+      new AliasChallenge(step, train, validation, metric, maximize).decide(alias.toString(), chosen, all)
+          .compose(outcome -> {
+            output.put("alias", alias.toString()).mergeIn(outcome);
+            return outcome.getBoolean("alias_moved") ? step.calls().operation("model.alias.set", new JsonObject()
+                .put("name", chosen.getString("model")).put("alias", alias.toString())
+                .put("version", chosen.getInteger("version"))).map(output) : Future.succeededFuture(output);
+          })
+          .onSuccess(done::tryComplete)
           .onFailure(done::tryFail);
     }
   }
