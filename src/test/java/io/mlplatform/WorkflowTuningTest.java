@@ -208,6 +208,28 @@ class WorkflowTuningTest {
         .put("include_default", false).put("metric", "auc").put("validation_dataset", "fresh").put("alias", "champion");
   }
 
+  @Test
+  @DisplayName("a search stops launching candidates once its time budget is spent, and says it stopped on the budget")
+  void timeBudget() throws Exception {
+    JsonArray grid = new JsonArray().add(0.01).add(0.02).add(0.03).add(0.04).add(0.05).add(0.06);
+    JsonObject definition = new JsonObject().put("name", "budgeted").put("steps", new JsonArray()
+        .add(new JsonObject().put("id", "tune").put("kind", "optimize").put("train", train("fresh", "budgeted"))
+            .put("search", new JsonObject().put("grid", new JsonObject().put("regParam", grid)))
+            .put("include_default", false).put("metric", "auc").put("parallelism", 1)
+            .put("budget", new JsonObject().put("seconds", 1))));
+    assertThat(api.postJson("/api/workflows", definition).status()).isEqualTo(201);
+    JsonObject run = awaitEnd(api, api.postJson("/api/workflows/budgeted/runs", new JsonObject()
+        .put("input", new JsonObject())).json().getString("id"));
+    assertThat(run.getString("status")).as(run.encode()).isEqualTo("succeeded");
+    JsonObject output = stepOf(run, "tune").getJsonObject("output");
+    assertThat(output.getString("stopped")).as(output.encode()).isEqualTo("budget");
+    // a training takes about as long as the budget: the search stopped after one or two of the six candidates
+    int ran = output.getJsonArray("candidates").size();
+    assertThat(ran).as(output.encode()).isPositive().isLessThan(grid.size());
+    // no candidate was launched beyond those reported: each training registers a version
+    assertThat(api.get("/api/models/budgeted").json().getInteger("latest_version")).isEqualTo(ran);
+  }
+
   /** A train execution's request: a logistic regression of "label" on {@link #features}. */
   private static JsonObject train(String dataset, String model) {
     return new JsonObject().put("dataset", dataset).put("algorithm", "logistic_regression").put("features", features)
