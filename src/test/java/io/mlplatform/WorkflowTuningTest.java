@@ -1,6 +1,7 @@
 package io.mlplatform;
 
 import io.mlplatform.support.Api;
+import io.mlplatform.support.TestModels;
 import io.mlplatform.support.TestNodes;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -10,6 +11,7 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Random;
@@ -17,6 +19,7 @@ import java.util.Random;
 import static io.mlplatform.WorkflowTest.awaitEnd;
 import static io.mlplatform.WorkflowTest.stepOf;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 @DisplayName("The Spark examples: train → evaluate → gate → deploy, and tuning in parallel that deploys the best")
 class WorkflowTuningTest {
@@ -83,6 +86,9 @@ class WorkflowTuningTest {
     assertThat(baseline.getJsonObject("params").isEmpty()).isTrue();
     assertThat(tune.getJsonObject("output").getJsonArray("candidates")).hasSize(4);
     assertThat(tune.getJsonObject("progress").getInteger("done")).isEqualTo(4);
+    assertThat(tune.getJsonObject("output").getBoolean("alias_moved")).isTrue();
+    assertThat(tune.getJsonObject("output").getString("alias_reason")).contains("no version");
+    assertThat(output.getBoolean("alias_moved")).isTrue();
 
     JsonObject champion = api.get("/api/models/tuned/versions/champion").json();
     assertThat(champion.getInteger("version")).isEqualTo(best.getInteger("version"));
@@ -103,9 +109,7 @@ class WorkflowTuningTest {
   @DisplayName("a random search samples params within their ranges and stops on a plateau")
   void randomSearchPlateau() throws Exception {
     JsonObject definition = new JsonObject().put("name", "random-tune").put("steps", new JsonArray()
-        .add(new JsonObject().put("id", "tune").put("kind", "optimize")
-            .put("train", new JsonObject().put("dataset", "small").put("algorithm", "logistic_regression")
-                .put("features", features).put("label", "label").put("model", "random-tuned"))
+        .add(new JsonObject().put("id", "tune").put("kind", "optimize").put("train", train("small", "random-tuned"))
             .put("search", new JsonObject().put("random", new JsonObject()
                     .put("regParam", new JsonObject().put("min", 0.0).put("max", 1.0))
                     .put("maxIter", new JsonObject().put("min", 5).put("max", 30).put("integer", true)))
@@ -134,6 +138,102 @@ class WorkflowTuningTest {
       }
     }
     assertThat(output.getJsonObject("best").getDouble("value")).isEqualTo(best);
+  }
+
+  @Test
+  @DisplayName("the alias moves only to a candidate that beats the version holding it, or replaces one that cannot be"
+      + " scored on the validation dataset; compare_with_alias false moves it regardless")
+  void aliasGoesToTheBetterVersion() throws Exception {
+    // version 1, the champion: a PMML model over a column ("age") that the validation dataset lacks
+    assertThat(api.postJson("/api/models", new JsonObject().put("name", "contested")).status()).isEqualTo(201);
+    byte[] otherFeatures = new String(TestModels.pmmlRegression(), StandardCharsets.UTF_8).replace("x1", "age")
+        .getBytes(StandardCharsets.UTF_8);
+    assertThat(api.upload("/api/models/contested/versions", Map.of("format", "pmml"), "age.pmml", otherFeatures)
+        .status()).isEqualTo(201);
+    assertThat(api.putJson("/api/models/contested/aliases/champion", new JsonObject().put("version", 1)).status())
+        .isEqualTo(200);
+    // an unregularized fit on the 30 rows learns their noise: regParam 0.2 scores better on fresh data than 0.0
+    JsonObject definition = new JsonObject().put("name", "contest").put("steps", new JsonArray()
+        .add(challenge("unscored", 0.0))
+        .add(challenge("beaten", 0.2))
+        .add(challenge("forced", 0.0).put("compare_with_alias", false))
+        .add(new JsonObject().put("id", "restore").put("kind", "call").put("operation", "model.alias.set")
+            .put("inputs", new JsonObject().put("name", "contested").put("alias", "champion")
+                .put("version", "${steps.beaten.best.version}")))
+        .add(challenge("kept", 0.0)));
+    assertThat(api.postJson("/api/workflows", definition).status()).isEqualTo(201);
+    JsonObject run = awaitEnd(api, api.postJson("/api/workflows/contest/runs", new JsonObject()
+        .put("input", new JsonObject())).json().getString("id"));
+    assertThat(run.getString("status")).as(run.encode()).isEqualTo("succeeded");
+
+    JsonObject unscored = stepOf(run, "unscored").getJsonObject("output");
+    assertThat(unscored.getBoolean("alias_moved")).as(unscored.encode()).isTrue();
+    assertThat(unscored.getJsonObject("champion").getInteger("version")).isEqualTo(1);
+    assertThat(unscored.getJsonObject("champion").getString("error")).contains("age");
+    assertThat(unscored.getString("alias_reason")).contains("could not be scored");
+
+    JsonObject beaten = stepOf(run, "beaten").getJsonObject("output");
+    JsonObject weak = unscored.getJsonObject("best");
+    assertThat(beaten.getBoolean("alias_moved")).as(beaten.encode()).isTrue();
+    // the champion was scored by an evaluate execution of its own, as its candidate was
+    assertThat(beaten.getJsonObject("champion").getInteger("version")).isEqualTo(weak.getInteger("version"));
+    assertThat(beaten.getJsonObject("champion").getString("execution")).isNotEqualTo(weak.getString("execution"));
+    assertThat(beaten.getJsonObject("champion").getDouble("value")).isCloseTo(weak.getDouble("value"), within(1e-9));
+    // recorded with the step as it started, so that a resumed run waits for it rather than starting another
+    assertThat(stepOf(run, "beaten").getJsonObject("executions").getString("champion-" + weak.getInteger("version")))
+        .isEqualTo(beaten.getJsonObject("champion").getString("execution"));
+    double strong = beaten.getJsonObject("best").getDouble("value");
+    assertThat(strong).isGreaterThan(weak.getDouble("value"));
+
+    JsonObject forced = stepOf(run, "forced").getJsonObject("output");
+    assertThat(forced.getBoolean("alias_moved")).as(forced.encode()).isTrue();
+    assertThat(forced.containsKey("champion")).isFalse();
+    assertThat(forced.getJsonObject("best").getDouble("value")).isLessThan(strong);
+
+    JsonObject kept = stepOf(run, "kept").getJsonObject("output");
+    assertThat(kept.getBoolean("alias_moved")).as(kept.encode()).isFalse();
+    assertThat(kept.getJsonObject("champion").getInteger("version")).isEqualTo(beaten.getJsonObject("best").getInteger("version"));
+    assertThat(kept.getJsonObject("champion").getDouble("value")).isCloseTo(strong, within(1e-9));
+    assertThat(kept.getJsonObject("best").getDouble("value")).isLessThan(strong);
+    JsonObject champion = api.get("/api/models/contested/versions/champion").json();
+    assertThat(champion.getInteger("version")).isEqualTo(beaten.getJsonObject("best").getInteger("version"));
+    assertThat(api.get("/api/models/contested").json().getInteger("latest_version"))
+        .isEqualTo(kept.getJsonObject("best").getInteger("version"));
+  }
+
+  /** An optimize step with one candidate, regParam {@code regParam}, for model "contested"'s champion alias. */
+  private static JsonObject challenge(String id, double regParam) {
+    return new JsonObject().put("id", id).put("kind", "optimize").put("train", train("small", "contested"))
+        .put("search", new JsonObject().put("grid", new JsonObject().put("regParam", new JsonArray().add(regParam))))
+        .put("include_default", false).put("metric", "auc").put("validation_dataset", "fresh").put("alias", "champion");
+  }
+
+  @Test
+  @DisplayName("a search stops launching candidates once its time budget is spent, and says it stopped on the budget")
+  void timeBudget() throws Exception {
+    JsonArray grid = new JsonArray().add(0.01).add(0.02).add(0.03).add(0.04).add(0.05).add(0.06);
+    JsonObject definition = new JsonObject().put("name", "budgeted").put("steps", new JsonArray()
+        .add(new JsonObject().put("id", "tune").put("kind", "optimize").put("train", train("fresh", "budgeted"))
+            .put("search", new JsonObject().put("grid", new JsonObject().put("regParam", grid)))
+            .put("include_default", false).put("metric", "auc").put("parallelism", 1)
+            .put("budget", new JsonObject().put("seconds", 1))));
+    assertThat(api.postJson("/api/workflows", definition).status()).isEqualTo(201);
+    JsonObject run = awaitEnd(api, api.postJson("/api/workflows/budgeted/runs", new JsonObject()
+        .put("input", new JsonObject())).json().getString("id"));
+    assertThat(run.getString("status")).as(run.encode()).isEqualTo("succeeded");
+    JsonObject output = stepOf(run, "tune").getJsonObject("output");
+    assertThat(output.getString("stopped")).as(output.encode()).isEqualTo("budget");
+    // a training takes about as long as the budget: the search stopped after one or two of the six candidates
+    int ran = output.getJsonArray("candidates").size();
+    assertThat(ran).as(output.encode()).isPositive().isLessThan(grid.size());
+    // no candidate was launched beyond those reported: each training registers a version
+    assertThat(api.get("/api/models/budgeted").json().getInteger("latest_version")).isEqualTo(ran);
+  }
+
+  /** A train execution's request: a logistic regression of "label" on {@link #features}. */
+  private static JsonObject train(String dataset, String model) {
+    return new JsonObject().put("dataset", dataset).put("algorithm", "logistic_regression").put("features", features)
+        .put("label", "label").put("model", model);
   }
 
   @Test

@@ -16,13 +16,19 @@ import java.util.function.BiFunction;
  * {@code optimize} (the evaluator-optimizer pattern): trains candidates ({@code train} is a train execution's request;
  * {@code search} a {@code grid} {param: [values]} or {@code random} {param: {min, max, integer?}} with
  * {@code samples} and {@code seed}), evaluates each on {@code validation_dataset} (or on the training's own validation
- * split), keeps the best by {@code metric} ({@code goal} max or min) and moves {@code alias} to it. At most
- * {@code parallelism} candidates train at once; the search stops at {@code budget} {candidates, seconds} or after
- * {@code plateau} candidates in a row without improvement. The algorithm's defaults are candidate 0 unless
- * {@code "include_default": false}.
+ * split) and keeps the best by {@code metric} ({@code goal} max or min). At most {@code parallelism} candidates
+ * train at once; the search stops at {@code budget} {candidates, seconds} or after {@code plateau} candidates in a row
+ * without improvement. The algorithm's defaults are candidate 0 unless {@code "include_default": false}.
+ *
+ * <p>{@code alias} (e.g. champion) moves to the best candidate only if it beats the version the alias points to,
+ * scored on the same validation dataset; a version that cannot be scored there loses the alias.
+ * {@code "compare_with_alias": false} moves it without comparing. The output says what happened: {@code alias},
+ * {@code alias_moved}, {@code alias_reason} and {@code champion} {version, value, metrics} (or {version, error}).
+ * Each candidate's executions are saved as they start, so a run resumed on another hub waits for them.
  */
 public final class OptimizeStep implements StepKind {
   private static final Set<String> GOALS = Set.of("max", "min");
+  private static final Set<String> FLAGS = Set.of("include_default", "compare_with_alias");
 
   @Override
   public void check(JsonObject step, Check check) {
@@ -49,6 +55,11 @@ public final class OptimizeStep implements StepKind {
     }
     check.expressions(step.getValue("validation_dataset"), "validation_dataset");
     check.expressions(step.getValue("alias"), "alias");
+    for (String flag : FLAGS) {
+      if (step.containsKey(flag) && !(step.getValue(flag) instanceof Boolean)) {
+        throw check.invalid(flag, "must be true or false");
+      }
+    }
     for (String field : new String[]{"parallelism", "plateau"}) {
       Object value = step.getValue(field);
       if (value != null && (!(value instanceof Integer n) || n < 1 || n > 64)) {
@@ -111,6 +122,19 @@ public final class OptimizeStep implements StepKind {
     step.inputs(new JsonObject().put("train", train).put("validation_dataset", validation)
         .put("candidates", new JsonArray(new ArrayList<>(candidates))));
     return new Search(step, train, validation == null ? null : validation.toString(), candidates).start();
+  }
+
+  /**
+   * Waits for the execution an earlier attempt of the step saved under {@code key} (a resumed run does not start it
+   * again), else creates one and saves its id under that key as soon as it is queued. Completes once it succeeded.
+   */
+  static Future<JsonObject> execution(StepContext step, String key, JsonObject request) {
+    String started = step.saved().getJsonObject("executions", new JsonObject()).getString(key);
+    if (started != null) {
+      return step.calls().awaitExecution(started, step::cancelled);
+    }
+    return step.calls().perform(new JsonObject().put("operation", "execution.create").put("inputs", request),
+        id -> step.save(new JsonObject().put("executions." + key, id)), step::cancelled);
   }
 
   /** The search: candidates trained {@code parallelism} at a time until the budget or a plateau. */
@@ -189,8 +213,7 @@ public final class OptimizeStep implements StepKind {
     private Future<JsonObject> candidate(int index) {
       JsonObject request = train.copy().put("type", "train")
           .put("params", train.getJsonObject("params", new JsonObject()).copy().mergeIn(params.get(index)));
-      return step.calls().perform(new JsonObject().put("operation", "execution.create").put("inputs", request), id -> {
-      }, step::cancelled).compose(trained -> {
+      return execution(step, "train-" + index, request).compose(trained -> {
         JsonObject result = trained.getJsonObject("result");
         JsonObject out = new JsonObject().put("index", index).put("params", params.get(index))
             .put("model", result.getString("model")).put("version", result.getInteger("version"))
@@ -200,8 +223,8 @@ public final class OptimizeStep implements StepKind {
         }
         JsonObject evaluate = new JsonObject().put("type", "evaluate").put("model", result.getString("model"))
             .put("model_version", result.getInteger("version")).put("dataset", validation);
-        return step.calls().perform(new JsonObject().put("operation", "execution.create").put("inputs", evaluate), id -> {
-        }, step::cancelled).map(evaluated -> scored(out, evaluated.getJsonObject("result").getJsonObject("metrics")));
+        return execution(step, "evaluate-" + index, evaluate)
+            .map(evaluated -> scored(out, evaluated.getJsonObject("result").getJsonObject("metrics")));
       });
     }
 
@@ -262,9 +285,14 @@ public final class OptimizeStep implements StepKind {
         return;
       }
       JsonObject chosen = winner;
-      step.calls().operation("model.alias.set", new JsonObject().put("name", chosen.getString("model"))
-              .put("alias", alias.toString()).put("version", chosen.getInteger("version")))
-          .onSuccess(set -> done.tryComplete(output.put("alias", alias.toString())))
+      new AliasChallenge(step, train, validation, metric, maximize).decide(alias.toString(), chosen, all)
+          .compose(outcome -> {
+            output.put("alias", alias.toString()).mergeIn(outcome);
+            return outcome.getBoolean("alias_moved") ? step.calls().operation("model.alias.set", new JsonObject()
+                .put("name", chosen.getString("model")).put("alias", alias.toString())
+                .put("version", chosen.getInteger("version"))).map(output) : Future.succeededFuture(output);
+          })
+          .onSuccess(done::tryComplete)
           .onFailure(done::tryFail);
     }
   }
