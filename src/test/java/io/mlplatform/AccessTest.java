@@ -70,6 +70,9 @@ class AccessTest {
     assertThat(me.getJsonArray("permissions")).containsExactly("read", "predict", "write");
 
     assertThat(editor.postJson("/api/models", new JsonObject().put("name", "churn")).status()).isEqualTo(201);
+    assertThat(editor.upload("/api/datasets", Map.of("name", "visits"), "visits.csv", "a,b\n1,2\n".getBytes()).status())
+        .isEqualTo(201);
+    assertThat(viewer.get("/api/datasets/visits/versions/1").json().getString("created_by")).isEqualTo("editor-1");
     assertThat(viewer.get("/api/models/churn").status()).isEqualTo(200);
     Api.Response denied = viewer.postJson("/api/models", new JsonObject().put("name", "other"));
     assertThat(denied.status()).isEqualTo(403);
@@ -100,6 +103,7 @@ class AccessTest {
     try (FakeChatServer chat = new FakeChatServer()) {
       WorkflowLlmTest.deployChat(editor, chat, "assistant");
       assertThat(viewer.get("/api/deployments/assistant").json().getString("created_by")).isEqualTo("editor-4");
+      assertThat(viewer.get("/api/models/chat-model/versions/1").json().getString("created_by")).isEqualTo("editor-4");
       JsonObject body = new JsonObject().put("inputs", new JsonArray().add("hello"));
       Api.Response predicted = predictor.postJson("/api/deployments/assistant/predict", body);
       assertThat(predicted.status()).as(predicted.text()).isEqualTo(200);

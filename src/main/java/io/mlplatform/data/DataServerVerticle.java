@@ -5,6 +5,7 @@ import io.mlplatform.formats.ParquetFiles;
 import io.mlplatform.formats.TabularFormat;
 import io.mlplatform.formats.TabularFiles;
 import io.mlplatform.mcp.Addresses;
+import io.mlplatform.mcp.Caller;
 import io.mlplatform.mcp.Envelope;
 import io.mlplatform.mcp.McpException;
 import io.mlplatform.mcp.OperationRouter;
@@ -41,11 +42,11 @@ public final class DataServerVerticle extends VerticleBase {
     datasets = new VersionedCollection(stores.mongo(vertx), "dataset", "datasets", "dataset_versions");
     objects = stores.objects();
     OperationRouter router = new OperationRouter(new Envelope.Party("data-server@" + nodeId, "data-server"))
-        .on("dataset.create", this::createDataset)
+        .onBehalf("dataset.create", this::createDataset)
         .on("dataset.list", this::listDatasets)
         .on("dataset.get", this::getDataset)
         .on("dataset.delete", this::deleteDataset)
-        .on("dataset.version.create", this::createVersion)
+        .onBehalf("dataset.version.create", this::createVersion)
         .on("dataset.version.list", p -> datasets.listVersions(new Payload(p).name("name")))
         .on("dataset.version.get", p -> version(new Payload(p)))
         .on("dataset.version.preview", this::preview);
@@ -55,11 +56,11 @@ public final class DataServerVerticle extends VerticleBase {
   }
 
   /** A new dataset with its first version; on any failure neither the dataset nor the uploaded file remains. */
-  private Future<JsonObject> createDataset(JsonObject json) {
+  private Future<JsonObject> createDataset(JsonObject json, Caller caller) {
     return removingArtifactOnFailure(json, () -> {
       Payload p = new Payload(json);
       String name = p.name("name");
-      JsonObject fields = versionFields(p);
+      JsonObject fields = versionFields(p, caller);
       JsonObject about = new JsonObject()
           .put("description", p.optionalString("description") == null ? "" : p.optionalString("description"))
           .put("tags", p.tags("tags") == null ? new JsonObject() : p.tags("tags"));
@@ -69,11 +70,11 @@ public final class DataServerVerticle extends VerticleBase {
     });
   }
 
-  private Future<JsonObject> createVersion(JsonObject json) {
+  private Future<JsonObject> createVersion(JsonObject json, Caller caller) {
     return removingArtifactOnFailure(json, () -> {
       Payload p = new Payload(json);
       String name = p.name("name");
-      JsonObject fields = versionFields(p);
+      JsonObject fields = versionFields(p, caller);
       return datasets.get(name).compose(dataset -> datasets.createVersion(name, fields));
     });
   }
@@ -91,7 +92,8 @@ public final class DataServerVerticle extends VerticleBase {
         : objects.remove(StoredObject.fromJson(artifact)).transform(v -> Future.failedFuture(failure)));
   }
 
-  private static JsonObject versionFields(Payload p) {
+  /** A version's fields from the upload's payload; {@code created_by} names who uploaded it (null: the platform). */
+  private static JsonObject versionFields(Payload p, Caller caller) {
     StoredObject artifact = StoredObject.fromJson(p.object("artifact"));
     if (artifact.size() == 0) {
       throw McpException.invalidField("file", "the file is empty");
@@ -103,7 +105,8 @@ public final class DataServerVerticle extends VerticleBase {
         .put("size", artifact.size())
         .put("sha256", artifact.sha256())
         .put("filename", artifact.filename())
-        .put("artifact", artifact.toJson());
+        .put("artifact", artifact.toJson())
+        .put("created_by", caller == null ? null : caller.name());
   }
 
   private Future<JsonObject> listDatasets(JsonObject json) {

@@ -1,6 +1,7 @@
 package io.mlplatform.model;
 
 import io.mlplatform.mcp.Addresses;
+import io.mlplatform.mcp.Caller;
 import io.mlplatform.mcp.Envelope;
 import io.mlplatform.mcp.McpClient;
 import io.mlplatform.mcp.McpException;
@@ -57,7 +58,7 @@ public final class ModelServerVerticle extends VerticleBase {
         .on("model.get", p -> registry.get(new Payload(p).name("name")))
         .on("model.update", this::updateModel)
         .on("model.delete", this::deleteModel)
-        .on("model.version.create", this::createVersion)
+        .onBehalf("model.version.create", this::createVersion)
         .on("model.version.list", p -> registry.listVersions(new Payload(p).name("name")))
         .on("model.version.get", p -> registry.getVersion(new Payload(p).name("name"), new Payload(p).string("version")))
         .on("model.version.evaluation", this::addEvaluation)
@@ -93,13 +94,13 @@ public final class ModelServerVerticle extends VerticleBase {
    * Checks the version's fields and its artifact, then numbers and records it. Whatever fails, the uploaded artifact
    * is removed: nothing is left behind.
    */
-  private Future<JsonObject> createVersion(JsonObject json) {
+  private Future<JsonObject> createVersion(JsonObject json, Caller caller) {
     JsonObject artifactJson = json.getJsonObject("artifact");
     StoredObject artifact = artifactJson == null ? null : StoredObject.fromJson(artifactJson);
     JsonObject onnxJson = json.getJsonObject("onnx_artifact");
     Future<JsonObject> created;
     try {
-      created = checkedVersion(new Payload(json), artifact);
+      created = checkedVersion(new Payload(json), artifact, caller);
     } catch (McpException e) {
       created = Future.failedFuture(e);
     }
@@ -115,7 +116,7 @@ public final class ModelServerVerticle extends VerticleBase {
     });
   }
 
-  private Future<JsonObject> checkedVersion(Payload p, StoredObject artifact) {
+  private Future<JsonObject> checkedVersion(Payload p, StoredObject artifact, Caller caller) {
     String name = p.name("name");
     String format = p.string("format");
     JsonObject fields = new JsonObject()
@@ -123,7 +124,8 @@ public final class ModelServerVerticle extends VerticleBase {
         .put("description", p.optionalString("description") == null ? "" : p.optionalString("description"))
         .put("params", orEmpty(p.userObject("params")))
         .put("metrics", numbers("metrics", orEmpty(p.userObject("metrics"))))
-        .put("source", p.userObject("source"));
+        .put("source", p.userObject("source"))
+        .put("created_by", caller == null ? null : caller.name());
     if ("llm".equals(format)) {
       JsonObject llm = llmConfig(p);
       fields.put("llm", llm).put("size", 0)
