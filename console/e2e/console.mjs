@@ -1,69 +1,16 @@
-// The console's scenarios in headless Chromium (Debian's package, driven by playwright-core; no browser download).
+// The console's scenarios in headless Chromium (see browser.mjs).
 // Usage: node e2e/console.mjs <baseUrl> <fixturesDir> <screenshotsDir>   (run by ConsoleTest inside `mvn test`)
-import { chromium } from 'playwright-core';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runScenarios } from './browser.mjs';
 
 const [baseUrl, fixtures, shots] = process.argv.slice(2);
 if (!shots) {
   console.error('usage: node e2e/console.mjs <baseUrl> <fixturesDir> <screenshotsDir>');
   process.exit(2);
 }
-const started = Date.now();
-const log = (message) => console.log(`${((Date.now() - started) / 1000).toFixed(1).padStart(5)} s  ${message}`);
 const fixture = (name) => join(fixtures, name);
 
-const profile = mkdtempSync(join(tmpdir(), 'mlp-chromium-'));
-const context = await chromium.launchPersistentContext(profile, {
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-    '--disable-sync', '--no-first-run'],
-  viewport: { width: 1280, height: 800 },
-  deviceScaleFactor: 1,
-});
-const page = context.pages()[0] || await context.newPage();
-page.setDefaultTimeout(20000);
-const pageErrors = [];
-page.on('pageerror', (error) => pageErrors.push(error.message));
-page.on('console', (message) => message.type() === 'error' && !/Failed to load resource/.test(message.text())
-  && pageErrors.push('console: ' + message.text()));
-
-async function shot(name, fullPage = true) {
-  await page.waitForTimeout(250);
-  await page.screenshot({ path: join(shots, name + '.png'), fullPage });
-  log(`screenshot ${name}.png`);
-}
-
-/** Every visible control has a label a screen reader announces. */
-async function assertLabelled(where) {
-  const unlabelled = await page.$$eval('input, select, textarea, button', (controls) => controls
-    .filter((c) => c.offsetParent !== null && c.type !== 'hidden')
-    .filter((c) => !(c.labels && c.labels.length) && !c.getAttribute('aria-label') && !(c.textContent || '').trim())
-    .map((c) => c.outerHTML.slice(0, 120)));
-  if (unlabelled.length) {
-    throw new Error(`${where}: controls without a label: ${unlabelled.join(' | ')}`);
-  }
-}
-
-/** Follows a link of the main navigation. */
-async function nav(name) {
-  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name, exact: true }).click();
-}
-
-async function go(hash) {
-  await page.goto(baseUrl + '/' + hash);
-}
-
-async function scenario(name, run) {
-  log(`▶ ${name}`);
-  await run();
-  log(`✔ ${name}`);
-}
-
-let failed = false;
-try {
+await runScenarios({ baseUrl, shots }, async ({ page, log, shot, assertLabelled, nav, go, scenario }) => {
   await scenario('the dashboard opens and the live event stream connects', async () => {
     await go('#/');
     await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
@@ -372,22 +319,4 @@ try {
     if (runOverflow > 0) throw new Error(`a workflow run is ${runOverflow} px wider than a 400 px window`);
     await shot('16-narrow-workflow-run');
   });
-
-  if (pageErrors.length) {
-    throw new Error('errors in the page: ' + pageErrors.join(' | '));
-  }
-  log(`all scenarios passed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-} catch (error) {
-  failed = true;
-  console.error(`✘ ${error.message}`);
-  try {
-    await page.screenshot({ path: join(shots, 'failure.png'), fullPage: true });
-    console.error(`  page at failure: ${page.url()} (screenshot failure.png)`);
-  } catch {
-    // the browser is gone
-  }
-} finally {
-  await context.close();
-  rmSync(profile, { recursive: true, force: true });
-}
-process.exit(failed ? 1 : 0);
+});

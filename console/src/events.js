@@ -7,25 +7,54 @@ export const ADDRESSES = ['mcp.events.models', 'mcp.events.deployments', 'mcp.ev
 const listeners = new Set();
 const stateListeners = new Set();
 let state = 'connecting';
+let bus = null;
 
 function setState(next) {
   state = next;
   stateListeners.forEach((listener) => listener(next));
 }
 
-export function connect() {
-  const bus = new EventBus('/eventbus');
-  bus.enableReconnect(true);
-  bus.onopen = () => {
-    ADDRESSES.forEach((address) => bus.registerHandler(address, (error, message) => {
+/**
+ * Opens the bridge as the holder of {@code key} (null: anonymously), closing the one open before. A browser cannot
+ * give SockJS headers: the key goes in the api_key parameter, which sockjs-client keeps on /info and on every
+ * transport's URL (utils/url.js addPath).
+ */
+export function connect(key) {
+  close();
+  const next = new EventBus(key ? '/eventbus?api_key=' + encodeURIComponent(key) : '/eventbus');
+  bus = next;
+  next.enableReconnect(true);
+  next.onopen = () => {
+    ADDRESSES.forEach((address) => next.registerHandler(address, (error, message) => {
       if (!error && message && message.body) {
         listeners.forEach((listener) => listener(message.body, address));
       }
     }));
     setState('live');
   };
-  bus.onclose = () => setState('reconnecting');
-  bus.onerror = () => {};
+  next.onclose = () => setState('reconnecting');
+  next.onerror = () => {};
+  setState('connecting');
+}
+
+/** Closes the bridge: the caller may not read events (the bridge would refuse it). */
+export function disconnect() {
+  close();
+  setState('off');
+}
+
+function close() {
+  if (!bus) {
+    return;
+  }
+  const old = bus;
+  bus = null;
+  old.onopen = null;
+  old.onclose = null;
+  old.enableReconnect(false);
+  if (old.sockJSConn) {
+    old.close(); // between two attempts to reconnect there is no connection to close
+  }
 }
 
 /** Calls {@code handler(envelope)} for each event whose operation starts with {@code prefix} (none when null). */

@@ -1,13 +1,17 @@
-// The console's shell: navigation, hash routes, the live-connection indicator.
+// The console's shell: navigation, hash routes, who you are, the live-connection indicator; the sign-in view on a 401.
 import { html } from 'htm/preact';
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { connect, useConnectionState } from './events.js';
+import { useConnectionState } from './events.js';
+import { askForKey, signOut, start, useSession } from './session.js';
+import { Loading } from './ui.js';
+import { Access } from './pages/access.js';
 import { Dashboard } from './pages/dashboard.js';
 import { Models, ModelPage } from './pages/models.js';
 import { Datasets, DatasetPage } from './pages/datasets.js';
 import { Deployments, DeploymentPage } from './pages/deployments.js';
 import { Executions, ExecutionPage } from './pages/executions.js';
+import { Caller, SignIn } from './pages/sign-in.js';
 import { RunPage, WorkflowPage, Workflows } from './pages/workflows.js';
 import './styles.css';
 
@@ -18,6 +22,7 @@ const ICONS = {
   deployments: 'M4 4h16v6H4zm2 2v2h2V6zm-2 8h16v6H4zm2 2v2h2v-2z',
   executions: 'M8 5v14l11-7z',
   workflows: 'M6 3a3 3 0 0 0-1 5.8v6.4A3 3 0 1 0 9 18h6.2a3 3 0 1 0 0-2H9a3 3 0 0 0-2-1.8V8.8A3 3 0 0 0 6 3z',
+  access: 'M12.65 10A6 6 0 0 0 7 6a6 6 0 0 0 0 12 6 6 0 0 0 5.65-4H17v4h4v-4h2v-4zM7 14a2 2 0 1 1 0-4 2 2 0 0 1 0 4z',
 };
 
 const NAV = [
@@ -27,6 +32,7 @@ const NAV = [
   ['deployments', 'Deployments', '#/deployments'],
   ['executions', 'Executions', '#/executions'],
   ['workflows', 'Workflows', '#/workflows'],
+  ['access', 'Access', '#/access', 'admin'],
 ];
 
 function parse(hash) {
@@ -55,8 +61,9 @@ function Icon({ name }) {
 
 function Live() {
   const state = useConnectionState();
-  const text = { live: 'Live updates on', connecting: 'Connecting…', reconnecting: 'Reconnecting…' }[state];
-  return html`<div class=${'live live-' + state} role="status" title="Events from the platform through the event-bus bridge">
+  const text = { live: 'Live updates on', connecting: 'Connecting…', reconnecting: 'Reconnecting…', off: 'Live updates off' }[state];
+  const title = state === 'off' ? 'Events need the read permission' : 'Events from the platform through the event-bus bridge';
+  return html`<div class=${'live live-' + state} role="status" title=${title}>
     <span class="dot" aria-hidden="true"></span>${text}</div>`;
 }
 
@@ -68,6 +75,7 @@ function Content({ route }) {
     case 'datasets': return id ? html`<${DatasetPage} name=${id} key=${id} />` : html`<${Datasets} />`;
     case 'deployments': return id ? html`<${DeploymentPage} name=${id} key=${id} />` : html`<${Deployments} />`;
     case 'executions': return id ? html`<${ExecutionPage} id=${id} key=${id} />` : html`<${Executions} />`;
+    case 'access': return html`<${Access} />`;
     case 'workflows': return !id ? html`<${Workflows} />` : rest[0] === 'runs' && rest[1]
       ? html`<${RunPage} name=${id} id=${rest[1]} key=${rest[1]} />` : html`<${WorkflowPage} name=${id} key=${id} />`;
     default: return html`<section class="page"><h1>Not found</h1><p>No page at ${location.hash}. <a href="#/">Dashboard</a></p></section>`;
@@ -76,6 +84,8 @@ function Content({ route }) {
 
 function App() {
   const route = useRoute();
+  const { me, started, refusal } = useSession();
+  const may = (permission) => !permission || (me && me.permissions.includes(permission));
   return html`
     <a class="skip" href="#main" onClick=${(e) => { e.preventDefault(); document.getElementById('main').focus(); }}>Skip to content</a>
     <div class="shell">
@@ -83,19 +93,23 @@ function App() {
         <a class="brand" href="#/"><span class="logo" aria-hidden="true">m</span><span>mlplatform</span></a>
         <nav aria-label="Main">
           <ul>
-            ${NAV.map(([key, label, href]) => html`
+            ${NAV.filter(([, , , permission]) => may(permission)).map(([key, label, href]) => html`
               <li><a href=${href} class=${route.section === key ? 'active' : ''}
                      aria-current=${route.section === key ? 'page' : undefined}><${Icon} name=${key} /><span class="nav-label">${label}</span></a></li>`)}
           </ul>
         </nav>
         <div class="sidebar-foot">
+          <${Caller} me=${me} signingIn=${!!refusal} onSignIn=${askForKey} onSignOut=${signOut} />
           <${Live} />
           <a class="api-link" href="/openapi.yaml" target="_blank" rel="noopener">API contract</a>
         </div>
       </aside>
-      <main id="main" tabindex="-1"><${Content} route=${route} /></main>
+      <main id="main" tabindex="-1">${!started ? html`<${Loading} />` : refusal
+        ? html`<${SignIn} refusal=${refusal} me=${me} />`
+        // a new caller sees every page afresh, read with its own key
+        : html`<${Content} route=${route} key=${me ? me.id : 'unknown'} />`}</main>
     </div>`;
 }
 
-connect();
+start();
 render(html`<${App} />`, document.getElementById('app'));

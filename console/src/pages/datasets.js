@@ -109,7 +109,7 @@ function VersionView({ name, version }) {
   const stats = statistics(schema, rows);
   return html`
     <${Card} title=${`Schema and statistics · v${version.version}`} id="schema"
-             actions=${html`<a class="button" href=${`/api/datasets/${api.enc(name)}/versions/${version.version}/download`} download>Download</a>`}>
+             actions=${html`<a class="button" href=${api.withApiKey(`/api/datasets/${api.enc(name)}/versions/${version.version}/download`)} download>Download</a>`}>
       <dl class="facts">
         <div><dt>Rows</dt><dd>${number(version.row_count)}</dd></div>
         <div><dt>Columns</dt><dd>${schema.length}</dd></div>

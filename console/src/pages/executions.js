@@ -194,7 +194,7 @@ export function ExecutionPage({ id }) {
           <//>`}
           <${Card} title="Result">
             ${e.result ? html`<${Outputs} result=${e.result} />
-              ${e.result.outputs && html`<a class="button" href=${`/api/executions/${id}/result`} download>Download first output</a>`}`
+              ${e.result.outputs && html`<a class="button" href=${api.withApiKey(`/api/executions/${id}/result`)} download>Download first output</a>`}`
               : html`<p class="muted">${ACTIVE(e.status) ? 'Not finished yet.' : 'No result.'}</p>`}
           <//>
           <${Card} title="Request"><${KeyValues} object=${Object.fromEntries(Object.entries(e.request || {})

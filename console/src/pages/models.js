@@ -157,7 +157,7 @@ function VersionDetail({ model, version, aliases }) {
   return html`
     <${Card} id="version-detail" title=${`Version ${version.version}`} class="version-detail"
              actions=${html`
-               <a class="button" href=${`/api/models/${api.enc(model)}/versions/${version.version}/artifact`} download>Download</a>
+               <a class="button" href=${api.withApiKey(`/api/models/${api.enc(model)}/versions/${version.version}/artifact`)} download>Download</a>
                <button class="primary" onClick=${() => setDeploying(!deploying)} disabled=${!deployable}
                        title=${deployable ? 'Serve this version online' : 'Spark pipelines score in batch executions'}
                        aria-expanded=${deploying}>Deploy</button>`}>

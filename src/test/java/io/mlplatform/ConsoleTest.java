@@ -9,10 +9,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.BufferedReader;
+import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -23,11 +26,14 @@ import static org.assertj.core.api.Assertions.fail;
  * The web console end to end, in headless Chromium driven by playwright-core (console/e2e/console.mjs): a user
  * uploads a dataset and a model version, deploys it and predicts, starts an execution and watches it finish, installs
  * the workflow examples, starts a workflow run from its form and watches its steps succeed, and sees the API's own
- * message when it refuses a form. Screenshots of every page land in target/console-screenshots.
+ * message when it refuses a form. On a second node that requires API keys (console/e2e/access.mjs) the console asks
+ * for a key, an admin creates a viewer's key on the Access page, and the viewer reads but is refused a change.
+ * Screenshots of every page land in target/console-screenshots.
  */
 @DisplayName("The web console, clicked through in a real browser")
 class ConsoleTest {
   private static final Path CONSOLE = Path.of("console");
+  private static final Path SCREENSHOTS = Path.of("target", "console-screenshots");
   private static final long SCRIPT_TIMEOUT_SECONDS = 150;
 
   @TempDir
@@ -36,6 +42,21 @@ class ConsoleTest {
 
   @BeforeAll
   static void start() throws Exception {
+    String chromium = System.getenv().getOrDefault("CHROMIUM", "/usr/bin/chromium");
+    if (!Files.isExecutable(Path.of(chromium))) {
+      fail("Chromium is missing at " + chromium + ": install Debian's package (apt-get install -y chromium; .ci/run does)"
+          + " or point CHROMIUM at a Chromium binary");
+    }
+    if (!Files.isDirectory(CONSOLE.resolve("node_modules/playwright-core"))) {
+      fail("console/node_modules is missing: the Maven build runs npm ci in console/ (generate-resources)");
+    }
+    Files.createDirectories(SCREENSHOTS);
+    try (var old = Files.list(SCREENSHOTS)) {
+      // only the last run's pictures stay
+      for (Path file : old.filter(f -> f.toString().endsWith(".png")).toList()) {
+        Files.delete(file);
+      }
+    }
     node = TestNodes.start(dir.resolve("node"), Map.of("MLP_SPARK_MASTER", "local[2]"));
   }
 
@@ -49,49 +70,50 @@ class ConsoleTest {
   @Test
   @DisplayName("upload, deploy, predict, run an execution and a workflow live and read a refusal, by clicking")
   void clickThrough() throws Exception {
-    String chromium = System.getenv().getOrDefault("CHROMIUM", "/usr/bin/chromium");
-    if (!Files.isExecutable(Path.of(chromium))) {
-      fail("Chromium is missing at " + chromium + ": install Debian's package (apt-get install -y chromium; .ci/run does)"
-          + " or point CHROMIUM at a Chromium binary");
-    }
-    if (!Files.isDirectory(CONSOLE.resolve("node_modules/playwright-core"))) {
-      fail("console/node_modules is missing: the Maven build runs npm ci in console/ (generate-resources)");
-    }
     Path fixtures = Files.createDirectories(dir.resolve("fixtures"));
     writeFixtures(fixtures);
-    Path screenshots = Files.createDirectories(Path.of("target", "console-screenshots"));
-    try (var old = Files.list(screenshots)) {
-      // only the last run's pictures stay
-      for (Path file : old.filter(f -> f.toString().endsWith(".png")).toList()) {
-        Files.delete(file);
-      }
-    }
+    runScript(Map.of(), "e2e/console.mjs", "http://127.0.0.1:" + node.httpPort(),
+        fixtures.toAbsolutePath().toString(), SCREENSHOTS.toAbsolutePath().toString());
+  }
 
-    Process script;
+  @Test
+  @DisplayName("where keys are required it asks for one; an admin creates a viewer's key, and the viewer is refused a change")
+  void signInAndKeys() throws Exception {
+    String adminKey = "console-admin-" + Long.toHexString(System.nanoTime());
+    try (Node keyed = TestNodes.start(dir.resolve("keyed"), Map.of("MLP_AUTH_REQUIRED", "true", "MLP_ADMIN_KEY", adminKey))) {
+      runScript(Map.of("MLP_ADMIN_KEY", adminKey), "e2e/access.mjs", "http://127.0.0.1:" + keyed.httpPort(),
+          SCREENSHOTS.toAbsolutePath().toString());
+    }
+  }
+
+  /** Runs {@code node <script> <arguments>} in console/, its output in the test's, and fails unless it exits 0. */
+  private static void runScript(Map<String, String> environment, String script, String... arguments) throws Exception {
+    List<String> command = new ArrayList<>(List.of("node", script));
+    command.addAll(List.of(arguments));
+    Process process;
     try {
-      script = new ProcessBuilder("node", "e2e/console.mjs", "http://127.0.0.1:" + node.httpPort(),
-          fixtures.toAbsolutePath().toString(), screenshots.toAbsolutePath().toString())
-          .directory(CONSOLE.toFile()).redirectErrorStream(true)
-          .start();
-      script.getOutputStream().close();
-    } catch (java.io.IOException e) {
+      ProcessBuilder builder = new ProcessBuilder(command).directory(CONSOLE.toFile()).redirectErrorStream(true);
+      builder.environment().putAll(environment);
+      process = builder.start();
+      process.getOutputStream().close();
+    } catch (IOException e) {
       throw new AssertionError("cannot run node (Node.js 20+ is needed to build and test the console)", e);
     }
     Thread output = new Thread(() -> {
-      try (BufferedReader lines = new BufferedReader(new InputStreamReader(script.getInputStream(), StandardCharsets.UTF_8))) {
-        lines.lines().forEach(line -> System.out.println("[console e2e] " + line));
-      } catch (java.io.IOException e) {
+      try (BufferedReader lines = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+        lines.lines().forEach(line -> System.out.println("[" + script + "] " + line));
+      } catch (IOException e) {
         // the script ended
       }
     });
     output.start();
-    if (!script.waitFor(SCRIPT_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-      script.descendants().forEach(ProcessHandle::destroyForcibly);
-      script.destroyForcibly();
-      fail("the browser scenarios took more than " + SCRIPT_TIMEOUT_SECONDS + " s");
+    if (!process.waitFor(SCRIPT_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+      process.descendants().forEach(ProcessHandle::destroyForcibly);
+      process.destroyForcibly();
+      fail(script + " took more than " + SCRIPT_TIMEOUT_SECONDS + " s");
     }
     output.join(5000);
-    assertThat(script.exitValue()).as("exit code of console/e2e/console.mjs (its output is above)").isZero();
+    assertThat(process.exitValue()).as("exit code of console/" + script + " (its output is above)").isZero();
   }
 
   private static void writeFixtures(Path fixtures) throws Exception {
