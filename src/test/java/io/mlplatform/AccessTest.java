@@ -5,6 +5,7 @@ import io.mlplatform.support.Api;
 import io.mlplatform.support.FakeChatServer;
 import io.mlplatform.support.ObjectListing;
 import io.mlplatform.support.TestNodes;
+import io.vertx.core.http.WebSocket;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
@@ -14,6 +15,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -145,12 +148,22 @@ class AccessTest {
 
   @Test
   @DisplayName("the event bridge needs a key that may read, given as api_key where a browser cannot set headers")
-  void events() {
+  void events() throws Exception {
     assertThat(anonymous.get("/eventbus/info").status()).isEqualTo(401);
-    Api.Response viewer = admin.postJson("/api/keys", new JsonObject().put("name", "console-1")
-        .put("roles", new JsonArray().add("viewer")));
-    assertThat(anonymous.get("/eventbus/info?api_key=" + viewer.json().getString("key")).status()).isEqualTo(200);
+    String key = admin.postJson("/api/keys", new JsonObject().put("name", "console-1")
+        .put("roles", new JsonArray().add("viewer"))).json().getString("key");
+    assertThat(anonymous.get("/eventbus/info?api_key=" + key).status()).isEqualTo(200);
     assertThat(keyed("app-2", "predictor").get("/eventbus/info").status()).isEqualTo(403);
+
+    // a browser's bridge socket, opened with the key, is closed once the key is deleted
+    WebSocket socket = node.vertx().createWebSocketClient()
+        .connect(node.httpPort(), "127.0.0.1", "/eventbus/websocket?api_key=" + key)
+        .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    CompletableFuture<Void> closed = new CompletableFuture<>();
+    socket.closeHandler(v -> closed.complete(null));
+    assertThat(admin.delete("/api/keys/console-1").status()).isEqualTo(204);
+    closed.get(10, TimeUnit.SECONDS);
+    assertThat(socket.closeStatusCode()).isEqualTo((short) 4001);
   }
 
   @Test

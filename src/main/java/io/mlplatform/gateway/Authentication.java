@@ -15,9 +15,11 @@ import io.vertx.ext.web.RoutingContext;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * Tells who calls: the API key of a request ({@code Authorization: Bearer <key>}, {@code X-API-Key}, or the
@@ -42,6 +44,7 @@ final class Authentication {
   private final Caller anonymous;
   private final byte[] adminKeyHash;
   private final Map<String, Known> known = new HashMap<>();
+  private final List<Consumer<String>> revokedListeners = new ArrayList<>();
   private MessageConsumer<Object> revocations;
 
   Authentication(McpClient client, Settings settings) {
@@ -56,8 +59,14 @@ final class Authentication {
     revocations = vertx.eventBus().consumer(Addresses.KEYS_REVOKED, message -> {
       String name = message.body() instanceof Envelope event ? event.payload().getString("name") : null;
       known.values().removeIf(entry -> entry.caller().name().equals(name));
+      revokedListeners.forEach(listener -> listener.accept(name));
     });
     return revocations.completion();
+  }
+
+  /** Tells {@code listener} the name of every key deleted from now on (on this gateway's event loop). */
+  void onRevoked(Consumer<String> listener) {
+    revokedListeners.add(listener);
   }
 
   /** The root handler: puts the request's caller in the context, or fails it with 401. */

@@ -102,7 +102,7 @@ public final class GatewayVerticle extends VerticleBase {
       Policy.authorize(Authentication.caller(ctx), Permission.READ, "events");
       ctx.next();
     });
-    router.route(EventBridge.PATH).subRouter(EventBridge.router(vertx));
+    router.route(EventBridge.PATH).subRouter(EventBridge.router(vertx, authentication));
     // the console's built assets have content hashes in their names: browsers keep them; index.html, which names
     // them, is fetched again every time, so a new version of the platform serves a new console at once
     // (a route's prefix is taken off the path a StaticHandler looks up)
