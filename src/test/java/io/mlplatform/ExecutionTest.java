@@ -57,6 +57,8 @@ class ExecutionTest {
     JsonObject done = awaitEnd(queued.json().getString("id"));
     assertThat(done.getString("status")).as(done.encode()).isEqualTo("succeeded");
     JsonObject version = api.get("/api/models/points-clf/versions/latest").json();
+    assertThat(version.getString("created_by")).as("the job registers the version on behalf of its caller")
+        .isEqualTo("anonymous");
     assertThat(version.getString("format")).isEqualTo("spark");
     assertThat(version.getJsonObject("metrics").getDouble("auc")).isGreaterThan(0.9);
     assertThat(version.getJsonObject("metrics").getDouble("accuracy")).isGreaterThan(0.8);

@@ -31,13 +31,17 @@ public final class ExecutionStore {
         attempts -> "its node stopped answering on the last of " + attempts + " attempts");
   }
 
-  /** Queues an execution asked by {@code caller} (recorded as {@code created_by}; null for the platform's own). */
+  /**
+   * Queues an execution asked by {@code caller} (null for the platform's own), recorded as {@code created_by} and as
+   * the {@code caller} its job acts on behalf of.
+   */
   public Future<JsonObject> enqueue(String type, JsonObject request, int maxAttempts, Caller caller) {
     String id = UUID.randomUUID().toString();
     JsonObject execution = new JsonObject().put("_id", id).put("id", id).put("type", type).put("status", "queued")
         .put("request", request).put("attempts", 0).put("max_attempts", maxAttempts).put("progress", 0.0)
         .put("created_at", Instant.now().toString()).put("cancel_requested", false)
-        .put("created_by", caller == null ? null : caller.name());
+        .put("created_by", caller == null ? null : caller.name())
+        .put("caller", caller == null ? null : caller.toJson());
     return mongo.insert(EXECUTIONS, execution).map(ok -> Documents.shown(execution));
   }
 

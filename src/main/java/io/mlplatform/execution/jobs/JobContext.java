@@ -17,7 +17,8 @@ public interface JobContext {
   void log(String line);
 
   /**
-   * Sends an MCP request through the hub and waits for its result (blocking: jobs run on worker threads).
+   * Sends an MCP request through the hub on behalf of whoever queued the execution (refused when they may not make
+   * it) and waits for its result (blocking: jobs run on worker threads).
    */
   JsonObject call(String operation, JsonObject payload) throws Exception;
 }

@@ -1,6 +1,8 @@
 package io.mlplatform.execution.jobs;
 
+import io.mlplatform.access.Policy;
 import io.mlplatform.mcp.Addresses;
+import io.mlplatform.mcp.Caller;
 import io.mlplatform.mcp.Envelope;
 import io.mlplatform.mcp.McpClient;
 import io.mlplatform.mcp.McpException;
@@ -59,7 +61,7 @@ public final class JobRunner {
     String id = execution.getString("_id");
     publish(id, "running", 0.0);
     JobType type = types.get(execution.getString("type"));
-    Context context = new Context(id, execution.getJsonObject("request"));
+    Context context = new Context(id, execution.getJsonObject("request"), Caller.fromJson(execution.getJsonObject("caller")));
     store.log(id, "attempt " + execution.getInteger("attempts") + " on node " + nodeId);
     workers.<JsonObject>executeBlocking(() -> {
       if (type == null) {
@@ -139,10 +141,12 @@ public final class JobRunner {
   private final class Context implements JobContext {
     private final String id;
     private final JsonObject request;
+    private final Caller caller;
 
-    Context(String id, JsonObject request) {
+    Context(String id, JsonObject request, Caller caller) {
       this.id = id;
       this.request = request;
+      this.caller = caller;
     }
 
     @Override
@@ -179,7 +183,9 @@ public final class JobRunner {
 
     @Override
     public JsonObject call(String operation, JsonObject payload) throws Exception {
-      return client.send(Addresses.HUB, client.newRequest(HUB, operation, payload))
+      // on behalf of who queued the execution: a job does no more than its caller may, and what it records names them
+      Policy.authorize(caller, operation);
+      return client.send(Addresses.HUB, client.newRequest(HUB, operation, payload).onBehalfOf(caller))
           .toCompletionStage().toCompletableFuture().get(5, TimeUnit.MINUTES);
     }
   }
