@@ -57,8 +57,7 @@ public final class ApiKeys {
   public Future<JsonObject> page(int limit, int offset) {
     return Documents.page(mongo, KEYS, new JsonObject(), new JsonObject().put("created_at", 1), limit, offset)
         .map(page -> {
-          page.getJsonArray("items").forEach(item -> ((JsonObject) item).remove("hash"));
-          page.getJsonArray("items").forEach(item -> withPermissions((JsonObject) item));
+          page.getJsonArray("items").forEach(item -> listed((JsonObject) item));
           return page;
         });
   }
@@ -91,13 +90,12 @@ public final class ApiKeys {
   }
 
   private static JsonObject shown(JsonObject document) {
-    JsonObject shown = Documents.shown(document);
-    shown.remove("hash");
-    return withPermissions(shown);
+    return listed(Documents.shown(document));
   }
 
-  private static JsonObject withPermissions(JsonObject key) {
-    return key.put("permissions", Policy.permissionsJson(
-        key.getJsonArray("roles", new JsonArray()).stream().map(String::valueOf).toList()));
+  /** A key as the API lists it (already without _id): no hash, with the permissions its roles grant. */
+  private static JsonObject listed(JsonObject key) {
+    key.remove("hash");
+    return key.put("permissions", Policy.permissionsJson(callerOf(key).roles()));
   }
 }

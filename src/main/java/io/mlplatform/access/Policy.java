@@ -3,6 +3,7 @@ package io.mlplatform.access;
 import io.mlplatform.mcp.Caller;
 import io.mlplatform.mcp.ErrorCode;
 import io.mlplatform.mcp.McpException;
+import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
@@ -49,6 +50,16 @@ public final class Policy {
   /** Fails unless {@code caller} may perform {@code operation}. A null caller is the platform itself. */
   public static void authorize(Caller caller, String operation) {
     authorize(caller, required(operation), operation);
+  }
+
+  /** {@link #authorize(Caller, String)} as a future: failed with the refusal, for asynchronous callers. */
+  public static Future<Void> allowed(Caller caller, String operation) {
+    try {
+      authorize(caller, operation);
+      return Future.succeededFuture();
+    } catch (McpException e) {
+      return Future.failedFuture(e);
+    }
   }
 
   /**

@@ -5,7 +5,6 @@ import io.mlplatform.mcp.Addresses;
 import io.mlplatform.mcp.Caller;
 import io.mlplatform.mcp.Envelope;
 import io.mlplatform.mcp.McpClient;
-import io.mlplatform.mcp.McpException;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.json.JsonObject;
@@ -50,12 +49,8 @@ final class Calls {
   Future<JsonObject> send(RoutingContext ctx, String address, Envelope.Party recipient, String operation,
                           JsonObject payload) {
     Caller caller = Authentication.caller(ctx);
-    try {
-      Policy.authorize(caller, operation);
-    } catch (McpException e) {
-      return Future.failedFuture(e);
-    }
-    return exchange(ctx, address, client.newRequest(recipient, operation, payload).onBehalfOf(caller));
+    return Policy.allowed(caller, operation)
+        .compose(ok -> exchange(ctx, address, client.newRequest(recipient, operation, payload).onBehalfOf(caller)));
   }
 
   private Future<JsonObject> exchange(RoutingContext ctx, String address, Envelope request) {

@@ -47,12 +47,8 @@ public final class PlatformCalls {
 
   /** Sends a request on behalf of this caller once it may make it. */
   private Future<JsonObject> send(String address, Envelope.Party recipient, String operation, JsonObject payload) {
-    try {
-      Policy.authorize(caller, operation);
-    } catch (McpException e) {
-      return Future.failedFuture(e);
-    }
-    return client.send(address, client.newRequest(recipient, operation, payload).onBehalfOf(caller));
+    return Policy.allowed(caller, operation)
+        .compose(ok -> client.send(address, client.newRequest(recipient, operation, payload).onBehalfOf(caller)));
   }
 
   /**
