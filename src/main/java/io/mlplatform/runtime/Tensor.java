@@ -88,18 +88,29 @@ public record Tensor(String name, DataType type, long[] shape, Object data) {
   static void set(String name, DataType type, Object data, int index, Object value) {
     try {
       switch (type) {
-        case FP32 -> ((float[]) data)[index] = ((Number) value).floatValue();
-        case FP64 -> ((double[]) data)[index] = ((Number) value).doubleValue();
+        case FP32 -> ((float[]) data)[index] = (float) real(value);
+        case FP64 -> ((double[]) data)[index] = real(value);
         case INT64 -> ((long[]) data)[index] = integral(value);
         case INT32 -> ((int[]) data)[index] = Math.toIntExact(integral(value));
         case INT16 -> ((short[]) data)[index] = (short) Math.toIntExact(integral(value));
         case INT8, UINT8 -> ((byte[]) data)[index] = (byte) Math.toIntExact(integral(value));
         case BOOL -> ((boolean[]) data)[index] = (Boolean) value;
-        case BYTES -> ((String[]) data)[index] = value instanceof String s ? s : String.valueOf(value);
+        case BYTES -> ((String[]) data)[index] = value instanceof String s ? s : value == null ? "" : String.valueOf(value);
       }
     } catch (ClassCastException | NullPointerException | ArithmeticException e) {
       throw McpException.invalidField(name + ".data", "value " + value + " is not " + type);
     }
+  }
+
+  /** A number; null is a missing value (NaN, which a model's imputer replaces); a boolean is 1 or 0. */
+  private static double real(Object value) {
+    if (value == null) {
+      return Double.NaN;
+    }
+    if (value instanceof Boolean bool) {
+      return bool ? 1 : 0;
+    }
+    return ((Number) value).doubleValue();
   }
 
   private static long integral(Object value) {

@@ -8,6 +8,8 @@ import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.apache.spark.ml.PipelineModel;
+import org.apache.spark.ml.Transformer;
+import org.apache.spark.ml.feature.StringIndexerModel;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.types.StructField;
@@ -42,17 +44,20 @@ public final class BatchPredictJob implements JobType {
         .compose(version -> SparkData.lookUp(request, call).map(source -> {
           Map<String, String> columns = SparkData.columns(source);
           String format = version.getString("format");
-          List<String> features;
+          JsonObject checked = request.copy().put("model_version", version.getInteger("version")).put("format", format)
+              .put("model_artifact", version.getJsonObject("artifact"))
+              .put("version", source.getInteger("version")).put("source", source);
           switch (format) {
-            case "onnx", "pmml" -> features = Scoring.features(format, request, version.getJsonObject("signature"),
-                columns);
-            case "spark" -> features = SparkData.trainedFeatures(version, columns);
+            case "onnx", "pmml" -> checked.put("features", new JsonArray(Scoring.features(format, request,
+                version.getJsonObject("signature"), columns)));
+            case "spark" -> {
+              SparkData.trainedFeatures(version, columns);
+              checked.mergeIn(Features.fromParams(version.getJsonObject("params", new JsonObject())).toParams());
+            }
             default -> throw McpException.invalidField("model", "batch scoring takes onnx, pmml or spark models; version "
                 + version.getInteger("version") + " is " + format);
           }
-          return request.copy().put("model_version", version.getInteger("version")).put("format", format)
-              .put("model_artifact", version.getJsonObject("artifact")).put("features", new JsonArray(features))
-              .put("version", source.getInteger("version")).put("source", source);
+          return checked;
         }));
   }
 
@@ -63,8 +68,8 @@ public final class BatchPredictJob implements JobType {
     List<String> features = request.getJsonArray("features").stream().map(String.class::cast).toList();
     StoredObject artifact = StoredObject.fromJson(request.getJsonObject("model_artifact"));
     job.progress(0.1);
-    Dataset<Row> scored = "spark".equals(request.getString("format"))
-        ? scoreSpark(job, data, artifact)
+    boolean pipeline = "spark".equals(request.getString("format"));
+    Dataset<Row> scored = pipeline ? scoreSpark(Features.fromParams(request), data, artifact)
         : Scoring.score(request.getString("format"), data, features, objects, artifact);
     job.log("scoring " + request.getString("dataset") + " v" + request.getInteger("version") + " with "
         + request.getString("model") + " v" + request.getInteger("model_version"));
@@ -72,15 +77,36 @@ public final class BatchPredictJob implements JobType {
         .put("version", request.getInteger("version")).put("model", request.getString("model"))
         .put("model_version", request.getInteger("model_version")).put("execution", job.id());
     JsonObject output = new DatasetOutputs(objects, DatasetOutputs.format(request)).write(job, scored, ObjectStore.RESULTS, request.getString("output"), lineage);
-    return new JsonObject().put("outputs", new JsonArray().add(output));
+    JsonObject result = new JsonObject().put("outputs", new JsonArray().add(output));
+    Long rows = request.getJsonObject("source").getLong("row_count");
+    if (pipeline && rows != null) {
+      long dropped = rows - output.getLong("row_count");
+      result.put("dropped_rows", dropped);
+      if (dropped > 0) {
+        job.log(dropped + " rows with a missing feature value were not scored (the model was trained with"
+            + " \"missing\": \"drop\")");
+      }
+    }
+    return result;
   }
 
-  /** A saved Spark pipeline, loaded (see loadPipeline) and applied; vector columns are dropped. */
-  private Dataset<Row> scoreSpark(JobContext job, Dataset<Row> data, StoredObject artifact) throws Exception {
-    Dataset<Row> scored = loadPipeline(objects, artifact).transform(data);
+  /**
+   * A saved Spark pipeline, loaded (see loadPipeline) and applied to the rows it takes; the output keeps the input
+   * columns and the predictions, not the vectors and indexes the pipeline works with.
+   */
+  private Dataset<Row> scoreSpark(Features features, Dataset<Row> data, StoredObject artifact) throws Exception {
+    Dataset<Row> input = features.cast(data).filter(features.usable());
+    PipelineModel model = loadPipeline(objects, artifact);
+    // without the label's indexer: it would leave out the rows whose label is missing or unseen
+    Transformer[] stages = java.util.Arrays.stream(model.stages()).filter(stage -> !(stage instanceof StringIndexerModel
+        indexer && indexer.isSet(indexer.outputCol()) && TrainJob.INDEXED_LABEL.equals(indexer.getOutputCol())))
+        .toArray(Transformer[]::new);
+    Dataset<Row> scored = new PipelineModel(model.uid(), stages).transform(input);
+    java.util.Set<String> given = java.util.Set.of(input.columns());
     for (StructField field : scored.schema().fields()) {
-      if (field.dataType().typeName().equals("vector")) {
-        scored = scored.drop(field.name());
+      if (field.dataType().typeName().equals("vector") || !given.contains(field.name())
+          && (field.name().endsWith(Features.INDEX_SUFFIX) || field.name().endsWith(Features.IMPUTED_SUFFIX))) {
+        scored = scored.drop(SparkData.col(field.name()));
       }
     }
     return scored;

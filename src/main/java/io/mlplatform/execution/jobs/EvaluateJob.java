@@ -66,8 +66,9 @@ public final class EvaluateJob implements JobType {
     if (!columns.containsKey(label)) {
       throw SparkData.unknownColumn("dataset", label, columns);
     }
+    SparkData.trainedFeatures(version, columns);
     return request.put("label", label).put("algorithm", params.getString("algorithm"))
-        .put("features", new JsonArray(SparkData.trainedFeatures(version, columns)));
+        .mergeIn(Features.fromParams(params).toParams());
   }
 
   private static JsonObject checkScored(JsonObject request, JsonObject version, Map<String, String> columns) {
@@ -100,7 +101,8 @@ public final class EvaluateJob implements JobType {
     JsonObject request = job.request();
     Dataset<Row> data = SparkData.read(job.spark(), request.getJsonObject("source"));
     job.progress(0.2);
-    JsonObject metrics = "spark".equals(request.getString("format")) ? pipelineMetrics(request, data)
+    long[] dropped = {0};
+    JsonObject metrics = "spark".equals(request.getString("format")) ? pipelineMetrics(job, request, data, dropped)
         : scoredMetrics(request, data);
     job.log("metrics on " + request.getString("dataset") + " v" + request.getInteger("version") + ": " + metrics.encode());
     job.progress(0.9);
@@ -109,26 +111,36 @@ public final class EvaluateJob implements JobType {
     job.call("model.version.evaluation", new JsonObject().put("name", request.getString("model"))
         .put("version", request.getInteger("model_version").toString()).put("evaluation", evaluation));
     return new JsonObject().put("model", request.getString("model")).put("model_version", request.getInteger("model_version"))
-        .put("metrics", metrics);
+        .put("metrics", metrics).put("dropped_rows", dropped[0]);
   }
 
-  private JsonObject pipelineMetrics(JsonObject request, Dataset<Row> data) throws Exception {
+  /** A pipeline trained here, on the rows it takes (their count left out goes in {@code dropped}). */
+  private JsonObject pipelineMetrics(JobContext job, JsonObject request, Dataset<Row> data, long[] dropped)
+      throws Exception {
     PipelineModel model = BatchPredictJob.loadPipeline(objects, StoredObject.fromJson(request.getJsonObject("model_artifact")));
-    data = SparkData.cast(data, request.getJsonArray("features").stream().map(String.class::cast).toList(),
-        DataTypes.DoubleType);
+    Features features = Features.fromParams(request);
     boolean classifier = false;
     String labelColumn = request.getString("label");
     for (Transformer stage : model.stages()) {
-      if (stage instanceof StringIndexerModel indexer) {
+      if (stage instanceof StringIndexerModel indexer && indexer.isSet(indexer.inputCol())
+          && indexer.getInputCol().equals(request.getString("label"))) {
         classifier = true;
         labelColumn = indexer.getOutputCol();
       }
     }
+    data = features.cast(data);
     if (!classifier) {
       data = data.withColumn(labelColumn, functions.col(labelColumn).cast(DataTypes.DoubleType));
     }
+    // the rows the pipeline was trained to take: a label, and every feature under "drop"
+    Column usable = features.usable().and(SparkData.col(request.getString("label")).isNotNull());
+    dropped[0] = data.filter(functions.not(usable)).count();
+    if (dropped[0] > 0) {
+      job.log(dropped[0] + " rows left out of the evaluation (a missing label"
+          + ("drop".equals(features.missing()) ? " or feature value)" : ")"));
+    }
     boolean supervised = !"kmeans".equals(request.getString("algorithm"));
-    return TrainJob.metrics(supervised, classifier, model.transform(data), labelColumn);
+    return TrainJob.metrics(supervised, classifier, model.transform(data.filter(usable)), labelColumn);
   }
 
   /**

@@ -7,7 +7,9 @@ import org.apache.spark.ml.classification.DecisionTreeClassificationModel;
 import org.apache.spark.ml.classification.GBTClassificationModel;
 import org.apache.spark.ml.classification.LogisticRegressionModel;
 import org.apache.spark.ml.classification.RandomForestClassificationModel;
+import org.apache.spark.ml.feature.ImputerModel;
 import org.apache.spark.ml.feature.MinMaxScalerModel;
+import org.apache.spark.ml.feature.OneHotEncoderModel;
 import org.apache.spark.ml.feature.StandardScalerModel;
 import org.apache.spark.ml.feature.StringIndexerModel;
 import org.apache.spark.ml.feature.VectorAssembler;
@@ -22,12 +24,15 @@ import org.tribuo.util.onnx.ONNXNode;
 import org.tribuo.util.onnx.ONNXOperators;
 import org.tribuo.util.onnx.ONNXRef;
 
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
  * Writes a trained pipeline as an ONNX model when its shape is supported, so that it serves online on onnxruntime
- * (scoring one row through Spark costs 100–400 ms). Supported: feature assembly; optionally standard or min-max
+ * (scoring one row through Spark costs 100–400 ms). Supported: feature assembly (numbers, imputed numbers, one-hot
+ * encoded strings: see Inputs); optionally standard or min-max
  * scaling; then logistic regression (binary or multinomial), random forest or gradient-boosted trees (classifier:
  * output "probability" [n, classes] in the label indexer's order) or linear regression, random forest or
  * gradient-boosted trees (regressor: output "prediction" [n, 1]).
@@ -42,14 +47,24 @@ final class OnnxExport {
 
   static Result of(PipelineModel pipeline) {
     Transformer[] stages = pipeline.stages();
-    if (stages.length < 2 || !(stages[0] instanceof VectorAssembler assembler)) {
-      return unsupported("the pipeline does not start with a feature assembler");
+    int assemblerAt = 0;
+    while (assemblerAt < stages.length && !(stages[assemblerAt] instanceof VectorAssembler)) {
+      assemblerAt++;
     }
-    int features = assembler.getInputCols().length;
+    if (assemblerAt >= stages.length - 1) {
+      return unsupported("the pipeline has no feature assembler before its model");
+    }
+    Inputs inputs = new Inputs();
+    for (int i = 0; i < assemblerAt; i++) {
+      String refused = inputs.add(stages[i]);
+      if (refused != null) {
+        return unsupported(refused);
+      }
+    }
     ONNXContext context = new ONNXContext();
-    ONNXRef<?> input = context.floatInput("input", features);
+    ONNXRef<?> input = inputs.assemble(context, (VectorAssembler) stages[assemblerAt]);
     List<String> labels = null;
-    for (int i = 1; i < stages.length - 1; i++) {
+    for (int i = assemblerAt + 1; i < stages.length - 1; i++) {
       if (stages[i] instanceof StringIndexerModel indexer) {
         labels = List.of(indexer.labelsArray()[0]);
       } else if (stages[i] instanceof StandardScalerModel scaler) {
@@ -105,7 +120,96 @@ final class OnnxExport {
     } else {
       prediction.assignTo(context.floatOutput("prediction", 1));
     }
-    return new Result(bytes(context), labels, null);
+    return new Result(bytes(context, inputs.text()), labels, null);
+  }
+
+  /**
+   * The graph's inputs, from the stages before the assembler. Numbers only: one input "input" [n, features] (as
+   * before categorical features existed). With string features: one input per dataset column ([n, 1], float or
+   * string), named by the column, so that a row can be sent as an object keyed by column names; each string column
+   * is one-hot encoded as Spark's StringIndexer (frequency order, unseen → zeros) and OneHotEncoder (last dropped).
+   * Imputed numbers: a missing value arrives as NaN and takes the imputer's surrogate.
+   */
+  private static final class Inputs {
+    private final Map<String, String> indexed = new HashMap<>();        // index column → dataset column
+    private final Map<String, String[]> categories = new HashMap<>();   // index column → labels in index order
+    private final Map<String, String> encoded = new HashMap<>();        // one-hot column → index column
+    private final Map<String, String> imputed = new HashMap<>();        // imputed column → dataset column
+    private final Map<String, Double> surrogates = new HashMap<>();     // dataset column → its imputed value
+    private final List<String> text = new ArrayList<>();
+
+    /** Takes one stage before the assembler, or says why it has no export. */
+    String add(Transformer stage) {
+      if (stage instanceof StringIndexerModel indexer && indexer.isSet(indexer.inputCols())) {
+        if (!"keep".equals(indexer.getHandleInvalid())) {
+          return "a string indexer that does not keep unseen values has no ONNX export";
+        }
+        for (int k = 0; k < indexer.getInputCols().length; k++) {
+          indexed.put(indexer.getOutputCols()[k], indexer.getInputCols()[k]);
+          categories.put(indexer.getOutputCols()[k], indexer.labelsArray()[k]);
+        }
+      } else if (stage instanceof OneHotEncoderModel encoder && encoder.isSet(encoder.inputCols())) {
+        for (int k = 0; k < encoder.getInputCols().length; k++) {
+          String index = encoder.getInputCols()[k];
+          // labels + the unseen value's index, the last one dropped: one position a label
+          if (!encoder.getDropLast() || !categories.containsKey(index)
+              || encoder.categorySizes()[k] != categories.get(index).length + 1) {
+            return "one-hot encoding of '" + index + "' is not the platform's (indexed strings, last dropped)";
+          }
+          encoded.put(encoder.getOutputCols()[k], index);
+        }
+      } else if (stage instanceof ImputerModel imputer && imputer.isSet(imputer.inputCols())) {
+        List<String> names = List.of(imputer.columnNames());
+        for (int k = 0; k < imputer.getInputCols().length; k++) {
+          String column = imputer.getInputCols()[k];
+          imputed.put(imputer.getOutputCols()[k], column);
+          surrogates.put(column, imputer.surrogates()[names.indexOf(column)]);
+        }
+      } else {
+        return "stage " + stage.getClass().getSimpleName() + " before the feature assembler has no ONNX export yet";
+      }
+      return null;
+    }
+
+    /** The string-typed inputs (built as float placeholders, retyped once the graph is built). */
+    List<String> text() {
+      return text;
+    }
+
+    ONNXRef<?> assemble(ONNXContext context, VectorAssembler assembler) {
+      String[] columns = assembler.getInputCols();
+      if (encoded.isEmpty()) {
+        ONNXRef<?> input = context.floatInput("input", columns.length);
+        return imputed.isEmpty() ? input : impute(context, input, java.util.Arrays.stream(columns).map(imputed::get)
+            .toList());
+      }
+      List<ONNXRef<?>> pieces = new ArrayList<>();
+      for (String column : columns) {
+        String index = encoded.get(column);
+        if (index != null) {
+          String name = indexed.get(index);
+          text.add(name);
+          Map<String, Object> attributes = Map.of("cats_strings", categories.get(index), "zeros", 1);
+          pieces.add(context.floatInput(name, 1).apply(MlOperator.ONE_HOT_ENCODER, attributes)
+              .apply(MlOperator.FLATTEN, Map.of("axis", 1)));
+        } else if (imputed.containsKey(column)) {
+          pieces.add(impute(context, context.floatInput(imputed.get(column), 1), List.of(imputed.get(column))));
+        } else {
+          pieces.add(context.floatInput(column, 1));
+        }
+      }
+      return pieces.size() == 1 ? pieces.get(0) : context.operation(ONNXOperators.CONCAT, pieces, "assembled",
+          Map.of("axis", 1));
+    }
+
+    private ONNXNode impute(ONNXContext context, ONNXRef<?> input, List<String> columns) {
+      float[] values = new float[columns.size()];
+      for (int i = 0; i < values.length; i++) {
+        values[i] = columns.get(i) == null ? Float.NaN : surrogates.get(columns.get(i)).floatValue();
+      }
+      return input.apply(MlOperator.IMPUTER, Map.of("imputed_value_floats", values, "replaced_value_float",
+          Float.NaN));
+    }
   }
 
   /** input × coefficients + intercept, as a Gemm. */
@@ -190,15 +294,21 @@ final class OnnxExport {
     return floats;
   }
 
-  private static byte[] bytes(ONNXContext context) {
+  private static byte[] bytes(ONNXContext context, List<String> textInputs) {
     context.setName("mlplatform-pipeline");
+    OnnxMl.GraphProto.Builder graph = context.buildGraph().toBuilder();
+    for (OnnxMl.ValueInfoProto.Builder input : graph.getInputBuilderList()) {
+      if (textInputs.contains(input.getName())) {
+        input.getTypeBuilder().getTensorTypeBuilder().setElemType(OnnxMl.TensorProto.DataType.STRING.getNumber());
+      }
+    }
     return OnnxMl.ModelProto.newBuilder()
         .setIrVersion(8)
         .setProducerName("mlplatform")
         .setDomain("io.mlplatform")
         .addOpsetImport(OnnxMl.OperatorSetIdProto.newBuilder().setVersion(ONNXOperators.getOpsetVersion()).build())
-        .addOpsetImport(Trees.OPERATOR.opsetProto())
-        .setGraph(context.buildGraph())
+        .addOpsetImport(MlOperator.TREE_ENSEMBLE_REGRESSOR.opsetProto())
+        .setGraph(graph)
         .build().toByteArray();
   }
 

@@ -33,7 +33,7 @@ final class SparkData {
     String version = request.getValue("version") == null ? "latest" : request.getValue("version").toString();
     return call.apply("dataset.version.get", new JsonObject().put("name", dataset).put("version", version))
         .map(found -> new JsonObject().put("version", found.getInteger("version"))
-            .put("format", found.getString("format"))
+            .put("format", found.getString("format")).put("row_count", found.getLong("row_count"))
             .put("artifact", found.getJsonObject("artifact")).put("schema", found.getJsonArray("schema")));
   }
 
@@ -85,10 +85,18 @@ final class SparkData {
    */
   static Dataset<Row> cast(Dataset<Row> data, java.util.Collection<String> columns, DataType type) {
     java.util.Set<String> casted = new java.util.HashSet<>(columns);
+    if (casted.isEmpty()) {
+      return data;
+    }
     return data.select(java.util.Arrays.stream(data.columns()).map(name -> {
-      org.apache.spark.sql.Column column = org.apache.spark.sql.functions.col("`" + name.replace("`", "``") + "`");
+      org.apache.spark.sql.Column column = col(name);
       return casted.contains(name) ? column.cast(type).as(name) : column;
     }).toArray(org.apache.spark.sql.Column[]::new));
+  }
+
+  /** A column by its name, whatever characters the name holds. */
+  static org.apache.spark.sql.Column col(String name) {
+    return org.apache.spark.sql.functions.col("`" + name.replace("`", "``") + "`");
   }
 
   static StructType schema(JsonArray schema) {

@@ -22,16 +22,18 @@ import org.apache.spark.ml.evaluation.RegressionEvaluator;
 import org.apache.spark.ml.feature.MinMaxScaler;
 import org.apache.spark.ml.feature.StandardScaler;
 import org.apache.spark.ml.feature.StringIndexer;
-import org.apache.spark.ml.feature.VectorAssembler;
 import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.param.ParamMap;
 import org.apache.spark.ml.regression.GBTRegressor;
 import org.apache.spark.ml.regression.LinearRegression;
 import org.apache.spark.ml.regression.RandomForestRegressor;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.storage.StorageLevel;
 
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -65,7 +67,7 @@ public final class TrainJob implements JobType {
       "kmeans", new Algorithm(false, false, Set.of("k", "maxIter", "seed")));
 
   private static final Set<String> SCALINGS = Set.of("none", "standard", "minmax");
-  private static final String INDEXED_LABEL = "label_index";
+  static final String INDEXED_LABEL = "label_index";
 
   private final ObjectStore objects;
 
@@ -101,22 +103,9 @@ public final class TrainJob implements JobType {
     if (!SCALINGS.contains(scaling)) {
       throw McpException.invalidField("scaling", "must be one of " + SCALINGS);
     }
-    JsonArray features = request.getJsonArray("features");
-    if (features == null || features.isEmpty() || !features.stream().allMatch(f -> f instanceof String)) {
-      throw McpException.invalidField("features", "must be a non-empty array of column names");
-    }
     String label = algorithm.supervised() ? p.string("label") : null;
     return SparkData.lookUp(request, call).map(source -> {
       Map<String, String> columns = SparkData.columns(source);
-      for (Object feature : features) {
-        String type = columns.get(feature);
-        if (type == null) {
-          throw SparkData.unknownColumn("features", (String) feature, columns);
-        }
-        if (!SparkData.numeric(type)) {
-          throw McpException.invalidField("features", "column '" + feature + "' is " + type + ", not numeric");
-        }
-      }
       if (label != null) {
         String type = columns.get(label);
         if (type == null) {
@@ -130,7 +119,9 @@ public final class TrainJob implements JobType {
               + " string); '" + label + "' is " + type);
         }
       }
-      return request.copy().put("version", source.getInteger("version")).put("params", params)
+      Features features = Features.check(request, columns, label);
+      return request.copy().mergeIn(features.toParams()).put("max_categories", features.maxCategories())
+          .put("version", source.getInteger("version")).put("params", params)
           .put("validation_split", ((Number) split).doubleValue()).put("source", source);
     });
   }
@@ -140,29 +131,93 @@ public final class TrainJob implements JobType {
     JsonObject request = job.request();
     String algorithmName = request.getString("algorithm");
     Algorithm algorithm = ALGORITHMS.get(algorithmName);
-    List<String> features = request.getJsonArray("features").stream().map(String.class::cast).toList();
+    Features features = Features.fromParams(request);
     String label = request.getString("label");
-    Dataset<Row> data = SparkData.read(job.spark(), request.getJsonObject("source"));
-    data = SparkData.cast(data, features, DataTypes.DoubleType);
-    data = data.na().drop(features.toArray(new String[0]));
-    double holdOut = request.getDouble("validation_split");
-    Dataset<Row>[] parts = data.randomSplit(new double[]{1 - holdOut, holdOut}, 42L);
-    job.log("training " + algorithmName + " on " + features + (label == null ? "" : " → " + label));
-    job.progress(0.1);
-
-    if (algorithm.supervised() && !algorithm.classifier()) {
-      parts[0] = parts[0].withColumn(label, functions.col(label).cast(DataTypes.DoubleType));
-      parts[1] = parts[1].withColumn(label, functions.col(label).cast(DataTypes.DoubleType));
+    SparkSession spark = job.spark();
+    Dataset<Row> data = features.cast(SparkData.read(spark, request.getJsonObject("source")));
+    List<Column> kept = new ArrayList<>(features.columns().stream().map(SparkData::col).toList());
+    Column usable = features.usable();
+    if (label != null) {
+      Column labelColumn = SparkData.col(label);
+      kept.add(algorithm.classifier() ? labelColumn : labelColumn.cast(DataTypes.DoubleType).as(label));
+      usable = usable.and(labelColumn.isNotNull());
     }
-    String labelColumn = algorithm.classifier() ? INDEXED_LABEL : label;
-    Pipeline pipeline = pipeline(algorithmName, features, label, request.getJsonObject("params"),
-        request.getString("scaling", "none"));
-    PipelineModel model = pipeline.fit(parts[0]);
-    job.progress(0.6);
-    JsonObject metrics = metrics(algorithm.supervised(), algorithm.classifier(), model.transform(parts[1]), labelColumn);
-    job.log("metrics on the validation split: " + metrics.encode());
-    job.progress(0.8);
+    data = data.select(kept.toArray(new Column[0]));
+    long[] counts = profile(job, features, data, usable);
+    // read and parsed once: indexing, imputation, the split and every pass of the algorithm use the cached rows
+    data = data.filter(usable).persist(StorageLevel.MEMORY_AND_DISK());
+    try {
+      double holdOut = request.getDouble("validation_split");
+      Dataset<Row>[] parts = data.randomSplit(new double[]{1 - holdOut, holdOut}, 42L);
+      job.log("training " + algorithmName + " on " + features.columns().size() + " features ("
+          + features.categorical().size() + " categorical, one-hot encoded; missing values: " + features.missing()
+          + ")" + (label == null ? "" : " → " + label));
+      job.progress(0.1);
+      String labelColumn = algorithm.classifier() ? INDEXED_LABEL : label;
+      Pipeline pipeline = pipeline(algorithmName, features, label, request.getJsonObject("params"),
+          request.getString("scaling", "none"));
+      PipelineModel model = pipeline.fit(parts[0]);
+      job.progress(0.6);
+      JsonObject metrics = metrics(algorithm.supervised(), algorithm.classifier(), model.transform(parts[1]),
+          labelColumn);
+      job.log("metrics on the validation split: " + metrics.encode());
+      job.progress(0.8);
+      return register(job, model, features, metrics).put("rows", counts[0])
+          .put("dropped_rows", counts[1]);
+    } finally {
+      data.unpersist();
+    }
+  }
 
+  /**
+   * One pass over the rows before training: how many there are and how many a missing value drops ({rows, dropped},
+   * logged), and the features that cannot train (no value at all; more categories than max_categories), refused by name.
+   */
+  private static long[] profile(JobContext job, Features features, Dataset<Row> data, Column usable) {
+    List<Column> aggregates = new ArrayList<>();
+    aggregates.add(functions.sum(functions.when(usable, 0).otherwise(1)).as("dropped"));
+    for (String column : features.columns()) {
+      aggregates.add(functions.count(SparkData.col(column)));
+    }
+    for (String column : features.categorical()) {
+      aggregates.add(functions.approx_count_distinct(SparkData.col(column)));
+    }
+    Row stats = data.agg(functions.count(functions.lit(1)).as("rows"), aggregates.toArray(new Column[0])).first();
+    long rows = stats.getLong(0);
+    long dropped = stats.isNullAt(1) ? 0 : stats.getLong(1);
+    List<String> empty = new ArrayList<>();
+    for (int i = 0; i < features.columns().size(); i++) {
+      if (stats.getLong(2 + i) == 0) {
+        empty.add(features.columns().get(i));
+      }
+    }
+    if (!empty.isEmpty()) {
+      throw McpException.invalidField("features", "no row has a value in " + empty + ": list "
+          + (empty.size() == 1 ? "it" : "them") + " in \"exclude\"");
+    }
+    int at = 2 + features.columns().size();
+    for (String column : features.categorical()) {
+      long distinct = stats.getLong(at++);
+      if (distinct > features.maxCategories()) {
+        throw McpException.invalidField("features", "string column '" + column + "' has about " + distinct
+            + " distinct values, more than max_categories (" + features.maxCategories() + ") one-hot encodes: list"
+            + " it in \"exclude\" (an identifier or free text), or raise max_categories");
+      }
+    }
+    job.log(rows + " rows; " + dropped + " left out" + (dropped == 0 ? "" : " (a missing label"
+        + ("drop".equals(features.missing()) ? " or feature value" : "") + ")"));
+    if (dropped == rows) {
+      throw McpException.invalidField("missing", "every one of the " + rows + " rows misses a label or feature"
+          + " value: impute them (\"missing\": \"mean\", \"median\" or \"constant\") or exclude the emptiest columns");
+    }
+    return new long[]{rows, dropped};
+  }
+
+  /** Saves the pipeline and its ONNX export, and registers them as the next version of the model. */
+  private JsonObject register(JobContext job, PipelineModel model, Features features, JsonObject metrics)
+      throws Exception {
+    JsonObject request = job.request();
+    String algorithmName = request.getString("algorithm");
     StoredObject artifact = saveZipped(job, model);
     JsonObject export = export(job, model);
     String modelName = request.getString("model");
@@ -170,7 +225,7 @@ public final class TrainJob implements JobType {
     JsonObject version = job.call("model.version.create", export.put("name", modelName).put("format", "spark")
         .put("description", algorithmName + " trained by execution " + job.id())
         .put("params", request.getJsonObject("params").copy().put("algorithm", algorithmName)
-            .put("features", request.getJsonArray("features")).put("label", label)
+            .mergeIn(features.toParams()).put("label", request.getString("label"))
             .put("scaling", request.getString("scaling", "none")))
         .put("metrics", metrics)
         .put("source", new JsonObject().put("dataset", request.getString("dataset"))
@@ -198,15 +253,15 @@ public final class TrainJob implements JobType {
   }
 
   /**
-   * The pipeline a train request describes: feature assembly, optional scaling (standard: zero mean, unit variance;
-   * minmax: to [0, 1]), label indexing for classifiers (into {@value #INDEXED_LABEL}), then the algorithm.
+   * The pipeline a train request describes: the features into one vector (see Features), optional scaling (standard:
+   * zero mean, unit variance; minmax: to [0, 1]), label indexing for classifiers (into {@value #INDEXED_LABEL}), then
+   * the algorithm.
    */
-  static Pipeline pipeline(String algorithmName, List<String> features, String label, JsonObject params,
+  static Pipeline pipeline(String algorithmName, Features features, String label, JsonObject params,
                            String scaling) {
     Algorithm algorithm = ALGORITHMS.get(algorithmName);
-    List<PipelineStage> stages = new ArrayList<>();
     String assembled = "none".equals(scaling) ? "features" : "assembled_features";
-    stages.add(new VectorAssembler().setInputCols(features.toArray(new String[0])).setOutputCol(assembled));
+    List<PipelineStage> stages = new ArrayList<>(features.stages(assembled));
     switch (scaling) {
       case "standard" -> stages.add(new StandardScaler().setWithMean(true).setWithStd(true)
           .setInputCol(assembled).setOutputCol("features"));

@@ -1,72 +1,24 @@
 package io.mlplatform.execution.jobs;
 
-import ai.onnx.proto.OnnxMl.AttributeProto.AttributeType;
+import org.apache.spark.ml.tree.CategoricalSplit;
 import org.apache.spark.ml.tree.ContinuousSplit;
 import org.apache.spark.ml.tree.InternalNode;
 import org.apache.spark.ml.tree.LeafNode;
 import org.apache.spark.ml.tree.Node;
-import org.tribuo.util.onnx.ONNXAttribute;
 import org.tribuo.util.onnx.ONNXContext;
 import org.tribuo.util.onnx.ONNXNode;
-import org.tribuo.util.onnx.ONNXOperator;
 import org.tribuo.util.onnx.ONNXRef;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * Spark decision trees as one ONNX TreeEnsembleRegressor (ai.onnx.ml): every leaf adds its weighted value to each of
  * the targets, so a sum over trees gives a forest's class probabilities or a boosted model's margin.
  */
 final class Trees {
-  /** ai.onnx.ml TreeEnsembleRegressor, version 3 (Tribuo's operator set has no tree ensembles). */
-  static final ONNXOperator OPERATOR = new ONNXOperator() {
-    private final Map<String, ONNXAttribute> attributes = attributes();
-
-    @Override
-    public String getOpName() {
-      return "TreeEnsembleRegressor";
-    }
-
-    @Override
-    public int getNumInputs() {
-      return 1;
-    }
-
-    @Override
-    public int getNumOptionalInputs() {
-      return 0;
-    }
-
-    @Override
-    public int getNumOutputs() {
-      return 1;
-    }
-
-    @Override
-    public Map<String, ONNXAttribute> getAttributes() {
-      return attributes;
-    }
-
-    @Override
-    public Set<String> getMandatoryAttributeNames() {
-      return Set.of();
-    }
-
-    @Override
-    public int getOpVersion() {
-      return 3;
-    }
-
-    @Override
-    public String getOpDomain() {
-      return "ai.onnx.ml";
-    }
-  };
-
   private final int targets;
   private final List<Integer> treeIds = new ArrayList<>();
   private final List<Integer> nodeIds = new ArrayList<>();
@@ -119,7 +71,7 @@ final class Trees {
     attributes.put("target_nodeids", ints(targetNodeIds));
     attributes.put("target_ids", ints(targetIds));
     attributes.put("target_weights", floats(targetWeights));
-    return input.apply(OPERATOR, attributes);
+    return input.apply(MlOperator.TREE_ENSEMBLE_REGRESSOR, attributes);
   }
 
   private void add(Node root, java.util.function.Function<LeafNode, double[]> leafValues) {
@@ -131,12 +83,20 @@ final class Trees {
       treeIds.add(tree);
       nodeIds.add(i);
       if (node instanceof InternalNode internal) {
-        if (!(internal.split() instanceof ContinuousSplit split)) {
-          throw new UnsupportedOperationException("a categorical split has no ONNX export yet");
+        if (internal.split() instanceof ContinuousSplit split) {
+          featureIds.add(split.featureIndex());
+          thresholds.add((float) split.threshold());
+          modes.add("BRANCH_LEQ");   // Spark goes left when value <= threshold
+        } else if (internal.split() instanceof CategoricalSplit split && split.numCategories() == 2
+            && split.leftCategories().length == 1) {
+          // a one-hot position (0 or 1): left for 0 is "<= 0.5", left for 1 is "> 0.5"
+          featureIds.add(split.featureIndex());
+          thresholds.add(0.5f);
+          modes.add(split.leftCategories()[0] == 0 ? "BRANCH_LEQ" : "BRANCH_GT");
+        } else {
+          throw new UnsupportedOperationException("a categorical split over more than two values has no ONNX export"
+              + " yet");
         }
-        featureIds.add(split.featureIndex());
-        thresholds.add((float) split.threshold());
-        modes.add("BRANCH_LEQ");   // Spark goes left when value <= threshold
         trueIds.add(pending.size());
         pending.add(internal.leftChild());
         falseIds.add(pending.size());
@@ -156,25 +116,6 @@ final class Trees {
         }
       }
     }
-  }
-
-  private static Map<String, ONNXAttribute> attributes() {
-    Map<String, ONNXAttribute> attributes = new LinkedHashMap<>();
-    for (String name : List.of("n_targets")) {
-      attributes.put(name, new ONNXAttribute(name, AttributeType.INT, false));
-    }
-    for (String name : List.of("aggregate_function", "post_transform")) {
-      attributes.put(name, new ONNXAttribute(name, AttributeType.STRING, false));
-    }
-    for (String name : List.of("nodes_treeids", "nodes_nodeids", "nodes_featureids", "nodes_truenodeids",
-        "nodes_falsenodeids", "target_treeids", "target_nodeids", "target_ids")) {
-      attributes.put(name, new ONNXAttribute(name, AttributeType.INTS, false));
-    }
-    for (String name : List.of("nodes_values", "target_weights")) {
-      attributes.put(name, new ONNXAttribute(name, AttributeType.FLOATS, false));
-    }
-    attributes.put("nodes_modes", new ONNXAttribute("nodes_modes", AttributeType.STRINGS, false));
-    return attributes;
   }
 
   private static int[] ints(List<Integer> values) {

@@ -10,6 +10,7 @@ import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.AfterAll;
@@ -30,6 +31,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class OnnxExportTest {
   private static final List<String> FEATURES = List.of("x1", "x2", "x3");
+  private static final Features NUMBERS = new Features(FEATURES, java.util.Set.of(), "drop", 0, 1000);
   private static SparkRuntime spark;
   private static Dataset<Row> data;
   private static OrtEnvironment ort;
@@ -74,7 +76,7 @@ class OnnxExportTest {
     JsonObject params = algorithm.contains("forest") ? new JsonObject().put("numTrees", 8).put("maxDepth", 4)
         .put("seed", 3) : algorithm.startsWith("gbt") ? new JsonObject().put("maxIter", 8).put("maxDepth", 3)
         .put("seed", 3) : new JsonObject();
-    PipelineModel model = TrainJob.pipeline(algorithm, FEATURES, label, params, scaling).fit(data);
+    PipelineModel model = TrainJob.pipeline(algorithm, NUMBERS, label, params, scaling).fit(data);
     OnnxExport.Result export = OnnxExport.of(model);
     assertThat(export.unsupported()).isNull();
     boolean classifier = !"y".equals(label);
@@ -112,9 +114,93 @@ class OnnxExportTest {
     }
   }
 
+  @ParameterizedTest(name = "{0} on {1}, strings one-hot encoded, missing numbers: {2}")
+  @CsvSource({
+      "logistic_regression, binary, mean, standard",
+      "logistic_regression, three, drop, none",
+      "random_forest_classifier, binary, median, none",
+      "gbt_regressor, y, constant, minmax",
+      "linear_regression, y, mean, none"})
+  void onnxGivesSparksOutputsWithStringsAndNulls(String algorithm, String label, String missing, String scaling)
+      throws Exception {
+    Features features = new Features(List.of("x1", "color", "x2", "flag", "size"), java.util.Set.of("color", "size"),
+        missing, -1, 1000);
+    StructType schema = new StructType().add("x1", DataTypes.DoubleType).add("color", DataTypes.StringType)
+        .add("x2", DataTypes.LongType).add("flag", DataTypes.BooleanType).add("size", DataTypes.StringType)
+        .add("binary", DataTypes.StringType).add("three", DataTypes.StringType).add("y", DataTypes.DoubleType);
+    Random random = new Random(11);
+    String[] colors = {"red", "green", "blue", "teal", "plum"};
+    List<Row> rows = new ArrayList<>();
+    for (int i = 0; i < 700; i++) {
+      Double x1 = random.nextInt(10) == 0 ? null : random.nextGaussian() * 2;
+      String color = random.nextInt(12) == 0 ? null : colors[random.nextInt(colors.length)];
+      long x2 = random.nextInt(50);
+      boolean flag = random.nextBoolean();
+      String size = i >= 650 ? "enormous" : random.nextBoolean() ? "S" : "L";   // unseen in training below
+      double score = (x1 == null ? 0 : x1) + ("red".equals(color) ? 1.5 : "blue".equals(color) ? -1.5 : 0)
+          + (x2 - 25) / 15.0 + (flag ? 0.5 : -0.5) + random.nextGaussian() * 0.3;
+      rows.add(RowFactory.create(x1, color, x2, flag, size, score > 0 ? "yes" : "no",
+          score < -0.7 ? "low" : score < 0.7 ? "mid" : "high", score * 3 + 1));
+    }
+    Dataset<Row> all = features.cast(spark.session().createDataFrame(rows, schema)).filter(features.usable());
+    Dataset<Row> training = all.limit(650);
+    JsonObject params = algorithm.contains("forest") ? new JsonObject().put("numTrees", 8).put("maxDepth", 4)
+        .put("seed", 3) : algorithm.startsWith("gbt") ? new JsonObject().put("maxIter", 8).put("maxDepth", 3)
+        .put("seed", 3) : new JsonObject();
+    PipelineModel model = TrainJob.pipeline(algorithm, features, label, params, scaling).fit(training);
+    OnnxExport.Result export = OnnxExport.of(model);
+    assertThat(export.unsupported()).isNull();
+    boolean classifier = !"y".equals(label);
+
+    List<Row> scored = model.transform(all).select(functions.col("x1"), functions.col("color"), functions.col("x2"),
+        functions.col("flag"), functions.col("size"), functions.col(classifier ? "probability" : "prediction"))
+        .collectAsList();
+    assertThat(scored.stream().filter(r -> "enormous".equals(r.getString(4))).count())
+        .as("rows with a category unseen in training").isGreaterThan(10);
+    if (!"drop".equals(missing)) {
+      assertThat(scored.stream().filter(r -> r.isNullAt(0)).count()).as("rows with a missing number").isGreaterThan(10);
+    }
+    int n = scored.size();
+    float[][] x1 = new float[n][1];
+    float[][] x2 = new float[n][1];
+    float[][] flag = new float[n][1];
+    String[][] color = new String[n][1];
+    String[][] size = new String[n][1];
+    for (int i = 0; i < n; i++) {
+      Row row = scored.get(i);
+      x1[i][0] = row.isNullAt(0) ? Float.NaN : (float) row.getDouble(0);
+      color[i][0] = row.isNullAt(1) ? "" : row.getString(1);
+      x2[i][0] = (float) row.getDouble(2);
+      flag[i][0] = (float) row.getDouble(3);
+      size[i][0] = row.getString(4);
+    }
+    try (OrtSession session = ort.createSession(export.onnx(), new OrtSession.SessionOptions());
+         OnnxTensor t1 = OnnxTensor.createTensor(ort, x1); OnnxTensor t2 = OnnxTensor.createTensor(ort, x2);
+         OnnxTensor t3 = OnnxTensor.createTensor(ort, flag); OnnxTensor t4 = OnnxTensor.createTensor(ort, color);
+         OnnxTensor t5 = OnnxTensor.createTensor(ort, size);
+         OrtSession.Result result = session.run(Map.of("x1", t1, "x2", t2, "flag", t3, "color", t4, "size", t5))) {
+      assertThat(session.getInputNames()).containsExactlyInAnyOrder("x1", "color", "x2", "flag", "size");
+      float[][] outputs = (float[][]) result.get(0).getValue();
+      int differing = 0;
+      for (int i = 0; i < n; i++) {
+        double[] expected = classifier ? ((Vector) scored.get(i).get(5)).toArray()
+            : new double[]{scored.get(i).getDouble(5)};
+        assertThat(outputs[i]).hasSize(expected.length);
+        for (int k = 0; k < expected.length; k++) {
+          if (Math.abs(outputs[i][k] - expected[k]) > 1e-3 * Math.max(1, Math.abs(expected[k]))) {
+            differing++;
+            break;
+          }
+        }
+      }
+      assertThat(differing).as("rows whose ONNX output differs from Spark's").isLessThanOrEqualTo(
+          algorithm.contains("forest") || algorithm.startsWith("gbt") ? 3 : 0);
+    }
+  }
+
   @org.junit.jupiter.api.Test
   void kmeansSaysItHasNoExport() {
-    PipelineModel model = TrainJob.pipeline("kmeans", FEATURES, null, new JsonObject().put("k", 2), "none").fit(data);
+    PipelineModel model = TrainJob.pipeline("kmeans", NUMBERS, null, new JsonObject().put("k", 2), "none").fit(data);
     assertThat(OnnxExport.of(model).unsupported()).contains("KMeansModel has no ONNX export yet");
   }
 }
