@@ -33,6 +33,10 @@ public final class ExecutionBench {
       case "model" -> Files.write(Path.of(args[1]), TestModels.classifier(Path.of(args[1]).toAbsolutePath().getParent(), 7).onnx());
       case "data" -> data(Path.of(args[1]), Integer.parseInt(args[2]));
       case "baseline" -> baseline(args[1], args[2], args[3], args[4], Path.of(args[5]));
+      case "wide" -> wide(Path.of(args[1]), Integer.parseInt(args[2]), Integer.parseInt(args[3]));
+      case "cancer" -> cancer(Path.of(args[1]));
+      case "pipeline-baseline" -> pipelineBaseline(args[1], args[2], args[3], args[4], args[5],
+          Integer.parseInt(args[6]));
       default -> throw new IllegalArgumentException(args[0]);
     }
   }
@@ -51,8 +55,80 @@ public final class ExecutionBench {
     }
   }
 
-  private static void baseline(String endpoint, String access, String secret, String key, Path model) throws Exception {
-    SparkSession spark = SparkSession.builder().appName("baseline").master("local[*]")
+  /** ROWS rows of FEATURES doubles f0… and a 0/1 label driven by the first five. */
+  private static void wide(Path file, int rows, int features) throws Exception {
+    Random random = new Random(1);
+    try (BufferedWriter out = Files.newBufferedWriter(file)) {
+      StringBuilder line = new StringBuilder();
+      for (int f = 0; f < features; f++) {
+        line.append('f').append(f).append(',');
+      }
+      out.write(line.append("label\n").toString());
+      for (int i = 0; i < rows; i++) {
+        line.setLength(0);
+        double score = 0;
+        for (int f = 0; f < features; f++) {
+          double value = random.nextGaussian();
+          score += f < 5 ? value : 0;
+          line.append(String.format("%.4f", value)).append(',');
+        }
+        out.write(line.append(score + random.nextGaussian() > 0 ? 1 : 0).append('\n').toString());
+      }
+    }
+  }
+
+  /** 569 rows shaped like the UCI breast-cancer data: 30 positive measurements of several scales, diagnosis M/B. */
+  private static void cancer(Path file) throws Exception {
+    Random random = new Random(2);
+    try (BufferedWriter out = Files.newBufferedWriter(file)) {
+      StringBuilder line = new StringBuilder();
+      for (int f = 0; f < 30; f++) {
+        line.append("feature_").append(f).append(',');
+      }
+      out.write(line.append("diagnosis\n").toString());
+      for (int i = 0; i < 569; i++) {
+        line.setLength(0);
+        boolean malignant = random.nextDouble() < 0.37;
+        for (int f = 0; f < 30; f++) {
+          double scale = Math.pow(10, f % 4 - 1);
+          double value = scale * (10 + random.nextGaussian() * 2 + (malignant && f % 3 == 0 ? 3 : 0));
+          line.append(String.format("%.5f", Math.abs(value))).append(',');
+        }
+        out.write(line.append(malignant ? "M" : "B").append('\n').toString());
+      }
+    }
+  }
+
+  /** The trained pipeline's scoring as a plain Spark job: read the CSV, load the pipeline, transform, write CSV. */
+  private static void pipelineBaseline(String endpoint, String access, String secret, String key, String pipeline,
+                                       int features) throws Exception {
+    SparkSession spark = session(endpoint, access, secret);
+    List<StructField> fields = new ArrayList<>();
+    for (int f = 0; f < features; f++) {
+      fields.add(DataTypes.createStructField("f" + f, DataTypes.DoubleType, true));
+    }
+    fields.add(DataTypes.createStructField("label", DataTypes.LongType, true));
+    double seconds = 0;
+    for (int run = 0; run < 2; run++) {
+      long start = System.nanoTime();
+      Dataset<Row> data = spark.read().option("header", "true").schema(DataTypes.createStructType(fields))
+          .csv("s3a://datasets/" + key);
+      Dataset<Row> scored = org.apache.spark.ml.PipelineModel.load(pipeline).transform(data);
+      for (StructField field : scored.schema().fields()) {
+        if (field.dataType().typeName().equals("vector")) {
+          scored = scored.drop(field.name());
+        }
+      }
+      scored.coalesce(1).write().mode(SaveMode.Overwrite).option("header", "true")
+          .csv("s3a://results/baseline-" + System.nanoTime());
+      seconds = (System.nanoTime() - start) / 1e9;
+    }
+    System.out.printf("baseline_seconds=%.2f%n", seconds);
+    spark.stop();
+  }
+
+  private static SparkSession session(String endpoint, String access, String secret) {
+    return SparkSession.builder().appName("baseline").master("local[*]")
         .config("spark.ui.enabled", "false")
         .config("spark.metrics.conf.*.sink.servlet.class", "io.mlplatform.execution.spark.NoHandlersMetricsServlet")
         .config("spark.sql.shuffle.partitions", "4")
@@ -61,6 +137,10 @@ public final class ExecutionBench {
         .config("spark.hadoop.fs.s3a.aws.credentials.provider", "org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider")
         .config("spark.hadoop.fs.s3a.access.key", access).config("spark.hadoop.fs.s3a.secret.key", secret)
         .getOrCreate();
+  }
+
+  private static void baseline(String endpoint, String access, String secret, String key, Path model) throws Exception {
+    SparkSession spark = session(endpoint, access, secret);
     byte[] bytes = Files.readAllBytes(model);
     StructType in = DataTypes.createStructType(List.of(
         DataTypes.createStructField("f0", DataTypes.FloatType, true), DataTypes.createStructField("f1", DataTypes.FloatType, true),

@@ -127,7 +127,7 @@ await runScenarios({ baseUrl, shots }, async ({ page, log, shot, assertLabelled,
     await form.locator('label.check').first().waitFor();
     await form.getByRole('button', { name: 'Start execution' }).click();
     await page.getByText('Pick the label column.').waitFor();
-    await page.getByText('Pick at least one feature column.').waitFor();
+    await page.getByText('None picked: every column but the label').waitFor();
     await page.waitForFunction(() => document.activeElement.getAttribute('aria-invalid') === 'true');
     const focused = await page.evaluate(() => document.querySelector(`label[for="${document.activeElement.id}"]`)?.textContent);
     if (focused !== 'Label column') throw new Error(`focus went to "${focused}", not the first invalid field`);

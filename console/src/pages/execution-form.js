@@ -74,6 +74,7 @@ export function ExecutionForm({ presetType, presetDataset, onStarted, onCancel }
   const [features, setFeatures] = useState([]);
   const [label, setLabel] = useState('');
   const [params, setParams] = useState('');
+  const [missing, setMissing] = useState('drop');
   const [outputFormat, setOutputFormat] = useState('csv');
   const { errors, refused, busy, submit, reset } = useSubmit();
   const datasets = useResource(() => api.get('/api/datasets?limit=500'), []);
@@ -102,8 +103,9 @@ export function ExecutionForm({ presetType, presetDataset, onStarted, onCancel }
       if (!api.NAME_PATTERN.test(model)) found.model = `Name the model to register: ${api.NAME_RULE}.`;
       body.model = model;
       body.algorithm = algorithm;
-      if (features.length === 0) found.features = 'Pick at least one feature column.';
-      body.features = features;
+      // none picked: the platform takes every column but the label
+      if (features.length) body.features = features;
+      body.missing = missing;
       if (algorithm !== 'kmeans') {
         if (!label) found.label = 'Pick the label column.';
         else if (features.includes(label)) found.label = 'The label cannot also be a feature.';
@@ -174,7 +176,12 @@ export function ExecutionForm({ presetType, presetDataset, onStarted, onCancel }
             <${Field} label="Register as model" error=${errors.model} hint="created if new">${(id, d) => html`
               <input id=${id} value=${model} onInput=${(e) => setModel(e.target.value)} aria-invalid=${!!errors.model} aria-describedby=${d} />`}<//>
             <${Field} label="Parameters (JSON)" error=${errors.params} hint='e.g. {"maxIter": 50}'>${(id, d) => html`
-              <input id=${id} class="mono" value=${params} onInput=${(e) => setParams(e.target.value)} aria-invalid=${!!errors.params} aria-describedby=${d} />`}<//>`}
+              <input id=${id} class="mono" value=${params} onInput=${(e) => setParams(e.target.value)} aria-invalid=${!!errors.params} aria-describedby=${d} />`}<//>
+            <${Field} label="Missing values" hint="rows with a missing feature: left out, or filled in">${(id, d) => html`
+              <select id=${id} value=${missing} onChange=${(e) => setMissing(e.target.value)} aria-describedby=${d}>
+                <option value="drop">leave the row out</option><option value="mean">fill with the mean</option>
+                <option value="median">fill with the median</option>
+              </select>`}<//>`}
           ${(type === 'transform' || type === 'batch_predict') && html`<${Field} label="Output dataset" error=${errors.output}>${(id, d) => html`
             <input id=${id} value=${output} onInput=${(e) => setOutput(e.target.value)} aria-invalid=${!!errors.output} aria-describedby=${d}
                    placeholder="a new dataset's name" />`}<//>`}
@@ -188,7 +195,7 @@ export function ExecutionForm({ presetType, presetDataset, onStarted, onCancel }
             </select>`}<//>`}
           ${type === 'transform' && html`<${Field} label="Train split (optional)" error=${errors.split} hint="e.g. 0.8 writes -train and -test">${(id, d) => html`
             <input id=${id} value=${split} inputmode="decimal" onInput=${(e) => setSplit(e.target.value)} aria-invalid=${!!errors.split} aria-describedby=${d} />`}<//>`}
-          ${type === 'train' && featureField('Feature columns')}
+          ${type === 'train' && featureField('Feature columns', 'None picked: every column but the label (string columns are one-hot encoded).')}
           ${(type === 'batch_predict' || type === 'evaluate') && featureField('Feature columns (ONNX models: in input order)',
             'Spark and PMML models use the columns they were trained on.')}
         </div>

@@ -78,10 +78,10 @@ class ExecutionTest {
     assertThat(result.getLong("row_count")).isEqualTo(400);
     assertThat(result.getJsonObject("artifact").getString("bucket")).isEqualTo("results");
     assertThat(result.getJsonArray("schema").stream().map(c -> ((JsonObject) c).getString("name")))
-        .contains("x1", "label", "prediction");
+        .contains("x1", "label", "prediction", "predicted_label").doesNotContain("label_index");
     long agree = api.get("/api/datasets/points-scored/versions/1/preview?limit=400").json().getJsonArray("rows").stream()
         .map(JsonObject.class::cast)
-        .filter(row -> row.getDouble("prediction").equals(row.getDouble("label_index"))).count();
+        .filter(row -> row.getValue("predicted_label").toString().equals(row.getValue("label").toString())).count();
     assertThat(agree).isGreaterThan(320);
 
     // evaluated on a labelled dataset: the metrics land on the execution and on the version

@@ -9,6 +9,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.apache.spark.ml.PipelineModel;
 import org.apache.spark.ml.Transformer;
+import org.apache.spark.ml.feature.IndexToString;
 import org.apache.spark.ml.feature.StringIndexerModel;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -92,16 +93,28 @@ public final class BatchPredictJob implements JobType {
 
   /**
    * A saved Spark pipeline, loaded (see loadPipeline) and applied to the rows it takes; the output keeps the input
-   * columns and the predictions, not the vectors and indexes the pipeline works with.
+   * columns and the predictions (a classifier's with its label: predicted_label), not the vectors and indexes the
+   * pipeline works with.
    */
   private Dataset<Row> scoreSpark(Features features, Dataset<Row> data, StoredObject artifact) throws Exception {
     Dataset<Row> input = features.cast(data).filter(features.usable());
     PipelineModel model = loadPipeline(objects, artifact);
     // without the label's indexer: it would leave out the rows whose label is missing or unseen
-    Transformer[] stages = java.util.Arrays.stream(model.stages()).filter(stage -> !(stage instanceof StringIndexerModel
-        indexer && indexer.isSet(indexer.outputCol()) && TrainJob.INDEXED_LABEL.equals(indexer.getOutputCol())))
-        .toArray(Transformer[]::new);
-    Dataset<Row> scored = new PipelineModel(model.uid(), stages).transform(input);
+    List<Transformer> stages = new java.util.ArrayList<>();
+    String[] labels = null;
+    for (Transformer stage : model.stages()) {
+      if (stage instanceof StringIndexerModel indexer && indexer.isSet(indexer.outputCol())
+          && TrainJob.INDEXED_LABEL.equals(indexer.getOutputCol())) {
+        labels = indexer.labelsArray()[0];
+      } else {
+        stages.add(stage);
+      }
+    }
+    if (labels != null) {
+      // a classifier's prediction is the label's index: its label beside it
+      stages.add(new IndexToString().setInputCol("prediction").setOutputCol("predicted_label").setLabels(labels));
+    }
+    Dataset<Row> scored = new PipelineModel(model.uid(), stages.toArray(new Transformer[0])).transform(input);
     java.util.Set<String> given = java.util.Set.of(input.columns());
     for (StructField field : scored.schema().fields()) {
       if (field.dataType().typeName().equals("vector") || !given.contains(field.name())

@@ -67,7 +67,11 @@ public final class JobRunner {
       if (type == null) {
         throw McpException.invalid("this node does not know execution type " + execution.getString("type"));
       }
-      return type.run(context);
+      try {
+        return type.run(context);
+      } catch (OutOfMemoryError e) {
+        throw new OutOfMemory(e);
+      }
     }, false).onComplete(outcome -> {
       boolean cancelled = loop.finished(id);
       if (loop.stopping()) {
@@ -92,6 +96,11 @@ public final class JobRunner {
             if (recorded) {
               publish(id, status, outcome.succeeded() ? 1.0 : null);
             }
+          })
+          .onComplete(recorded -> {
+            if (outcome.cause() instanceof OutOfMemory) {
+              OutOfMemory.exit(id);
+            }
           });
       loop.tick();
     });
@@ -105,6 +114,37 @@ public final class JobRunner {
     String text = root.getMessage() == null ? root.toString() : root.getMessage();
     int newline = text.indexOf('\n');
     return newline < 0 ? text : text.substring(0, newline);
+  }
+
+  /**
+   * A job ran the JVM out of heap. Its execution fails with the cause and what to change, then the node exits
+   * (status 3) so that a supervisor starts it afresh: after an OutOfMemoryError any thread may be broken.
+   */
+  static final class OutOfMemory extends RuntimeException {
+    OutOfMemory(OutOfMemoryError error) {
+      super("the node ran out of memory (" + error.getMessage()
+          + ", max heap " + Runtime.getRuntime().maxMemory() / (1024 * 1024) + " MB) running this execution: start"
+          + " the node with a larger heap (java -Xmx…), or use fewer rows or columns (a transform's sample or select"
+          + " step, \"exclude\", a lower max_categories)", null, false, false);
+    }
+
+    static void exit(String execution) {
+      LOG.error("execution {} ran the node out of memory: the node exits (status 3) to be restarted", execution);
+      Thread exit = new Thread(() -> {
+        Thread watchdog = new Thread(() -> {
+          try {
+            Thread.sleep(30_000);
+          } catch (InterruptedException e) {
+            return;
+          }
+          Runtime.getRuntime().halt(3);
+        }, "mlp-oom-watchdog");
+        watchdog.setDaemon(true);
+        watchdog.start();
+        System.exit(3);
+      }, "mlp-oom-exit");
+      exit.start();
+    }
   }
 
   /** Publishes the Spark progress of what runs here, and cancels again (at every renewal) what was asked to stop. */

@@ -191,11 +191,9 @@ public final class TransformJob implements JobType {
     return switch (kind) {
       case "select" -> data.selectExpr(((JsonArray) value).stream().map(c -> "`" + c + "`").toArray(String[]::new));
       case "rename" -> {
-        Dataset<Row> renamed = data;
-        for (Map.Entry<String, Object> entry : (JsonObject) value) {
-          renamed = renamed.withColumnRenamed(entry.getKey(), (String) entry.getValue());
-        }
-        yield renamed;
+        Map<String, String> renames = new java.util.LinkedHashMap<>();
+        ((JsonObject) value).forEach(entry -> renames.put(entry.getKey(), (String) entry.getValue()));
+        yield data.withColumnsRenamed(renames);
       }
       case "filter" -> data.filter((String) value);
       case "sample" -> data.sample(((Number) value).doubleValue(), 42L);
@@ -213,21 +211,25 @@ public final class TransformJob implements JobType {
     List<Column> aggregates = new ArrayList<>();
     for (Object c : columns) {
       String column = (String) c;
-      aggregates.add(standardize ? functions.mean(column) : functions.min(column));
-      aggregates.add(standardize ? functions.stddev(column) : functions.max(column));
+      aggregates.add(standardize ? functions.mean(SparkData.col(column)) : functions.min(SparkData.col(column)));
+      aggregates.add(standardize ? functions.stddev(SparkData.col(column)) : functions.max(SparkData.col(column)));
     }
     Row stats = data.agg(aggregates.get(0), aggregates.subList(1, aggregates.size()).toArray(new Column[0])).first();
-    Dataset<Row> scaled = data;
+    // one projection for every column (a withColumn each would grow the plan, and its analysis, per column)
+    Map<String, Column> scaled = new java.util.LinkedHashMap<>();
     for (int i = 0; i < columns.size(); i++) {
       String column = columns.getString(i);
-      double a = ((Number) stats.get(2 * i)).doubleValue();
+      Column col = SparkData.col(column).cast(DataTypes.DoubleType);
+      if (stats.isNullAt(2 * i) || stats.isNullAt(2 * i + 1)) {
+        scaled.put(column, col);   // no value (or one only, for a standard deviation): nothing to scale by
+        continue;
+      }
+      double offset = ((Number) stats.get(2 * i)).doubleValue();
       double b = ((Number) stats.get(2 * i + 1)).doubleValue();
-      double offset = a;
-      double divisor = standardize ? b : b - a;
-      Column col = functions.col(column).cast(DataTypes.DoubleType);
-      scaled = scaled.withColumn(column, divisor == 0 ? col.minus(offset) : col.minus(offset).divide(divisor));
+      double divisor = standardize ? b : b - offset;
+      scaled.put(column, divisor == 0 ? col.minus(offset) : col.minus(offset).divide(divisor));
     }
-    return scaled;
+    return data.withColumns(scaled);
   }
 
 }
