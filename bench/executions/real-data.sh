@@ -6,15 +6,17 @@
 #  (c) 1,000,000 rows × 50 features on a node with -Xmx3g: train a logistic regression and a random forest (seconds,
 #      peak heap), then batch_predict with the logistic regression against the same scoring as a plain Spark job in
 #      another JVM (load the saved pipeline, transform, write CSV to the same S3): ratio plain/platform (target ≥ 0.8).
-# Usage: bench/executions/real-data.sh [rows for (c)]     Everything runs on 127.0.0.1 and stops by itself.
+# Usage: [PARTS=a,b,c] bench/executions/real-data.sh [rows for (c)]     Runs on 127.0.0.1 and stops by itself.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROWS=${1:-1000000}
+PARTS=${PARTS:-a,b,c}
 WORK=target/bench/real-data
 . bench/executions/lib.sh
 prepare
 trap 'stop_node' EXIT
 
+if [[ $PARTS == *a* ]]; then
 echo "== (a) width: logistic regression, standard scaling, 20,000 rows, node -Xmx1g"
 printf '%-10s %-10s %-10s %s\n' features seconds status peak_heap_MB
 for F in 10 30 100 300; do
@@ -27,6 +29,8 @@ for F in 10 30 100 300; do
   stop_node
 done
 
+fi
+if [[ $PARTS == *b* ]]; then
 echo "== (b) breast-cancer shape: 569 rows × 30 features, no feature list, node -Xmx1g"
 java -cp "$CP" ExecutionBench cancer "$WORK/cancer.csv"
 start_node 1g
@@ -35,6 +39,8 @@ read -r SECONDS_ STATUS PEAK <<<"$(run '{"type":"train","dataset":"cancer","algo
 echo "train: $SECONDS_ s, $STATUS, peak heap $PEAK MB; metrics: $(curl -s "$B/api/models/cancer/versions/latest" | python3 -c 'import json,sys; print(json.load(sys.stdin).get("metrics"))')"
 stop_node
 
+fi
+[[ $PARTS == *c* ]] || exit 0
 echo "== (c) $ROWS rows × 50 features, node -Xmx3g"
 java -cp "$CP" ExecutionBench wide "$WORK/big.csv" "$ROWS" 50
 echo "data: $(du -h "$WORK/big.csv" | cut -f1)"

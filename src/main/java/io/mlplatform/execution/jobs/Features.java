@@ -139,13 +139,19 @@ record Features(List<String> columns, Set<String> categorical, String missing, d
 
   /** The rows a pipeline can use: every feature present under "drop" (missing values are imputed otherwise). */
   Column usable() {
-    Column usable = functions.lit(true);
-    if ("drop".equals(missing)) {
-      for (String column : columns) {
-        usable = usable.and(SparkData.col(column).isNotNull());
-      }
+    if (!"drop".equals(missing) || columns.isEmpty()) {
+      return functions.lit(true);
     }
-    return usable;
+    return allOf(columns.stream().map(c -> SparkData.col(c).isNotNull()).toList());
+  }
+
+  /** a AND b AND …, as a balanced tree: a chain of 300 ANDs overflows the stack of Spark's expression converter. */
+  private static Column allOf(List<Column> conditions) {
+    if (conditions.size() == 1) {
+      return conditions.get(0);
+    }
+    int half = conditions.size() / 2;
+    return allOf(conditions.subList(0, half)).and(allOf(conditions.subList(half, conditions.size())));
   }
 
   /**

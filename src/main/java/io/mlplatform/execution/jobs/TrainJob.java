@@ -142,13 +142,12 @@ public final class TrainJob implements JobType {
       kept.add(algorithm.classifier() ? labelColumn : labelColumn.cast(DataTypes.DoubleType).as(label));
       usable = usable.and(labelColumn.isNotNull());
     }
-    data = data.select(kept.toArray(new Column[0]));
-    long[] counts = profile(job, features, data, usable);
-    // read and parsed once: indexing, imputation, the split and every pass of the algorithm use the cached rows
-    data = data.filter(usable).persist(StorageLevel.MEMORY_AND_DISK());
+    // read and parsed once: the profile, indexing, imputation, the split and the algorithm's passes use cached rows
+    data = data.select(kept.toArray(new Column[0])).persist(StorageLevel.MEMORY_AND_DISK());
     try {
+      long[] counts = profile(job, features, data, usable);
       double holdOut = request.getDouble("validation_split");
-      Dataset<Row>[] parts = data.randomSplit(new double[]{1 - holdOut, holdOut}, 42L);
+      Dataset<Row>[] parts = data.filter(usable).randomSplit(new double[]{1 - holdOut, holdOut}, 42L);
       job.log("training " + algorithmName + " on " + features.columns().size() + " features ("
           + features.categorical().size() + " categorical, one-hot encoded; missing values: " + features.missing()
           + ")" + (label == null ? "" : " → " + label));
