@@ -65,6 +65,7 @@ public final class Node implements AutoCloseable {
     EmbeddedMongo embeddedMongo = null;
     EmbeddedS3 embeddedS3 = null;
     Vertx vertx = null;
+    settings.checkExposure();
     try {
       String mongoUri = settings.mongoUri();
       if (mongoUri == null) {
@@ -108,7 +109,8 @@ public final class Node implements AutoCloseable {
   /** Hazelcast on the configured interface only, joining the configured members over TCP (no multicast). */
   private static Config hazelcast(Settings settings) {
     Config config = ConfigUtil.loadConfig();
-    config.setClusterName("mlplatform");
+    // Hazelcast's open-source edition has no member authentication: only a node knowing the secret knows the name
+    config.setClusterName(ClusterSecret.clusterName(settings.clusterSecret()));
     config.setProperty("hazelcast.shutdownhook.enabled", "false");
     config.setProperty("hazelcast.phone.home.enabled", "false");
     config.setProperty("hazelcast.logging.type", "slf4j");
@@ -119,10 +121,13 @@ public final class Node implements AutoCloseable {
     NetworkConfig network = config.getNetworkConfig();
     network.setPort(settings.clusterPort()).setPortAutoIncrement(true);
     String host = settings.clusterHost();
+    // listen on that interface only (Hazelcast binds every interface unless told not to)
+    config.setProperty("hazelcast.socket.bind.any", "false");
     if (host.matches("[0-9.]+")) {
       network.getInterfaces().setEnabled(true).addInterface(host);
     } else {
       // a host name (e.g. a container's): bind where it resolves and tell the others that name
+      network.getInterfaces().setEnabled(true).addInterface(ClusterSecret.resolve(host));
       network.setPublicAddress(host);
     }
     JoinConfig join = network.getJoin();

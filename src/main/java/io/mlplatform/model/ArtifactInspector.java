@@ -9,11 +9,11 @@ import ai.onnxruntime.SequenceInfo;
 import ai.onnxruntime.TensorInfo;
 import ai.onnxruntime.ValueInfo;
 import io.mlplatform.mcp.McpException;
+import io.mlplatform.runtime.pmml.PmmlDocuments;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
-import javax.xml.XMLConstants;
 import javax.xml.stream.XMLInputFactory;
 import javax.xml.stream.XMLStreamConstants;
 import javax.xml.stream.XMLStreamException;
@@ -100,10 +100,7 @@ final class ArtifactInspector {
 
   /** PMML: the DataDictionary's fields, active mining fields as inputs and target/predicted ones as outputs. */
   private static JsonObject pmml(InputStream artifact) {
-    XMLInputFactory factory = XMLInputFactory.newFactory();
-    factory.setProperty(XMLInputFactory.SUPPORT_DTD, false);
-    factory.setProperty(XMLInputFactory.IS_SUPPORTING_EXTERNAL_ENTITIES, false);
-    factory.setProperty(XMLConstants.ACCESS_EXTERNAL_DTD, "");
+    XMLInputFactory factory = PmmlDocuments.secureFactory();
     JsonObject types = new JsonObject();
     JsonArray inputs = new JsonArray();
     JsonArray outputs = new JsonArray();
@@ -113,7 +110,9 @@ final class ArtifactInspector {
     try {
       XMLStreamReader xml = factory.createXMLStreamReader(artifact);
       while (xml.hasNext()) {
-        if (xml.next() != XMLStreamConstants.START_ELEMENT) {
+        int event = xml.next();
+        PmmlDocuments.refuseDtd(event);
+        if (event != XMLStreamConstants.START_ELEMENT) {
           continue;
         }
         String element = xml.getLocalName();

@@ -89,6 +89,7 @@ public final class SparkRuntime implements AutoCloseable {
           .config("spark.ui.enabled", "false")
           .config("spark.metrics.conf.*.sink.servlet.class", NoHandlersMetricsServlet.class.getName())
           .config("spark.sql.shuffle.partitions", "4")
+          .config("spark.sql.runSQLOnFiles", "false")
           .config("spark.hadoop.fs.s3a.endpoint", s3Endpoint)
           .config("spark.hadoop.fs.s3a.endpoint.region", "us-east-1")
           .config("spark.hadoop.fs.s3a.path.style.access", "true")
