@@ -62,6 +62,7 @@ public final class GatewayVerticle extends VerticleBase {
           BodyHandler jsonBodies = BodyHandler.create(false).setBodyLimit(settings.maxJsonBytes());
           RequestMetrics metrics = RequestMetrics.of(vertx);
           api.rootHandler(metrics.newRecorder()::track);
+          api.rootHandler(new CrossSite(settings.allowedOrigins())::handle);
           api.rootHandler(authentication::handle);
           // uploads stream to the object store as they arrive: only non-multipart bodies are buffered
           // (and no WebSocket handshake's: the event bridge upgrades it, which a read request cannot)
