@@ -86,7 +86,24 @@ public final class ModelServerVerticle extends VerticleBase {
 
   private Future<JsonObject> deleteModel(JsonObject json) {
     String name = new Payload(json).name("name");
-    return registry.delete(name).compose(objects::removeAll).map(v -> new JsonObject().put("deleted", name));
+    return registry.delete(name).compose(artifacts -> objects.removeAll(artifacts)
+            .compose(v -> Future.all(artifacts.stream().map(this::removeUnzippedCopy).toList())))
+        .map(v -> new JsonObject().put("deleted", name));
+  }
+
+  /** Batch scoring unzips a spark artifact under unzipped/<sha256>/: gone once no version holds that artifact. */
+  private Future<Void> removeUnzippedCopy(StoredObject artifact) {
+    if (artifact.sha256() == null || !artifact.sha256().matches("[0-9a-f]{64}")) {
+      return Future.succeededFuture();
+    }
+    String prefix = "unzipped/" + artifact.sha256() + "/";
+    return registry.anyArtifactWith(artifact.sha256()).compose(used -> used ? Future.succeededFuture()
+        : objects.blocking(() -> {
+          for (String key : objects.keysBlocking(ObjectStore.MODELS, prefix)) {
+            objects.removeBlocking(ObjectStore.MODELS, key);
+          }
+          return null;
+        }));
   }
 
   /**
@@ -145,7 +162,7 @@ public final class ModelServerVerticle extends VerticleBase {
     return registry.get(name)
         .compose(model -> objects.blocking(() -> {
           try (InputStream in = objects.openBlocking(artifact.bucket(), artifact.key())) {
-            return ArtifactInspector.inspect(format, in);
+            return ArtifactInspector.inspect(format, in, artifact.size());
           }
         }))
         .compose(inspected -> onnxExport(format, p).map(onnx -> {
