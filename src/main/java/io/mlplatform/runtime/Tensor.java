@@ -39,15 +39,18 @@ public record Tensor(String name, DataType type, long[] shape, Object data) {
       throw McpException.invalidField("inputs", "every tensor needs a name");
     }
     DataType type = DataType.fromWire(name, json.getString("datatype"));
-    JsonArray shapeJson = json.getJsonArray("shape");
-    if (shapeJson == null) {
+    Object shapeValue = json.getValue("shape");
+    if (shapeValue == null) {
       throw McpException.invalidField(name + ".shape", "is required");
+    }
+    if (!(shapeValue instanceof JsonArray shapeJson)) {
+      throw McpException.invalidField(name + ".shape", "must be an array of non-negative integers, e.g. [1, 4]");
     }
     long[] shape = new long[shapeJson.size()];
     long expected = 1;
     for (int i = 0; i < shape.length; i++) {
       Object dimension = shapeJson.getValue(i);
-      if (!(dimension instanceof Number n) || n.longValue() < 0) {
+      if (!(dimension instanceof Number n) || n.longValue() < 0 || n.doubleValue() != Math.rint(n.doubleValue())) {
         throw McpException.invalidField(name + ".shape", "dimensions must be non-negative integers");
       }
       shape[i] = n.longValue();
@@ -88,7 +91,7 @@ public record Tensor(String name, DataType type, long[] shape, Object data) {
   static void set(String name, DataType type, Object data, int index, Object value) {
     try {
       switch (type) {
-        case FP32 -> ((float[]) data)[index] = ((Number) value).floatValue();
+        case FP32 -> ((float[]) data)[index] = fp32(name, (Number) value);
         case FP64 -> ((double[]) data)[index] = ((Number) value).doubleValue();
         case INT64 -> ((long[]) data)[index] = integral(value);
         case INT32 -> ((int[]) data)[index] = Math.toIntExact(integral(value));
@@ -100,6 +103,15 @@ public record Tensor(String name, DataType type, long[] shape, Object data) {
     } catch (ClassCastException | NullPointerException | ArithmeticException e) {
       throw McpException.invalidField(name + ".data", "value " + value + " is not " + type);
     }
+  }
+
+  /** A number as FP32: one beyond its range would silently become infinite (and the outputs NaN). */
+  private static float fp32(String name, Number value) {
+    float f = value.floatValue();
+    if (Float.isInfinite(f) || Float.isNaN(f)) {
+      throw McpException.invalidField(name + ".data", "value " + value + " is outside the FP32 range");
+    }
+    return f;
   }
 
   private static long integral(Object value) {

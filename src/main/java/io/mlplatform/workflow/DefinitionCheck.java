@@ -97,8 +97,12 @@ public final class DefinitionCheck {
     return checked.put("steps", list);
   }
 
+  private static final Set<String> JSON_TYPES = Set.of("null", "boolean", "object", "array", "number", "string",
+      "integer");
+
   /** The validator of a run's input; a schema it cannot use is an invalid_argument on input_schema. */
   public static Validator inputValidator(JsonObject schema) {
+    checkTypes(schema);
     try {
       Validator validator = Validator.create(JsonSchema.of(schema),
           new JsonSchemaOptions().setDraft(Draft.DRAFT202012).setOutputFormat(OutputFormat.Basic)
@@ -107,6 +111,33 @@ public final class DefinitionCheck {
       return validator;
     } catch (RuntimeException e) {
       throw McpException.invalidField("input_schema", "is not a usable JSON schema: " + e.getMessage());
+    }
+  }
+
+  /** Every "type" keyword names JSON types (the validator would take {"type": "nope"} and match nothing). */
+  private static void checkTypes(JsonObject schema) {
+    java.util.ArrayDeque<Object> pending = new java.util.ArrayDeque<>(List.of(schema));
+    while (!pending.isEmpty()) {
+      Object next = pending.pop();
+      if (next instanceof JsonArray array) {
+        array.forEach(item -> pending.push(item == null ? "" : item));
+      } else if (next instanceof JsonObject object) {
+        object.forEach(entry -> {
+          Object value = entry.getValue();
+          boolean typeNames = "type".equals(entry.getKey()) && (value instanceof String || value instanceof JsonArray);
+          if (typeNames) {
+            List<Object> names = value instanceof JsonArray list ? list.getList() : List.of(value);
+            for (Object name : names) {
+              if (!JSON_TYPES.contains(name)) {
+                throw McpException.invalidField("input_schema", "type '" + name + "' is not a JSON type "
+                    + new java.util.TreeSet<>(JSON_TYPES));
+              }
+            }
+          } else if (value != null) {
+            pending.push(value);
+          }
+        });
+      }
     }
   }
 
