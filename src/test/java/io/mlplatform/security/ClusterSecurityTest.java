@@ -1,0 +1,80 @@
+package io.mlplatform.security;
+
+import io.mlplatform.Node;
+import io.mlplatform.support.Api;
+import io.mlplatform.support.TestNodes;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.NetworkInterface;
+import java.net.Socket;
+import java.nio.file.Path;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+@DisplayName("The cluster listens where it is told and takes only members that know its secret")
+class ClusterSecurityTest {
+  private static final String MEMBERS = "127.0.0.1:5841,127.0.0.1:5842";
+  @TempDir
+  Path dir;
+
+  private static Map<String, String> member(String roles, int port, String secret, Map<String, String> extra) {
+    Map<String, String> settings = new HashMap<>(TestNodes.clustered(roles, port, MEMBERS, extra));
+    settings.put("MLP_CLUSTER_SECRET", secret);
+    settings.put("MLP_CLUSTER_PORT", Integer.toString(port));
+    return settings;
+  }
+
+  /** This machine's first non-loopback IPv4 address, if it has one. */
+  private static InetAddress otherInterface() throws Exception {
+    for (NetworkInterface network : Collections.list(NetworkInterface.getNetworkInterfaces())) {
+      for (InetAddress address : Collections.list(network.getInetAddresses())) {
+        if (address instanceof Inet4Address && !address.isLoopbackAddress() && network.isUp()) {
+          return address;
+        }
+      }
+    }
+    return null;
+  }
+
+  @Test
+  @DisplayName("Hazelcast on 127.0.0.1 is not reachable on another interface; a node with another secret does not join")
+  void boundAndSecret() throws Exception {
+    Node servers = TestNodes.start(dir.resolve("a"), member("model,data", 5841, "the-first-cluster-secret", Map.of()));
+    Node stranger = null;
+    try {
+      try (Socket loopback = new Socket()) {
+        loopback.connect(new InetSocketAddress("127.0.0.1", 5841), 2000);
+      }
+      InetAddress other = otherInterface();
+      if (other != null) {
+        assertThatThrownBy(() -> {
+          try (Socket outside = new Socket()) {
+            outside.connect(new InetSocketAddress(other, 5841), 2000);
+          }
+        }).as("Hazelcast reached on " + other).isInstanceOf(java.io.IOException.class);
+      }
+      Map<String, String> stores = Map.of("MLP_MONGO_URI", servers.mongoUri(), "MLP_S3_ENDPOINT", servers.s3Endpoint());
+      stranger = TestNodes.start(dir.resolve("b"), member("gateway,hub", 5842, "another-secret-entirely", stores));
+      Api api = new Api(stranger.httpPort());
+      Api.Response refused = api.postJson("/api/models", new JsonObject().put("name", "joined"));
+      assertThat(refused.status()).as(refused.text()).isEqualTo(503);
+      Assumptions.assumeTrue(other != null, "no other interface to try Hazelcast on");
+    } finally {
+      if (stranger != null) {
+        stranger.close();
+      }
+      servers.close();
+    }
+  }
+}
