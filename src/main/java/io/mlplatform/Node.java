@@ -19,6 +19,10 @@ import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.http.ClientAuth;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.PemKeyCertOptions;
+import io.vertx.core.net.PemTrustOptions;
 import io.vertx.spi.cluster.hazelcast.ConfigUtil;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import org.slf4j.Logger;
@@ -103,6 +107,13 @@ public final class Node implements AutoCloseable {
       return Vertx.builder().with(options).build();
     }
     options.getEventBusOptions().setHost(settings.clusterHost()).setPort(0).setClusterPublicHost(settings.clusterHost());
+    JsonObject tls = settings.clusterTls();
+    if (tls != null) {
+      // node-to-node messages encrypted, and only a node holding a certificate the CA signed may connect
+      options.getEventBusOptions().setSsl(true).setClientAuth(ClientAuth.REQUIRED)
+          .setKeyCertOptions(new PemKeyCertOptions().setCertPath(tls.getString("cert")).setKeyPath(tls.getString("key")))
+          .setTrustOptions(new PemTrustOptions().addCertPath(tls.getString("ca", tls.getString("cert"))));
+    }
     return await(Vertx.builder().with(options).withClusterManager(clusterManager).buildClustered());
   }
 

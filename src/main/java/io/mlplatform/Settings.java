@@ -31,6 +31,9 @@ public final class Settings {
       Map.entry("MLP_ALLOWED_ORIGINS", new Override("http.allowed_origins", s -> new JsonArray(Arrays.stream(s.split(","))
           .map(String::trim).filter(o -> !o.isEmpty()).toList()))),
       Map.entry("MLP_CLUSTER_SECRET", new Override("cluster.secret", s -> s)),
+      Map.entry("MLP_CLUSTER_TLS_CERT", new Override("cluster.tls.cert", s -> s)),
+      Map.entry("MLP_CLUSTER_TLS_KEY", new Override("cluster.tls.key", s -> s)),
+      Map.entry("MLP_CLUSTER_TLS_CA", new Override("cluster.tls.ca", s -> s)),
       Map.entry("MLP_HTTP_PORT", new Override("http.port", Integer::parseInt)),
       Map.entry("MLP_HTTP_INSTANCES", new Override("http.instances", Integer::parseInt)),
       Map.entry("MLP_DATA_DIR", new Override("data_dir", s -> s)),
@@ -157,6 +160,18 @@ public final class Settings {
   public boolean anonymousMayWrite() {
     var granted = Policy.granted(anonymousRoles());
     return granted.contains(Permission.WRITE) || granted.contains(Permission.ADMIN);
+  }
+
+  /** PEM files of the event bus's TLS between nodes: {cert, key, ca?}, or null when the bus is not encrypted. */
+  public JsonObject clusterTls() {
+    JsonObject tls = section("cluster").getJsonObject("tls");
+    if (tls == null || tls.getString("cert") == null) {
+      return null;
+    }
+    if (tls.getString("key") == null) {
+      throw new IllegalArgumentException("MLP_CLUSTER_TLS_CERT needs MLP_CLUSTER_TLS_KEY (the PEM private key)");
+    }
+    return tls;
   }
 
   /** The shared secret of the cluster's members, or null. */

@@ -24,7 +24,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 @DisplayName("The cluster listens where it is told and takes only members that know its secret")
 class ClusterSecurityTest {
-  private static final String MEMBERS = "127.0.0.1:5841,127.0.0.1:5842";
+  private static final String MEMBERS = "127.0.0.1:5841,127.0.0.1:5842,127.0.0.1:5843";
   @TempDir
   Path dir;
 
@@ -33,6 +33,40 @@ class ClusterSecurityTest {
     settings.put("MLP_CLUSTER_SECRET", secret);
     settings.put("MLP_CLUSTER_PORT", Integer.toString(port));
     return settings;
+  }
+
+  @Test
+  @DisplayName("with TLS from PEM files nodes talk over an encrypted bus, and a node without the certificate cannot")
+  void tlsEventBus() throws Exception {
+    io.vertx.core.net.SelfSignedCertificate certificate = io.vertx.core.net.SelfSignedCertificate.create("localhost");
+    Map<String, String> tls = Map.of("MLP_CLUSTER_TLS_CERT", certificate.certificatePath(),
+        "MLP_CLUSTER_TLS_KEY", certificate.privateKeyPath());
+    String secret = "a-shared-secret-for-tls";
+    Node servers = TestNodes.start(dir.resolve("a"), member("model,data", 5841, secret, tls));
+    Node front = null;
+    Node plain = null;
+    try {
+      Map<String, String> shared = new HashMap<>(tls);
+      shared.put("MLP_MONGO_URI", servers.mongoUri());
+      shared.put("MLP_S3_ENDPOINT", servers.s3Endpoint());
+      front = TestNodes.start(dir.resolve("b"), member("gateway,hub", 5842, secret, shared));
+      Api.Response created = new Api(front.httpPort()).postJson("/api/models", new JsonObject().put("name", "over-tls"));
+      assertThat(created.status()).as(created.text()).isEqualTo(201);
+      plain = TestNodes.start(dir.resolve("c"), member("gateway,hub", 5843, secret, Map.of("MLP_MONGO_URI",
+          servers.mongoUri(), "MLP_S3_ENDPOINT", servers.s3Endpoint(), "MLP_REQUEST_TIMEOUT_MS", "3000")));
+      Api.Response refused = new Api(plain.httpPort()).postJson("/api/models", new JsonObject().put("name", "in-clear"));
+      assertThat(refused.status()).as(refused.text()).isGreaterThanOrEqualTo(500);
+      plain.close();
+      plain = null;
+      assertThat(new Api(front.httpPort()).get("/api/models/in-clear").status()).isEqualTo(404);
+    } finally {
+      for (Node node : new Node[]{plain, front, servers}) {
+        if (node != null) {
+          node.close();
+        }
+      }
+      certificate.delete();
+    }
   }
 
   /** This machine's first non-loopback IPv4 address, if it has one. */
