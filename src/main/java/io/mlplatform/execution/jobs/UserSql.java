@@ -52,7 +52,8 @@ public final class UserSql {
     try {
       plan = parser.parseQuery(sql);
     } catch (Exception e) {
-      throw McpException.invalidField(where, "does not parse as a query over the table 'data': " + firstLine(e.getMessage()));
+      throw McpException.invalidField(where, "does not parse as a query over the table 'data': "
+          + firstLine(e.getMessage()));
     }
     walk(where, plan);
   }
