@@ -91,7 +91,7 @@ public record Tensor(String name, DataType type, long[] shape, Object data) {
   static void set(String name, DataType type, Object data, int index, Object value) {
     try {
       switch (type) {
-        case FP32 -> ((float[]) data)[index] = fp32(name, (Number) value);
+        case FP32 -> ((float[]) data)[index] = fp32(name, ((Number) value).doubleValue());
         case FP64 -> ((double[]) data)[index] = ((Number) value).doubleValue();
         case INT64 -> ((long[]) data)[index] = integral(value);
         case INT32 -> ((int[]) data)[index] = Math.toIntExact(integral(value));
@@ -106,9 +106,9 @@ public record Tensor(String name, DataType type, long[] shape, Object data) {
   }
 
   /** A number as FP32: one beyond its range would silently become infinite (and the outputs NaN). */
-  private static float fp32(String name, Number value) {
-    float f = value.floatValue();
-    if (Float.isInfinite(f) || Float.isNaN(f)) {
+  private static float fp32(String name, double value) {
+    float f = (float) value;
+    if (Float.isInfinite(f)) {
       throw McpException.invalidField(name + ".data", "value " + value + " is outside the FP32 range");
     }
     return f;

@@ -135,6 +135,10 @@ public final class TransformJob implements JobType {
     if (!(value instanceof JsonArray array) || array.isEmpty() || !array.stream().allMatch(v -> v instanceof String)) {
       throw McpException.invalidField(where, "must be a non-empty array of column names");
     }
+    // a name is quoted with backticks for Spark: one inside it would end the quote and start an expression
+    array.stream().map(String.class::cast).filter(c -> c.indexOf('`') >= 0).findFirst().ifPresent(c -> {
+      throw McpException.invalidField(where, "column name '" + c + "' may not hold a backtick");
+    });
     return array.stream().map(String.class::cast).toList();
   }
 
@@ -175,8 +179,7 @@ public final class TransformJob implements JobType {
     String kind = step.fieldNames().iterator().next();
     Object value = step.getValue(kind);
     return switch (kind) {
-      case "select" -> data.selectExpr(((JsonArray) value).stream().map(c -> "`" + ((String) c).replace("`", "``") + "`")
-          .toArray(String[]::new));
+      case "select" -> data.selectExpr(((JsonArray) value).stream().map(c -> "`" + c + "`").toArray(String[]::new));
       case "rename" -> {
         Dataset<Row> renamed = data;
         for (Map.Entry<String, Object> entry : (JsonObject) value) {
