@@ -19,6 +19,10 @@ import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.http.ClientAuth;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.PemKeyCertOptions;
+import io.vertx.core.net.PemTrustOptions;
 import io.vertx.spi.cluster.hazelcast.ConfigUtil;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import org.slf4j.Logger;
@@ -65,6 +69,7 @@ public final class Node implements AutoCloseable {
     EmbeddedMongo embeddedMongo = null;
     EmbeddedS3 embeddedS3 = null;
     Vertx vertx = null;
+    settings.checkExposure();
     try {
       String mongoUri = settings.mongoUri();
       if (mongoUri == null) {
@@ -102,13 +107,21 @@ public final class Node implements AutoCloseable {
       return Vertx.builder().with(options).build();
     }
     options.getEventBusOptions().setHost(settings.clusterHost()).setPort(0).setClusterPublicHost(settings.clusterHost());
+    JsonObject tls = settings.clusterTls();
+    if (tls != null) {
+      // node-to-node messages encrypted, and only a node holding a certificate the CA signed may connect
+      options.getEventBusOptions().setSsl(true).setClientAuth(ClientAuth.REQUIRED)
+          .setKeyCertOptions(new PemKeyCertOptions().setCertPath(tls.getString("cert")).setKeyPath(tls.getString("key")))
+          .setTrustOptions(new PemTrustOptions().addCertPath(tls.getString("ca", tls.getString("cert"))));
+    }
     return await(Vertx.builder().with(options).withClusterManager(clusterManager).buildClustered());
   }
 
   /** Hazelcast on the configured interface only, joining the configured members over TCP (no multicast). */
   private static Config hazelcast(Settings settings) {
     Config config = ConfigUtil.loadConfig();
-    config.setClusterName("mlplatform");
+    // Hazelcast's open-source edition has no member authentication: only a node knowing the secret knows the name
+    config.setClusterName(ClusterSecret.clusterName(settings.clusterSecret()));
     config.setProperty("hazelcast.shutdownhook.enabled", "false");
     config.setProperty("hazelcast.phone.home.enabled", "false");
     config.setProperty("hazelcast.logging.type", "slf4j");
@@ -119,10 +132,13 @@ public final class Node implements AutoCloseable {
     NetworkConfig network = config.getNetworkConfig();
     network.setPort(settings.clusterPort()).setPortAutoIncrement(true);
     String host = settings.clusterHost();
+    // listen on that interface only (Hazelcast binds every interface unless told not to)
+    config.setProperty("hazelcast.socket.bind.any", "false");
     if (host.matches("[0-9.]+")) {
       network.getInterfaces().setEnabled(true).addInterface(host);
     } else {
       // a host name (e.g. a container's): bind where it resolves and tell the others that name
+      network.getInterfaces().setEnabled(true).addInterface(ClusterSecret.resolve(host));
       network.setPublicAddress(host);
     }
     JoinConfig join = network.getJoin();

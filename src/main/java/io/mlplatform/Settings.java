@@ -1,5 +1,7 @@
 package io.mlplatform;
 
+import io.mlplatform.access.Permission;
+import io.mlplatform.access.Policy;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
@@ -25,6 +27,13 @@ public final class Settings {
 
   /** Environment variable → path of the setting it overrides, and how its text becomes a value. */
   private static final Map<String, Override> OVERRIDES = Map.ofEntries(
+      Map.entry("MLP_HTTP_HOST", new Override("http.host", s -> s)),
+      Map.entry("MLP_ALLOWED_ORIGINS", new Override("http.allowed_origins", s -> new JsonArray(Arrays.stream(s.split(","))
+          .map(String::trim).filter(o -> !o.isEmpty()).toList()))),
+      Map.entry("MLP_CLUSTER_SECRET", new Override("cluster.secret", s -> s)),
+      Map.entry("MLP_CLUSTER_TLS_CERT", new Override("cluster.tls.cert", s -> s)),
+      Map.entry("MLP_CLUSTER_TLS_KEY", new Override("cluster.tls.key", s -> s)),
+      Map.entry("MLP_CLUSTER_TLS_CA", new Override("cluster.tls.ca", s -> s)),
       Map.entry("MLP_HTTP_PORT", new Override("http.port", Integer::parseInt)),
       Map.entry("MLP_HTTP_INSTANCES", new Override("http.instances", Integer::parseInt)),
       Map.entry("MLP_DATA_DIR", new Override("data_dir", s -> s)),
@@ -133,8 +142,62 @@ public final class Settings {
     return json.getJsonObject(name, new JsonObject());
   }
 
+  /** The HTTP interface: as configured, else loopback while a call without a key may change things, else all. */
   public String httpHost() {
-    return section("http").getString("host", "0.0.0.0");
+    String host = section("http").getString("host");
+    if (host != null && !host.isBlank()) {
+      return host;
+    }
+    return anonymousMayWrite() ? "127.0.0.1" : "0.0.0.0";
+  }
+
+  /** Origins (scheme://host[:port]) besides the platform's own whose pages may send changes to the API. */
+  public List<String> allowedOrigins() {
+    return section("http").getJsonArray("allowed_origins", new JsonArray()).stream().map(String::valueOf).toList();
+  }
+
+  /** Whether a call without a key gets a role that writes (the laptop default: admin). */
+  public boolean anonymousMayWrite() {
+    var granted = Policy.granted(anonymousRoles());
+    return granted.contains(Permission.WRITE) || granted.contains(Permission.ADMIN);
+  }
+
+  /** PEM files of the event bus's TLS between nodes: {cert, key, ca?}, or null when the bus is not encrypted. */
+  public JsonObject clusterTls() {
+    JsonObject tls = section("cluster").getJsonObject("tls");
+    if (tls == null || tls.getString("cert") == null) {
+      return null;
+    }
+    if (tls.getString("key") == null) {
+      throw new IllegalArgumentException("MLP_CLUSTER_TLS_CERT needs MLP_CLUSTER_TLS_KEY (the PEM private key)");
+    }
+    return tls;
+  }
+
+  /** The shared secret of the cluster's members, or null. */
+  public String clusterSecret() {
+    String secret = section("cluster").getString("secret");
+    return secret == null || secret.isBlank() ? null : secret;
+  }
+
+  /**
+   * Refuses settings that expose the platform: HTTP on a non-loopback interface while anonymous callers may write,
+   * a cluster on a non-loopback interface without a shared secret. The message says what to set.
+   */
+  public void checkExposure() {
+    if (hasRole("gateway") && !isLoopback(httpHost()) && anonymousMayWrite()) {
+      throw new IllegalArgumentException("MLP_HTTP_HOST=" + httpHost() + " would let anyone on the network change "
+          + "the platform: calls without a key have the roles " + anonymousRoles() + ". Set MLP_AUTH_REQUIRED=true "
+          + "and MLP_ADMIN_KEY (or MLP_ANONYMOUS_ROLES=viewer), or bind MLP_HTTP_HOST=127.0.0.1");
+    }
+    if (clustered() && !isLoopback(clusterHost()) && (clusterSecret() == null || clusterSecret().length() < 16)) {
+      throw new IllegalArgumentException("MLP_CLUSTER_HOST=" + clusterHost() + " is reachable from other machines: "
+          + "set MLP_CLUSTER_SECRET (16 characters or more, the same on every node) so that only nodes knowing it join");
+    }
+  }
+
+  static boolean isLoopback(String host) {
+    return "localhost".equalsIgnoreCase(host) || host.startsWith("127.") || "::1".equals(host) || "[::1]".equals(host);
   }
 
   public int httpPort() {

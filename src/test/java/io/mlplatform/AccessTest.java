@@ -104,9 +104,9 @@ class AccessTest {
     Api viewer = keyed("viewer-2", "viewer");
     Api editor = keyed("editor-4", "editor");
     try (FakeChatServer chat = new FakeChatServer()) {
-      WorkflowLlmTest.deployChat(editor, chat, "assistant");
+      WorkflowLlmTest.deployChat(admin, editor, chat, "assistant");
       assertThat(viewer.get("/api/deployments/assistant").json().getString("created_by")).isEqualTo("editor-4");
-      assertThat(viewer.get("/api/models/chat-model/versions/1").json().getString("created_by")).isEqualTo("editor-4");
+      assertThat(viewer.get("/api/models/chat-model/versions/1").json().getString("created_by")).isEqualTo("admin");
       JsonObject body = new JsonObject().put("inputs", new JsonArray().add("hello"));
       Api.Response predicted = predictor.postJson("/api/deployments/assistant/predict", body);
       assertThat(predicted.status()).as(predicted.text()).isEqualTo(200);

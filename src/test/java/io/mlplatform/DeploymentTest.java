@@ -144,10 +144,10 @@ class DeploymentTest {
         .status()).isEqualTo(400);
     api.postJson("/api/models", new JsonObject().put("name", "chat-nokey"));
     api.postJson("/api/models/chat-nokey/versions", new JsonObject().put("format", "llm").put("model", "m")
-        .put("provider", "local").put("base_url", "http://127.0.0.1:1/v1").put("api_key_env", "MLP_TEST_UNSET_KEY"));
+        .put("provider", "local").put("base_url", "http://127.0.0.1:1/v1").put("api_key_env", "MLP_SECRET_TEST_UNSET"));
     Api.Response noKey = api.postJson("/api/deployments", new JsonObject().put("name", "x4").put("model", "chat-nokey"));
     assertThat(noKey.status()).isEqualTo(400);
-    assertThat(noKey.errorMessage()).contains("MLP_TEST_UNSET_KEY");
+    assertThat(noKey.errorMessage()).contains("MLP_SECRET_TEST_UNSET");
     assertThat(api.get("/api/deployments/x4").status()).isEqualTo(404);
   }
 

@@ -37,8 +37,13 @@ class WorkflowLlmTest {
 
   /** An LLM model version on the fake server, deployed as {@code deployment}, ready. */
   static void deployChat(Api api, FakeChatServer chat, String deployment) throws InterruptedException {
-    api.postJson("/api/models", new JsonObject().put("name", "chat-model"));
-    api.postJson("/api/models/chat-model/versions", new JsonObject().put("format", "llm").put("provider", "local")
+    deployChat(api, api, chat, deployment);
+  }
+
+  /** The same, the version made by {@code admin} (another provider's base_url is an admin's) and deployed by {@code api}. */
+  static void deployChat(Api admin, Api api, FakeChatServer chat, String deployment) throws InterruptedException {
+    admin.postJson("/api/models", new JsonObject().put("name", "chat-model"));
+    admin.postJson("/api/models/chat-model/versions", new JsonObject().put("format", "llm").put("provider", "local")
         .put("model", "tiny-chat").put("base_url", chat.baseUrl()));
     assertThat(api.postJson("/api/deployments", new JsonObject().put("name", deployment).put("model", "chat-model"))
         .status()).isEqualTo(201);

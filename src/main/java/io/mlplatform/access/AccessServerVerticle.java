@@ -2,6 +2,7 @@ package io.mlplatform.access;
 
 import io.mlplatform.mcp.Addresses;
 import io.mlplatform.mcp.Caller;
+import io.mlplatform.mcp.ErrorCode;
 import io.mlplatform.mcp.Envelope;
 import io.mlplatform.mcp.McpClient;
 import io.mlplatform.mcp.McpException;
@@ -38,10 +39,14 @@ public final class AccessServerVerticle extends VerticleBase {
     McpClient client = new McpClient(vertx.eventBus(), self, 10_000);
     ApiKeys keys = new ApiKeys(stores.mongo(vertx));
     OperationRouter router = new OperationRouter(self)
-        .onBehalf("key.create", (payload, caller) -> create(keys, payload, caller))
-        .on("key.list", payload -> keys.page(new Payload(payload).optionalInt("limit", 100, 1, 1000),
-            new Payload(payload).optionalInt("offset", 0, 0, Integer.MAX_VALUE)))
-        .on("key.delete", payload -> {
+        .onBehalf("key.create", (payload, caller) -> create(keys, payload, admin(caller, "key.create")))
+        .onBehalf("key.list", (payload, caller) -> {
+          admin(caller, "key.list");
+          return keys.page(new Payload(payload).optionalInt("limit", 100, 1, 1000),
+              new Payload(payload).optionalInt("offset", 0, 0, Integer.MAX_VALUE));
+        })
+        .onBehalf("key.delete", (payload, caller) -> {
+          admin(caller, "key.delete");
           String name = new Payload(payload).name("name");
           return keys.delete(name).map(v -> {
             client.publish(Addresses.KEYS_REVOKED, "key.revoked", new JsonObject().put("name", name));
@@ -50,6 +55,16 @@ public final class AccessServerVerticle extends VerticleBase {
         })
         .on("key.authenticate", payload -> keys.caller(new Payload(payload).string("hash")).map(Caller::toJson));
     return keys.ensureIndexes().compose(v -> router.bind(vertx.eventBus(), Addresses.ACCESS_SERVER));
+  }
+
+  /** The caller, when it is an admin's: a message without a caller is not one (access changes name who asked). */
+  private static Caller admin(Caller caller, String operation) {
+    if (caller == null) {
+      throw new McpException(ErrorCode.PERMISSION_DENIED, operation + " needs the caller of an admin's key in the "
+          + "request (metadata.caller); a request without a caller may not change access");
+    }
+    Policy.authorize(caller, Permission.ADMIN, operation);
+    return caller;
   }
 
   private static Future<JsonObject> create(ApiKeys keys, JsonObject json, Caller caller) {

@@ -2,6 +2,8 @@ package io.mlplatform.gateway;
 
 import io.mlplatform.Settings;
 import io.mlplatform.access.ApiKeys;
+import io.mlplatform.access.Permission;
+import io.mlplatform.access.Policy;
 import io.mlplatform.mcp.Addresses;
 import io.mlplatform.mcp.Caller;
 import io.mlplatform.mcp.Envelope;
@@ -10,6 +12,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 
@@ -19,6 +22,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Consumer;
 
 /**
@@ -37,11 +41,15 @@ final class Authentication {
   private static final int MAX_CACHED = 10_000;
   private static final Envelope.Party ACCESS = new Envelope.Party(Addresses.ACCESS_SERVER, "access-server");
 
+  private static final Set<HttpMethod> CHANGES = Set.of(HttpMethod.POST, HttpMethod.PUT, HttpMethod.PATCH,
+      HttpMethod.DELETE);
+
   private record Known(Caller caller, long until) {
   }
 
   private final McpClient client;
   private final Caller anonymous;
+  private final boolean anonymousMayNotChange;
   private final byte[] adminKeyHash;
   private final Map<String, Known> known = new HashMap<>();
   private final List<Consumer<String>> revokedListeners = new ArrayList<>();
@@ -50,6 +58,8 @@ final class Authentication {
   Authentication(McpClient client, Settings settings) {
     this.client = client;
     this.anonymous = Caller.anonymous(settings.anonymousRoles());
+    Set<Permission> granted = Policy.granted(settings.anonymousRoles());
+    this.anonymousMayNotChange = !granted.contains(Permission.WRITE) && !granted.contains(Permission.PREDICT);
     this.adminKeyHash = settings.adminKey() == null ? null
         : ApiKeys.hash(settings.adminKey()).getBytes(StandardCharsets.US_ASCII);
   }
@@ -73,6 +83,11 @@ final class Authentication {
   void handle(RoutingContext ctx) {
     String key = presented(ctx);
     if (key == null) {
+      if (anonymousMayNotChange && CHANGES.contains(ctx.request().method())
+          && (ctx.request().path().startsWith("/api/") || ctx.request().path().startsWith("/v2/"))) {
+        // 401 before the body is read: a malformed body from a caller without a key is not worth a 400
+        Policy.authorize(anonymous, Permission.WRITE, ctx.request().method() + " " + ctx.request().path());
+      }
       ctx.put(CALLER, anonymous);
       ctx.next();
       return;

@@ -35,6 +35,8 @@ public final class GatewayVerticle extends VerticleBase {
   private static final String CONTRACT = "openapi.yaml";
   private static final String WEBROOT = "webroot";
   private static final long ONE_YEAR_SECONDS = 365L * 24 * 3600;
+  private static final java.util.regex.Pattern DOT_SEGMENT =
+      java.util.regex.Pattern.compile("(?i)/(\\.|%2e){1,2}(/|$)");
 
   private final Settings settings;
   private final NodeStatus status;
@@ -62,6 +64,15 @@ public final class GatewayVerticle extends VerticleBase {
           BodyHandler jsonBodies = BodyHandler.create(false).setBodyLimit(settings.maxJsonBytes());
           RequestMetrics metrics = RequestMetrics.of(vertx);
           api.rootHandler(metrics.newRecorder()::track);
+          // the router resolves '..' before routing: /api/models/x/versions/.. would be model x
+          api.rootHandler(ctx -> {
+            if (DOT_SEGMENT.matcher(ctx.request().path()).find()) {
+              ctx.fail(io.mlplatform.mcp.McpException.invalid("the path may not hold '.' or '..' segments"));
+            } else {
+              ctx.next();
+            }
+          });
+          api.rootHandler(new CrossSite(settings.allowedOrigins())::handle);
           api.rootHandler(authentication::handle);
           // uploads stream to the object store as they arrive: only non-multipart bodies are buffered
           // (and no WebSocket handshake's: the event bridge upgrades it, which a read request cannot)

@@ -103,7 +103,7 @@ final class InferenceRoutes {
 
   /** The body as a JSON object, its numbers read with Jackson's fast double parser (tensors are mostly numbers). */
   private static JsonObject body(RoutingContext ctx) {
-    if (ctx.body() == null || ctx.body().length() == 0) {
+    if (ctx.body() == null || ctx.body().buffer() == null || ctx.body().length() <= 0) {
       throw McpException.invalid("expected a JSON body");
     }
     Object parsed;

@@ -33,7 +33,7 @@ final class Uploads {
   record Received(StoredObject object, Inspection inspection, MultiMap form) {
   }
 
-  private record Streams(Future<StoredObject> stored, Future<Inspection> inspected) {
+  private record Streams(Future<StoredObject> stored, Future<Inspection> inspected, TabularFormat format) {
   }
 
   private final ObjectStore store;
@@ -63,9 +63,12 @@ final class Uploads {
     Context context = Vertx.currentContext();
     Promise<Void> ended = Promise.promise();
     Promise<Streams> file = Promise.promise();
+    // a second file is only known once the first is under way: the whole upload is refused when it ends
+    boolean[] secondFile = {false};
     request.setExpectMultipart(true);
     request.uploadHandler(upload -> {
       if (!"file".equals(upload.name()) || file.future().isComplete()) {
+        secondFile[0] = file.future().isComplete();
         file.tryFail(McpException.invalidField(upload.name(), "unexpected file; send exactly one file, in 'file'"));
         upload.handler(chunk -> { });
         return;
@@ -92,8 +95,15 @@ final class Uploads {
             .transform(removed -> Future.failedFuture(McpException.invalidField("file", "the file is empty")));
       }
       if (done.succeeded()) {
-        return ended.future().map(v -> new Received(streams.stored().result(), streams.inspected().result(),
-            request.formAttributes()));
+        return ended.future().compose(v -> {
+          McpException refused = secondFile[0]
+              ? McpException.invalidField("file", "send exactly one file: the form holds more than one")
+              : formatMismatch(request.formAttributes(), streams.format());
+          return refused == null
+              ? Future.succeededFuture(new Received(streams.stored().result(), streams.inspected().result(),
+                  request.formAttributes()))
+              : store.remove(streams.stored().result()).transform(removed -> Future.failedFuture(refused));
+        });
       }
       Throwable cause = streams.inspected().failed() ? streams.inspected().cause() : streams.stored().cause();
       if (cause instanceof StreamTap.UploadFailedException upload && upload.getCause() != null) {
@@ -136,7 +146,22 @@ final class Uploads {
       inspected = store.blocking(() -> TabularFiles.inspect(tap.reader(1), readAs));
       inspected.onFailure(tap::fail);
     }
-    return new Streams(stored, inspected);
+    return new Streams(stored, inspected, format);
+  }
+
+  /** A format field that names no format, or another than the file was read as (it came after the file), or null. */
+  private static McpException formatMismatch(MultiMap form, TabularFormat used) {
+    String named = form.get("format");
+    if (used == null || named == null) {
+      return null;
+    }
+    TabularFormat format = TabularFormat.fromName(named);
+    if (format == null) {
+      return McpException.invalidField("format", "must be csv, jsonl or parquet (got '" + named.replaceAll("[^ -~]", "?")
+          + "')");
+    }
+    return format == used ? null : McpException.invalidField("format", "says " + named + " but the file was read as "
+        + used.name().toLowerCase(Locale.ROOT) + ": send the format field before the file");
   }
 
   /** The client's file name reduced to a safe object-key segment. */

@@ -9,11 +9,11 @@ import ai.onnxruntime.SequenceInfo;
 import ai.onnxruntime.TensorInfo;
 import ai.onnxruntime.ValueInfo;
 import io.mlplatform.mcp.McpException;
+import io.mlplatform.runtime.pmml.PmmlDocuments;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
-import javax.xml.XMLConstants;
 import javax.xml.stream.XMLInputFactory;
 import javax.xml.stream.XMLStreamConstants;
 import javax.xml.stream.XMLStreamException;
@@ -39,10 +39,15 @@ final class ArtifactInspector {
 
   /** {signature: {inputs, outputs}, details: {...}} of the artifact, or an invalid_argument saying why it is not one. */
   static JsonObject inspect(String format, InputStream artifact) throws IOException {
+    return inspect(format, artifact, -1);
+  }
+
+  /** {@code size} is the artifact's stored size (bounds how far a zip may expand), or -1. */
+  static JsonObject inspect(String format, InputStream artifact, long size) throws IOException {
     return switch (format) {
       case "onnx" -> onnx(artifact);
       case "pmml" -> pmml(artifact);
-      case "spark" -> sparkPipeline(artifact);
+      case "spark" -> sparkPipeline(artifact, size);
       default -> throw McpException.invalidField("format", "unsupported format '" + format + "'");
     };
   }
@@ -100,10 +105,7 @@ final class ArtifactInspector {
 
   /** PMML: the DataDictionary's fields, active mining fields as inputs and target/predicted ones as outputs. */
   private static JsonObject pmml(InputStream artifact) {
-    XMLInputFactory factory = XMLInputFactory.newFactory();
-    factory.setProperty(XMLInputFactory.SUPPORT_DTD, false);
-    factory.setProperty(XMLInputFactory.IS_SUPPORTING_EXTERNAL_ENTITIES, false);
-    factory.setProperty(XMLConstants.ACCESS_EXTERNAL_DTD, "");
+    XMLInputFactory factory = PmmlDocuments.secureFactory();
     JsonObject types = new JsonObject();
     JsonArray inputs = new JsonArray();
     JsonArray outputs = new JsonArray();
@@ -113,7 +115,9 @@ final class ArtifactInspector {
     try {
       XMLStreamReader xml = factory.createXMLStreamReader(artifact);
       while (xml.hasNext()) {
-        if (xml.next() != XMLStreamConstants.START_ELEMENT) {
+        int event = xml.next();
+        PmmlDocuments.refuseDtd(event);
+        if (event != XMLStreamConstants.START_ELEMENT) {
           continue;
         }
         String element = xml.getLocalName();
@@ -153,27 +157,43 @@ final class ArtifactInspector {
   }
 
   /** A Spark ML pipeline saved with save() and zipped: it must hold metadata/part-00000… naming its class. */
-  private static JsonObject sparkPipeline(InputStream artifact) throws IOException {
+  private static JsonObject sparkPipeline(InputStream artifact, long size) throws IOException {
+    ZipLimits limits = new ZipLimits(size);
+    JsonObject found = null;
     try (ZipInputStream zip = new ZipInputStream(artifact)) {
       boolean anyEntry = false;
       for (ZipEntry entry = zip.getNextEntry(); entry != null; entry = zip.getNextEntry()) {
         anyEntry = true;
         String name = entry.getName();
+        limits.checkEntry(name);
+        if (found != null) {
+          // every entry is read to the end: its real size counts, not what its header claims
+          limits.drain(zip);
+          continue;
+        }
         // the pipeline's own metadata, at the top or under one folder (stages have theirs deeper down)
         // Spark 4 names it part-00000-<uuid>-c000.txt
         if (name.matches("([^/]+/)?metadata/part-00000[^/]*") && !name.endsWith(".crc")) {
-          String firstLine = new String(zip.readNBytes(1 << 20), StandardCharsets.UTF_8).lines().findFirst().orElse("");
+          byte[] head = zip.readNBytes(1 << 20);
+          limits.count(head.length);
+          limits.drain(zip);
+          String firstLine = new String(head, StandardCharsets.UTF_8).lines().findFirst().orElse("");
           JsonObject metadata;
           try {
             metadata = new JsonObject(firstLine);
           } catch (DecodeException e) {
             throw McpException.invalidField("file", "the pipeline's metadata/part-00000 is not JSON");
           }
-          return new JsonObject()
+          found = new JsonObject()
               .put("signature", new JsonObject().put("inputs", new JsonArray()).put("outputs", new JsonArray()))
               .put("details", new JsonObject().put("class", metadata.getString("class"))
                   .put("spark_version", metadata.getString("sparkVersion")));
+          continue;
         }
+        limits.drain(zip);
+      }
+      if (found != null) {
+        return found;
       }
       throw McpException.invalidField("file", anyEntry
           ? "not a saved Spark ML pipeline: the zip has no metadata/part-00000"

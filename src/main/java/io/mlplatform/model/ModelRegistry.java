@@ -93,6 +93,11 @@ public final class ModelRegistry {
     return changed(name, models.update(name, new JsonObject().put("$set", set)));
   }
 
+  /** Whether a version of any model holds an artifact with this SHA-256. */
+  public Future<Boolean> anyArtifactWith(String sha256) {
+    return models.anyVersionWith("sha256", sha256);
+  }
+
   public Future<List<StoredObject>> delete(String name) {
     return changed(name, models.delete(name));
   }

@@ -17,7 +17,6 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.io.InputStream;
-import java.net.URI;
 import java.util.List;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -87,7 +86,24 @@ public final class ModelServerVerticle extends VerticleBase {
 
   private Future<JsonObject> deleteModel(JsonObject json) {
     String name = new Payload(json).name("name");
-    return registry.delete(name).compose(objects::removeAll).map(v -> new JsonObject().put("deleted", name));
+    return registry.delete(name).compose(artifacts -> objects.removeAll(artifacts)
+            .compose(v -> Future.all(artifacts.stream().map(this::removeUnzippedCopy).toList())))
+        .map(v -> new JsonObject().put("deleted", name));
+  }
+
+  /** Batch scoring unzips a spark artifact under unzipped/<sha256>/: gone once no version holds that artifact. */
+  private Future<Void> removeUnzippedCopy(StoredObject artifact) {
+    if (artifact.sha256() == null || !artifact.sha256().matches("[0-9a-f]{64}")) {
+      return Future.succeededFuture();
+    }
+    String prefix = "unzipped/" + artifact.sha256() + "/";
+    return registry.anyArtifactWith(artifact.sha256()).compose(used -> used ? Future.succeededFuture()
+        : objects.blocking(() -> {
+          for (String key : objects.keysBlocking(ObjectStore.MODELS, prefix)) {
+            objects.removeBlocking(ObjectStore.MODELS, key);
+          }
+          return null;
+        }));
   }
 
   /**
@@ -127,7 +143,7 @@ public final class ModelServerVerticle extends VerticleBase {
         .put("source", p.userObject("source"))
         .put("created_by", caller == null ? null : caller.name());
     if ("llm".equals(format)) {
-      JsonObject llm = llmConfig(p);
+      JsonObject llm = LlmVersions.config(p, caller);
       fields.put("llm", llm).put("size", 0)
           .put("signature", new JsonObject()
               .put("inputs", new JsonArray().add(new JsonObject().put("name", "prompt").put("type", "string")))
@@ -146,7 +162,7 @@ public final class ModelServerVerticle extends VerticleBase {
     return registry.get(name)
         .compose(model -> objects.blocking(() -> {
           try (InputStream in = objects.openBlocking(artifact.bucket(), artifact.key())) {
-            return ArtifactInspector.inspect(format, in);
+            return ArtifactInspector.inspect(format, in, artifact.size());
           }
         }))
         .compose(inspected -> onnxExport(format, p).map(onnx -> {
@@ -182,34 +198,6 @@ public final class ModelServerVerticle extends VerticleBase {
       }
     }).map(inspected -> new JsonObject().put("supported", true).put("artifact", object.toJson())
         .put("signature", inspected.getJsonObject("signature")).put("labels", p.json().getJsonArray("onnx_labels")));
-  }
-
-  private static JsonObject llmConfig(Payload p) {
-    String provider = p.optionalString("provider") == null ? "groq" : p.optionalString("provider");
-    String baseUrl = p.optionalString("base_url");
-    if (baseUrl != null) {
-      try {
-        URI uri = new URI(baseUrl);
-        if (!("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) || uri.getHost() == null) {
-          throw McpException.invalidField("base_url", "must be an http(s) URL");
-        }
-      } catch (java.net.URISyntaxException e) {
-        throw McpException.invalidField("base_url", "must be an http(s) URL");
-      }
-    } else if (!"groq".equals(provider)) {
-      throw McpException.invalidField("base_url", "is required for provider '" + provider + "' (only groq has a default)");
-    }
-    String keyVariable = p.optionalString("api_key_env");
-    if (keyVariable != null && !keyVariable.matches("[A-Z_][A-Z0-9_]{0,63}")) {
-      throw McpException.invalidField("api_key_env", "must name an environment variable, e.g. OPENAI_API_KEY");
-    }
-    JsonObject config = new JsonObject().put("provider", provider).put("model", p.string("model"))
-        .put("base_url", baseUrl == null ? ChatModel.GROQ_BASE_URL : baseUrl)
-        .put("parameters", orEmpty(p.userObject("parameters")));
-    if (keyVariable != null) {
-      config.put("api_key_env", keyVariable);
-    }
-    return config;
   }
 
   /** Appends an evaluation (dataset, version, execution, metrics) to a version: the version itself stays as it was. */

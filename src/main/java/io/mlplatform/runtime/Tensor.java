@@ -39,15 +39,18 @@ public record Tensor(String name, DataType type, long[] shape, Object data) {
       throw McpException.invalidField("inputs", "every tensor needs a name");
     }
     DataType type = DataType.fromWire(name, json.getString("datatype"));
-    JsonArray shapeJson = json.getJsonArray("shape");
-    if (shapeJson == null) {
+    Object shapeValue = json.getValue("shape");
+    if (shapeValue == null) {
       throw McpException.invalidField(name + ".shape", "is required");
+    }
+    if (!(shapeValue instanceof JsonArray shapeJson)) {
+      throw McpException.invalidField(name + ".shape", "must be an array of non-negative integers, e.g. [1, 4]");
     }
     long[] shape = new long[shapeJson.size()];
     long expected = 1;
     for (int i = 0; i < shape.length; i++) {
       Object dimension = shapeJson.getValue(i);
-      if (!(dimension instanceof Number n) || n.longValue() < 0) {
+      if (!(dimension instanceof Number n) || n.longValue() < 0 || n.doubleValue() != Math.rint(n.doubleValue())) {
         throw McpException.invalidField(name + ".shape", "dimensions must be non-negative integers");
       }
       shape[i] = n.longValue();
@@ -88,7 +91,7 @@ public record Tensor(String name, DataType type, long[] shape, Object data) {
   static void set(String name, DataType type, Object data, int index, Object value) {
     try {
       switch (type) {
-        case FP32 -> ((float[]) data)[index] = (float) real(value);
+        case FP32 -> ((float[]) data)[index] = fp32(name, real(value));
         case FP64 -> ((double[]) data)[index] = real(value);
         case INT64 -> ((long[]) data)[index] = integral(value);
         case INT32 -> ((int[]) data)[index] = Math.toIntExact(integral(value));
@@ -111,6 +114,15 @@ public record Tensor(String name, DataType type, long[] shape, Object data) {
       return bool ? 1 : 0;
     }
     return ((Number) value).doubleValue();
+  }
+
+  /** A number as FP32: one beyond its range would silently become infinite (and the outputs NaN). */
+  private static float fp32(String name, double value) {
+    float f = (float) value;
+    if (Float.isInfinite(f)) {
+      throw McpException.invalidField(name + ".data", "value " + value + " is outside the FP32 range");
+    }
+    return f;
   }
 
   private static long integral(Object value) {

@@ -95,6 +95,11 @@ public final class VersionedCollection {
   }
 
   /** {items, total}: every version of the parent, oldest first. */
+  /** Whether any version (of any parent) has this value in {@code field}. */
+  public Future<Boolean> anyVersionWith(String field, String value) {
+    return mongo.count(versions, new JsonObject().put(field, value)).map(count -> count > 0);
+  }
+
   public Future<JsonObject> listVersions(String name) {
     return get(name).compose(parent -> Documents.page(mongo, versions, new JsonObject().put(parentField, name),
         new JsonObject().put("version", 1), 100_000, 0));

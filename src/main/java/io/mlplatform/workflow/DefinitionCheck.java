@@ -41,10 +41,15 @@ public final class DefinitionCheck {
       "map", new MapStep(), "optimize", new OptimizeStep());
   /** Step ids are JSONata names, so that {@code steps.<id>} reads them. */
   private static final Pattern STEP_ID = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,63}");
+  /** Limits of a definition: steps in all, depth of nested sequences (branches), encoded size. */
+  static final int MAX_STEPS = 1000;
+  static final int MAX_NESTING = 8;
+  static final int MAX_BYTES = 256 * 1024;
 
   private final Map<String, JsonObject> steps = new LinkedHashMap<>();
   /** step id → the step ids its expressions refer to (with the field they are in). */
   private final List<String[]> references = new ArrayList<>();
+  private int depth;
 
   private DefinitionCheck() {
   }
@@ -66,6 +71,12 @@ public final class DefinitionCheck {
     if (!(steps instanceof JsonArray list) || list.isEmpty()) {
       throw McpException.invalidField("steps", "must be a non-empty array of steps");
     }
+    int bytes = definition.encode().length();
+    if (bytes > MAX_BYTES) {
+      throw McpException.invalidField("steps", "the definition is " + bytes + " bytes: at most " + MAX_BYTES);
+    }
+    Payload.checkUserJson("steps", list);
+    Payload.checkUserJson("output", definition.getValue("output"));
     DefinitionCheck check = new DefinitionCheck();
     check.sequence(list, null);
     Object output = definition.getValue("output");
@@ -86,8 +97,12 @@ public final class DefinitionCheck {
     return checked.put("steps", list);
   }
 
+  private static final Set<String> JSON_TYPES = Set.of("null", "boolean", "object", "array", "number", "string",
+      "integer");
+
   /** The validator of a run's input; a schema it cannot use is an invalid_argument on input_schema. */
   public static Validator inputValidator(JsonObject schema) {
+    checkTypes(schema);
     try {
       Validator validator = Validator.create(JsonSchema.of(schema),
           new JsonSchemaOptions().setDraft(Draft.DRAFT202012).setOutputFormat(OutputFormat.Basic)
@@ -96,6 +111,33 @@ public final class DefinitionCheck {
       return validator;
     } catch (RuntimeException e) {
       throw McpException.invalidField("input_schema", "is not a usable JSON schema: " + e.getMessage());
+    }
+  }
+
+  /** Every "type" keyword names JSON types (the validator would take {"type": "nope"} and match nothing). */
+  private static void checkTypes(JsonObject schema) {
+    java.util.ArrayDeque<Object> pending = new java.util.ArrayDeque<>(List.of(schema));
+    while (!pending.isEmpty()) {
+      Object next = pending.pop();
+      if (next instanceof JsonArray array) {
+        array.forEach(item -> pending.push(item == null ? "" : item));
+      } else if (next instanceof JsonObject object) {
+        object.forEach(entry -> {
+          Object value = entry.getValue();
+          boolean typeNames = "type".equals(entry.getKey()) && (value instanceof String || value instanceof JsonArray);
+          if (typeNames) {
+            List<Object> names = value instanceof JsonArray list ? list.getList() : List.of(value);
+            for (Object name : names) {
+              if (!JSON_TYPES.contains(name)) {
+                throw McpException.invalidField("input_schema", "type '" + name + "' is not a JSON type "
+                    + new java.util.TreeSet<>(JSON_TYPES));
+              }
+            }
+          } else if (value != null) {
+            pending.push(value);
+          }
+        });
+      }
     }
   }
 
@@ -123,6 +165,12 @@ public final class DefinitionCheck {
 
   /** Checks one sequence: its steps, their jumps (to steps of the same sequence) and that no jump makes a cycle. */
   private void sequence(JsonArray list, String parent) {
+    if (++depth > MAX_NESTING) {
+      throw invalid(parent, "branches", "sequences nest more than " + MAX_NESTING + " deep");
+    }
+    if (steps.size() + list.size() > MAX_STEPS) {
+      throw McpException.invalidField("steps", "a workflow has at most " + MAX_STEPS + " steps (with its branches)");
+    }
     List<String> ids = new ArrayList<>();
     List<String[]> jumps = new ArrayList<>();
     for (int i = 0; i < list.size(); i++) {
@@ -169,16 +217,18 @@ public final class DefinitionCheck {
       }
     }
     checkNoCycle(list, ids, jumps);
+    depth--;
   }
 
   /** Each step's successors: its jumps, else the next step in the list (unless it ends the sequence). */
   private static void checkNoCycle(JsonArray list, List<String> ids, List<String[]> jumps) {
+    Map<String, List<String>> jumpsFrom = new HashMap<>();
+    jumps.forEach(j -> jumpsFrom.computeIfAbsent(j[0], k -> new ArrayList<>()).add(j[2]));
     Map<String, List<String>> successors = new HashMap<>();
     for (int i = 0; i < ids.size(); i++) {
       String id = ids.get(i);
       JsonObject step = list.getJsonObject(i);
-      List<String> out = new ArrayList<>();
-      jumps.stream().filter(j -> j[0].equals(id)).forEach(j -> out.add(j[2]));
+      List<String> out = new ArrayList<>(jumpsFrom.getOrDefault(id, List.of()));
       boolean jumpsAway = step.containsKey("next") || "route".equals(step.getString("kind"));
       if (out.isEmpty() && !jumpsAway && !step.getBoolean("end", false) && i + 1 < ids.size()) {
         out.add(ids.get(i + 1));
@@ -187,34 +237,47 @@ public final class DefinitionCheck {
     }
     Map<String, Integer> state = new HashMap<>();
     for (String id : ids) {
-      List<String> path = new ArrayList<>();
-      if (cycleFrom(id, successors, state, path)) {
-        throw invalid(path.get(path.size() - 1), "next", "the steps form a cycle: " + String.join(" → ", path));
+      List<String> cycle = cycleFrom(id, successors, state);
+      if (cycle != null) {
+        throw invalid(cycle.get(cycle.size() - 1), "next", "the steps form a cycle: " + String.join(" → ", cycle));
       }
     }
   }
 
-  /** Depth-first search; state 1 = on the current path, 2 = done. */
-  private static boolean cycleFrom(String id, Map<String, List<String>> successors, Map<String, Integer> state,
-                                   List<String> path) {
-    Integer seen = state.get(id);
-    if (seen != null) {
-      if (seen == 1) {
-        path.add(id);
-        return true;
-      }
-      return false;
+  /**
+   * Depth-first search with an explicit stack (a long chain of steps does not overflow the thread's), linear in steps
+   * and jumps; state 1 = on the current path, 2 = done. The cycle's path, or null.
+   */
+  private static List<String> cycleFrom(String start, Map<String, List<String>> successors, Map<String, Integer> state) {
+    if (state.containsKey(start)) {
+      return null;
     }
-    state.put(id, 1);
-    path.add(id);
-    for (String next : successors.getOrDefault(id, List.of())) {
-      if (cycleFrom(next, successors, state, path)) {
-        return true;
+    List<String> path = new ArrayList<>();
+    java.util.ArrayDeque<java.util.Iterator<String>> pending = new java.util.ArrayDeque<>();
+    state.put(start, 1);
+    path.add(start);
+    pending.push(successors.getOrDefault(start, List.of()).iterator());
+    while (!pending.isEmpty()) {
+      java.util.Iterator<String> next = pending.peek();
+      if (!next.hasNext()) {
+        pending.pop();
+        state.put(path.remove(path.size() - 1), 2);
+        continue;
       }
+      String id = next.next();
+      Integer seen = state.get(id);
+      if (seen != null) {
+        if (seen == 1) {
+          path.add(id);
+          return path;
+        }
+        continue;
+      }
+      state.put(id, 1);
+      path.add(id);
+      pending.push(successors.getOrDefault(id, List.of()).iterator());
     }
-    path.remove(path.size() - 1);
-    state.put(id, 2);
-    return false;
+    return null;
   }
 
   /** The check one step kind sees: its failures name the step. */

@@ -5,6 +5,9 @@ import com.dashjoin.jsonata.Jsonata;
 import com.dashjoin.jsonata.Timebox;
 import com.dashjoin.jsonata.Utils;
 import io.mlplatform.mcp.McpException;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
@@ -14,7 +17,10 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -25,8 +31,14 @@ import java.util.regex.Pattern;
 public final class Expressions {
   private static final Pattern STEP_REFERENCE = Pattern.compile("(?<![A-Za-z0-9_$])steps\\.([A-Za-z_][A-Za-z0-9_]*)");
   private static final int CACHE_LIMIT = 10_000;
-  /** Expressions run on the event loop: a runaway one (e.g. endless tail recursion) is stopped. */
+  /** A runaway expression (e.g. endless tail recursion) is stopped between two of its evaluation steps. */
   private static final long TIMEOUT_MILLIS = 1000;
+  /** The longest a run waits for an expression, even one busy in a single built-in function. */
+  private static final long HARD_TIMEOUT_MILLIS = 3000;
+  /** The longest string {@code $pad} builds, and the most values and characters a result may hold. */
+  static final int MAX_BUILT = 1_000_000;
+  /** Expressions run on these worker threads, never on an event loop: a heavy one holds a worker, not the hub. */
+  private static final Map<Vertx, WorkerExecutor> WORKERS = new WeakHashMap<>();
   private static final int MAX_DEPTH = 200;
   /** Parsed expressions are thread-safe and reused. */
   private static final Map<String, Jsonata> PARSED = new ConcurrentHashMap<>();
@@ -86,8 +98,38 @@ public final class Expressions {
     }
   }
 
-  /** The template with each expression replaced by its value in {@code scope}. */
-  public static Object resolve(Object template, JsonObject scope, String where) {
+  /**
+   * The template with each expression replaced by its value in {@code scope}, evaluated on a worker thread within
+   * {@link #HARD_TIMEOUT_MILLIS}; a template without expressions is answered at once.
+   */
+  public static Future<Object> resolve(Vertx vertx, Object template, JsonObject scope, String where) {
+    if (!holdsExpression(template)) {
+      return Future.succeededFuture(template);
+    }
+    return workers(vertx).executeBlocking(() -> resolve(template, scope, where), false)
+        .timeout(HARD_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS)
+        .recover(failure -> Future.failedFuture(failure instanceof TimeoutException
+            ? McpException.invalidField(where, "an expression took over " + HARD_TIMEOUT_MILLIS + " ms") : failure));
+  }
+
+  private static WorkerExecutor workers(Vertx vertx) {
+    synchronized (WORKERS) {
+      return WORKERS.computeIfAbsent(vertx, v -> v.createSharedWorkerExecutor("mlp-expressions", 2));
+    }
+  }
+
+  private static boolean holdsExpression(Object template) {
+    if (template instanceof JsonObject object) {
+      return object.stream().anyMatch(entry -> holdsExpression(entry.getValue()));
+    }
+    if (template instanceof JsonArray array) {
+      return array.stream().anyMatch(Expressions::holdsExpression);
+    }
+    return isExpression(template);
+  }
+
+  /** The template with each expression replaced by its value in {@code scope} (blocking: on a worker thread). */
+  static Object resolve(Object template, JsonObject scope, String where) {
     return resolve(template, new Scope(scope), where);
   }
 
@@ -118,7 +160,16 @@ public final class Expressions {
     try {
       Jsonata.Frame frame = jsonata.createFrame();
       new Timebox(frame, TIMEOUT_MILLIS, MAX_DEPTH);
-      return fromPlain(jsonata.evaluate(scope.plain(), frame));
+      frame.bind("pad", Jsonata.function("pad", (Jsonata.Fn3<String, Number, String, String>) Expressions::pad,
+          "<s-ns?:s>"));
+      Object value = jsonata.evaluate(scope.plain(), frame);
+      if (size(value, 0) > MAX_BUILT) {
+        throw McpException.invalidField(where, "expression '" + expression + "' built a value over "
+            + MAX_BUILT + " values and characters");
+      }
+      return fromPlain(value);
+    } catch (McpException e) {
+      throw e;
     } catch (StackOverflowError e) {
       throw McpException.invalidField(where, "expression '" + expression + "' recursed too deeply");
     } catch (JException e) {
@@ -126,6 +177,53 @@ public final class Expressions {
     } catch (RuntimeException e) {
       throw McpException.invalidField(where, "expression '" + expression + "' failed: " + e);
     }
+  }
+
+  /** JSONata's $pad, refusing to build a string longer than {@link #MAX_BUILT}. */
+  private static String pad(String text, Number width, String padding) {
+    if (text == null) {
+      return null;
+    }
+    if (width != null && Math.abs(width.doubleValue()) > MAX_BUILT) {
+      throw new IllegalArgumentException("$pad may build at most " + MAX_BUILT + " characters");
+    }
+    return com.dashjoin.jsonata.Functions.pad(text, width == null ? null : width.intValue(), padding);
+  }
+
+  /** The values and characters of a result, counted until {@code limit} is passed. */
+  private static long size(Object value, long counted) {
+    java.util.ArrayDeque<Object> pending = new java.util.ArrayDeque<>();
+    if (value != null) {
+      pending.push(value);
+    }
+    long total = counted;
+    while (!pending.isEmpty() && total <= MAX_BUILT) {
+      Object next = pending.pop();
+      total++;
+      if (next instanceof String text) {
+        total += text.length();
+      } else if (next instanceof Map<?, ?> map) {
+        if (map.size() > MAX_BUILT) {
+          return Long.MAX_VALUE;
+        }
+        map.forEach((key, item) -> {
+          pending.push(String.valueOf(key));
+          if (item != null) {
+            pending.push(item);
+          }
+        });
+      } else if (next instanceof List<?> list) {
+        if (list.size() > MAX_BUILT) {
+          return Long.MAX_VALUE;
+        }
+        list.forEach(item -> {
+          if (item != null) {
+            pending.push(item);
+          }
+        });
+      }
+    }
+    return total;
   }
 
   /** JSONata's truthiness: false, null, 0, "" and empty arrays are false. */

@@ -72,32 +72,35 @@ final class RunWalker {
   Future<String> run() {
     publishRun("running");
     return walk(definition.getJsonArray("steps"), 0, new JsonObject()).transform(walked -> {
-      String status;
-      JsonObject fields = new JsonObject();
       if (walked.succeeded()) {
-        status = "succeeded";
-        try {
-          Object output = definition.containsKey("output")
-              ? Expressions.resolve(definition.getValue("output"), scope, "output") : walked.result();
-          fields.put("output_json", io.vertx.core.json.Json.encode(output));
-        } catch (McpException e) {
-          status = "failed";
-          fields.put("error", new JsonObject().put("code", e.code().wireName()).put("message", e.getMessage()));
-        }
-      } else if (walked.cause() instanceof LeaseLost) {
-        return Future.failedFuture(walked.cause());
-      } else {
-        status = cancelled.getAsBoolean() ? "cancelled" : "failed";
-        fields.put("error", failure != null ? failure : describe(walked.cause(), null));
+        Future<Object> resolved = definition.containsKey("output")
+            ? Expressions.resolve(vertx, definition.getValue("output"), scope, "output")
+            : Future.succeededFuture(walked.result());
+        return resolved.transform(output -> {
+          if (output.succeeded()) {
+            return record("succeeded", new JsonObject().put("output_json", io.vertx.core.json.Json.encode(output.result())));
+          }
+          McpException e = McpException.wrap(output.cause());
+          return record("failed", new JsonObject().put("error", new JsonObject().put("code", e.code().wireName())
+              .put("message", e.getMessage())));
+        });
       }
-      String outcome = status;
-      return store.finish(id, node, status, fields).compose(recorded -> {
-        if (!recorded) {
-          return Future.failedFuture(new LeaseLost());
-        }
-        publishRun(outcome);
-        return Future.succeededFuture(outcome);
-      });
+      if (walked.cause() instanceof LeaseLost) {
+        return Future.failedFuture(walked.cause());
+      }
+      return record(cancelled.getAsBoolean() ? "cancelled" : "failed", new JsonObject()
+          .put("error", failure != null ? failure : describe(walked.cause(), null)));
+    });
+  }
+
+  /** Records the run's outcome, if this node still holds it. */
+  private Future<String> record(String status, JsonObject fields) {
+    return store.finish(id, node, status, fields).compose(recorded -> {
+      if (!recorded) {
+        return Future.failedFuture(new LeaseLost());
+      }
+      publishRun(status);
+      return Future.succeededFuture(status);
     });
   }
 
@@ -247,16 +250,16 @@ final class RunWalker {
     }
 
     @Override
-    public Object resolve(Object template, String field) {
-      return Expressions.resolve(template, scope, "step '" + id() + "': " + field);
+    public Future<Object> resolve(Object template, String field) {
+      return Expressions.resolve(vertx, template, scope, "step '" + id() + "': " + field);
     }
 
     @Override
-    public Object resolve(Object template, String field, JsonObject extra) {
+    public Future<Object> resolve(Object template, String field, JsonObject extra) {
       if (extra.isEmpty()) {
         return resolve(template, field);
       }
-      return Expressions.resolve(template, scope.copy().mergeIn(extra), "step '" + id() + "': " + field);
+      return Expressions.resolve(vertx, template, scope.copy().mergeIn(extra), "step '" + id() + "': " + field);
     }
 
     @Override

@@ -80,6 +80,7 @@ public final class WorkflowVerticle extends VerticleBase {
     JsonObject input = p.optionalObject("input") == null ? new JsonObject() : p.optionalObject("input");
     return workflows.get(name, version(json)).compose(workflow -> {
       JsonObject definition = workflow.getJsonObject("definition");
+      Payload.checkUserJson("input", input);
       DefinitionCheck.checkInput(definition.getJsonObject("input_schema"), input);
       JsonArray order = new JsonArray();
       order(definition.getJsonArray("steps"), null, order);

@@ -83,6 +83,10 @@ public final class Api {
     return send(request(path).header("Content-Type", contentType).method(method, HttpRequest.BodyPublishers.ofByteArray(body)));
   }
 
+  public Response send(String method, String path, String contentType, HttpRequest.BodyPublisher body) {
+    return send(request(path).header("Content-Type", contentType).method(method, body));
+  }
+
   /** A multipart/form-data POST: text fields, then the file in field "file". */
   public Response upload(String path, Map<String, String> fields, String filename, byte[] content) {
     Multipart form = new Multipart();

@@ -182,6 +182,7 @@ final class Scoring {
 
   /** The PMML model scores each row of a partition; its output fields become columns (numbers or text). */
   static Dataset<Row> pmml(Dataset<Row> data, List<String> features, byte[] bytes) {
+    io.mlplatform.runtime.pmml.PmmlDocuments.requireNoDoctype(bytes);
     Model probe = Model.fromBytes(bytes);
     List<String> outputs = new ArrayList<>();
     List<Boolean> numeric = new ArrayList<>();

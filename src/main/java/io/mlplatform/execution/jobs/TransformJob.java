@@ -9,7 +9,6 @@ import io.vertx.core.json.JsonObject;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.catalyst.parser.CatalystSqlParser$;
 import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataTypes;
 
@@ -111,11 +110,7 @@ public final class TransformJob implements JobType {
           if (!(value instanceof String sql) || sql.isBlank()) {
             throw McpException.invalidField(where, "must be a query over the table 'data'");
           }
-          try {
-            CatalystSqlParser$.MODULE$.parsePlan(sql);
-          } catch (Exception e) {
-            throw McpException.invalidField(where, "does not parse: " + firstLine(e.getMessage()));
-          }
+          UserSql.checkQuery(where, sql);
           tracked = false;
         }
         default -> throw new IllegalStateException(kind);
@@ -127,11 +122,7 @@ public final class TransformJob implements JobType {
     if (!(value instanceof String expression) || expression.isBlank()) {
       throw McpException.invalidField(where, "must be a SQL expression, e.g. \"amount > 10\"");
     }
-    try {
-      CatalystSqlParser$.MODULE$.parseExpression(expression);
-    } catch (Exception e) {
-      throw McpException.invalidField(where, "does not parse: " + firstLine(e.getMessage()));
-    }
+    UserSql.checkExpression(where, expression);
   }
 
   private static void requireColumn(String where, String column, Set<String> known) {
@@ -144,12 +135,11 @@ public final class TransformJob implements JobType {
     if (!(value instanceof JsonArray array) || array.isEmpty() || !array.stream().allMatch(v -> v instanceof String)) {
       throw McpException.invalidField(where, "must be a non-empty array of column names");
     }
+    // a name is quoted with backticks for Spark: one inside it would end the quote and start an expression
+    array.stream().map(String.class::cast).filter(c -> c.indexOf('`') >= 0).findFirst().ifPresent(c -> {
+      throw McpException.invalidField(where, "column name '" + c + "' may not hold a backtick");
+    });
     return array.stream().map(String.class::cast).toList();
-  }
-
-  private static String firstLine(String text) {
-    int newline = text.indexOf('\n');
-    return newline < 0 ? text : text.substring(0, newline);
   }
 
   @Override
@@ -195,11 +185,16 @@ public final class TransformJob implements JobType {
         ((JsonObject) value).forEach(entry -> renames.put(entry.getKey(), (String) entry.getValue()));
         yield data.withColumnsRenamed(renames);
       }
-      case "filter" -> data.filter((String) value);
+      case "filter" -> {
+        // checked again on the session's own parser right before Spark runs it
+        UserSql.checkExpression("filter", (String) value, job.spark().sessionState().sqlParser());
+        yield data.filter((String) value);
+      }
       case "sample" -> data.sample(((Number) value).doubleValue(), 42L);
       case "standardize", "normalize" -> scale(data, (JsonArray) value, "standardize".equals(kind));
       case "sql" -> {
-        data.createOrReplaceTempView("data");
+        UserSql.checkQuery("sql", (String) value, job.spark().sessionState().sqlParser());
+        data.createOrReplaceTempView(UserSql.VIEW);
         yield job.spark().sql((String) value);
       }
       default -> throw new IllegalStateException(kind);

@@ -92,6 +92,7 @@ public final class SparkRuntime implements AutoCloseable {
           // constraint inference over a wide plan (casts, a null filter on every feature, a split) builds millions
           // of expressions and exhausts the heap from ~30 columns on; no platform plan needs it
           .config("spark.sql.constraintPropagation.enabled", "false")
+          .config("spark.sql.runSQLOnFiles", "false")
           .config("spark.hadoop.fs.s3a.endpoint", s3Endpoint)
           .config("spark.hadoop.fs.s3a.endpoint.region", "us-east-1")
           .config("spark.hadoop.fs.s3a.path.style.access", "true")

@@ -38,6 +38,11 @@ public final class ChatModel implements LoadedModel {
     this.apiKey = apiKey;
   }
 
+  /** Whether an LLM version may read its API key from this variable: Groq's, or one an admin set for the purpose. */
+  public static boolean allowedKeyVariable(String variable) {
+    return "GROQ_API_KEY".equals(variable) || variable.matches("MLP_SECRET_[A-Z0-9_]{1,52}");
+  }
+
   /** The API key a configuration needs, from the environment; a missing one is a clear error now, not later. */
   public static String apiKey(JsonObject config, Map<String, String> environment) {
     String variable = config.getString("api_key_env");
@@ -46,6 +51,10 @@ public final class ChatModel implements LoadedModel {
     }
     if (variable == null) {
       return null;
+    }
+    if (!allowedKeyVariable(variable)) {
+      // a version stored before the allow-list: never read another variable
+      throw new McpException(ErrorCode.INVALID_ARGUMENT, "api_key_env must be GROQ_API_KEY or MLP_SECRET_<NAME>");
     }
     String key = environment.get(variable);
     if (key == null || key.isBlank()) {

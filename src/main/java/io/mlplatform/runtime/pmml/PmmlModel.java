@@ -44,7 +44,15 @@ public final class PmmlModel extends InProcessModel {
 
   /** Parses the file (blocking: call it from a worker thread). */
   public static PmmlModel load(Path file, WorkerExecutor workers) {
-    return new PmmlModel(Model.fromFile(file.toFile()), workers);
+    byte[] document;
+    try {
+      document = java.nio.file.Files.readAllBytes(file);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    // pmml4s's parser would resolve a DTD: it never sees one
+    PmmlDocuments.requireNoDoctype(document);
+    return new PmmlModel(Model.fromBytes(document), workers);
   }
 
   @Override

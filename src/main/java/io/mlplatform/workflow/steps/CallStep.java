@@ -44,20 +44,21 @@ public final class CallStep implements StepKind {
   }
 
   /** The call with its expressions evaluated. */
-  static JsonObject resolved(JsonObject call, StepContext step, JsonObject extra) {
-    JsonObject resolved = new JsonObject();
-    if (call.containsKey("operation")) {
-      resolved.put("operation", call.getString("operation"));
-    } else {
-      Object deployment = step.resolve(call.getValue("deployment"), "deployment", extra);
-      if (!(deployment instanceof String)) {
-        throw step.invalid("deployment", "evaluated to " + deployment + ", not a deployment name");
-      }
-      resolved.put("deployment", deployment);
-    }
-    resolved.put("inputs", step.resolve(call.getJsonObject("inputs", new JsonObject()), "inputs", extra));
-    resolved.put("wait", call.getBoolean("wait", true));
-    return resolved;
+  static Future<JsonObject> resolved(JsonObject call, StepContext step, JsonObject extra) {
+    Future<Object> deployment = call.containsKey("operation") ? Future.succeededFuture(null)
+        : step.resolve(call.getValue("deployment"), "deployment", extra);
+    return deployment.compose(name -> step.resolve(call.getJsonObject("inputs", new JsonObject()), "inputs", extra)
+        .map(inputs -> {
+          JsonObject resolved = new JsonObject();
+          if (call.containsKey("operation")) {
+            resolved.put("operation", call.getString("operation"));
+          } else if (name instanceof String) {
+            resolved.put("deployment", name);
+          } else {
+            throw step.invalid("deployment", "evaluated to " + name + ", not a deployment name");
+          }
+          return resolved.put("inputs", inputs).put("wait", call.getBoolean("wait", true));
+        }));
   }
 
   @Override
@@ -66,8 +67,9 @@ public final class CallStep implements StepKind {
     if (started != null) {
       return step.calls().awaitExecution(started, step::cancelled);
     }
-    JsonObject call = resolved(step.step(), step, new JsonObject());
-    step.inputs(call.getJsonObject("inputs"));
-    return step.calls().perform(call, id -> step.save(new JsonObject().put("execution", id)), step::cancelled);
+    return resolved(step.step(), step, new JsonObject()).compose(call -> {
+      step.inputs(call.getJsonObject("inputs"));
+      return step.calls().perform(call, id -> step.save(new JsonObject().put("execution", id)), step::cancelled);
+    });
   }
 }

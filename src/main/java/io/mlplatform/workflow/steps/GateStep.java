@@ -59,18 +59,21 @@ public final class GateStep implements StepKind {
   public Future<JsonObject> run(StepContext step) {
     Object condition = step.step().getValue("condition");
     if (condition != null) {
-      Object value = step.resolve(condition, "condition");
-      step.inputs(new JsonObject().put("condition", value));
-      return Expressions.truthy(value) ? Future.succeededFuture(new JsonObject().put("passed", true).put("value", value))
-          : Future.failedFuture(closed(step, "condition " + condition + " does not hold"));
+      return step.resolve(condition, "condition").compose(value -> {
+        step.inputs(new JsonObject().put("condition", value));
+        return Expressions.truthy(value) ? Future.succeededFuture(new JsonObject().put("passed", true).put("value", value))
+            : closed(step, "condition " + condition + " does not hold");
+      });
     }
-    JsonObject validation = (JsonObject) step.resolve(step.step().getJsonObject("check"), "check");
-    step.inputs(validation);
-    if (validation.containsKey("role")) {
-      return role(step, validation.getValue("role"));
-    }
-    return validation.containsKey("metric") ? metric(step, validation.getJsonObject("metric"))
-        : schema(step, validation.getJsonObject("schema"));
+    return step.resolve(step.step().getJsonObject("check"), "check").compose(resolved -> {
+      JsonObject validation = (JsonObject) resolved;
+      step.inputs(validation);
+      if (validation.containsKey("role")) {
+        return role(step, validation.getValue("role"));
+      }
+      return validation.containsKey("metric") ? metric(step, validation.getJsonObject("metric"))
+          : schema(step, validation.getJsonObject("schema"));
+    });
   }
 
   /** Holds when the run's caller has the role (or one of the roles). */
@@ -79,19 +82,20 @@ public final class GateStep implements StepKind {
         : List.of(String.valueOf(wanted));
     Caller caller = step.caller();
     if (caller == null) {
-      return Future.failedFuture(closed(step, "the run has no recorded caller, so no role " + roles));
+      return closed(step, "the run has no recorded caller, so no role " + roles);
     }
     String who = caller.anonymous() ? "an anonymous caller" : "API key '" + caller.name() + "'";
     return roles.stream().filter(caller::has).findFirst()
         .map(role -> Future.succeededFuture(new JsonObject().put("passed", true).put("role", role)
             .put("caller", caller.name())))
-        .orElseGet(() -> Future.failedFuture(closed(step, "the run was started by " + who + " with roles "
-            + caller.roles() + ", none of " + roles)));
+        .orElseGet(() -> closed(step, "the run was started by " + who + " with roles "
+            + caller.roles() + ", none of " + roles));
   }
 
-  private static GateClosed closed(StepContext step, String why) {
-    Object reason = step.resolve(step.step().getValue("reason"), "reason");
-    return new GateClosed(reason == null ? why : reason + " (" + why + ")");
+  /** The gate's refusal, with its reason (an expression, evaluated like the others) when it has one. */
+  private static Future<JsonObject> closed(StepContext step, String why) {
+    return step.resolve(step.step().getValue("reason"), "reason").compose(reason ->
+        Future.failedFuture(new GateClosed(reason == null ? why : reason + " (" + why + ")")));
   }
 
   private static Future<JsonObject> metric(StepContext step, JsonObject metric) {
@@ -105,16 +109,16 @@ public final class GateStep implements StepKind {
       Object value = metrics.getValue(name);
       String what = "model " + payload.getString("name") + " version " + version.getValue("version") + " " + name;
       if (!(value instanceof Number number)) {
-        return Future.failedFuture(closed(step, what + " is not recorded (metrics: " + metrics.fieldNames() + ")"));
+        return closed(step, what + " is not recorded (metrics: " + metrics.fieldNames() + ")");
       }
       double v = number.doubleValue();
       Number min = metric.getNumber("min");
       Number max = metric.getNumber("max");
       if (min != null && v < min.doubleValue()) {
-        return Future.failedFuture(closed(step, what + " = " + v + " is below " + min));
+        return closed(step, what + " = " + v + " is below " + min);
       }
       if (max != null && v > max.doubleValue()) {
-        return Future.failedFuture(closed(step, what + " = " + v + " is above " + max));
+        return closed(step, what + " = " + v + " is above " + max);
       }
       return Future.succeededFuture(new JsonObject().put("passed", true).put("model", payload.getString("name"))
           .put("version", version.getValue("version")).put("metric", name).put("value", v));
@@ -131,12 +135,12 @@ public final class GateStep implements StepKind {
       for (Map.Entry<String, Object> column : schema.getJsonObject("columns")) {
         String type = actual.getString(column.getKey());
         if (type == null) {
-          return Future.failedFuture(closed(step, "dataset " + payload.getString("name") + " has no column '"
-              + column.getKey() + "' (columns: " + actual.fieldNames() + ")"));
+          return closed(step, "dataset " + payload.getString("name") + " has no column '"
+              + column.getKey() + "' (columns: " + actual.fieldNames() + ")");
         }
         if (column.getValue() != null && !column.getValue().equals(type)) {
-          return Future.failedFuture(closed(step, "column '" + column.getKey() + "' of dataset "
-              + payload.getString("name") + " is " + type + ", not " + column.getValue()));
+          return closed(step, "column '" + column.getKey() + "' of dataset "
+              + payload.getString("name") + " is " + type + ", not " + column.getValue());
         }
       }
       return Future.succeededFuture(new JsonObject().put("passed", true).put("dataset", payload.getString("name"))

@@ -42,12 +42,13 @@ public final class MapStep implements StepKind {
 
   @Override
   public Future<JsonObject> run(StepContext step) {
-    Object items = step.resolve(step.step().getValue("items"), "items");
-    if (!(items instanceof JsonArray list)) {
-      return Future.failedFuture(step.invalid("items", "evaluated to " + items + ", not an array"));
-    }
-    step.inputs(new JsonObject().put("items", list.size()));
-    return new Tasks(step, list).start();
+    return step.resolve(step.step().getValue("items"), "items").compose(items -> {
+      if (!(items instanceof JsonArray list)) {
+        return Future.failedFuture(step.invalid("items", "evaluated to " + items + ", not an array"));
+      }
+      step.inputs(new JsonObject().put("items", list.size()));
+      return new Tasks(step, list).start();
+    });
   }
 
   /** The map's tasks: each tried up to max_attempts, a finished one saved so that a resumed run skips it. */
@@ -94,14 +95,8 @@ public final class MapStep implements StepKind {
     }
 
     private void attempt(int index, int attempt, Promise<JsonObject> outcome) {
-      JsonObject call;
-      try {
-        call = CallStep.resolved(task, step, new JsonObject().put("item", items.getValue(index)).put("index", index));
-      } catch (McpException e) {
-        outcome.fail(e);
-        return;
-      }
-      step.calls().task(call).onComplete(sent -> {
+      CallStep.resolved(task, step, new JsonObject().put("item", items.getValue(index)).put("index", index))
+          .compose(call -> step.calls().task(call)).onComplete(sent -> {
         if (sent.succeeded()) {
           outcome.complete(sent.result().put("attempts", attempt));
           return;

@@ -116,12 +116,14 @@ public final class OptimizeStep implements StepKind {
 
   @Override
   public Future<JsonObject> run(StepContext step) {
-    JsonObject train = (JsonObject) step.resolve(step.step().getJsonObject("train"), "train");
-    Object validation = step.resolve(step.step().getValue("validation_dataset"), "validation_dataset");
-    List<JsonObject> candidates = candidates(step.step(), step::invalid);
-    step.inputs(new JsonObject().put("train", train).put("validation_dataset", validation)
-        .put("candidates", new JsonArray(new ArrayList<>(candidates))));
-    return new Search(step, train, validation == null ? null : validation.toString(), candidates).start();
+    return step.resolve(step.step().getJsonObject("train"), "train").compose(resolvedTrain ->
+        step.resolve(step.step().getValue("validation_dataset"), "validation_dataset").compose(validation -> {
+          JsonObject train = (JsonObject) resolvedTrain;
+          List<JsonObject> candidates = candidates(step.step(), step::invalid);
+          step.inputs(new JsonObject().put("train", train).put("validation_dataset", validation)
+              .put("candidates", new JsonArray(new ArrayList<>(candidates))));
+          return new Search(step, train, validation == null ? null : validation.toString(), candidates).start();
+        }));
   }
 
   /**
@@ -279,19 +281,16 @@ public final class OptimizeStep implements StepKind {
         double baseline = results[0].getDouble("value");
         output.put("default", results[0]).put("improved", maximize ? best > baseline : best < baseline);
       }
-      Object alias = step.resolve(step.step().getValue("alias"), "alias");
-      if (alias == null) {
-        done.tryComplete(output);
-        return;
-      }
       JsonObject chosen = winner;
-      new AliasChallenge(step, train, validation, metric, maximize).decide(alias.toString(), chosen, all)
+      step.resolve(step.step().getValue("alias"), "alias").compose(alias -> alias == null
+          ? Future.succeededFuture(output)
+          : new AliasChallenge(step, train, validation, metric, maximize).decide(alias.toString(), chosen, all)
           .compose(outcome -> {
             output.put("alias", alias.toString()).mergeIn(outcome);
             return outcome.getBoolean("alias_moved") ? step.calls().operation("model.alias.set", new JsonObject()
                 .put("name", chosen.getString("model")).put("alias", alias.toString())
                 .put("version", chosen.getInteger("version"))).map(output) : Future.succeededFuture(output);
-          })
+          }))
           .onSuccess(done::tryComplete)
           .onFailure(done::tryFail);
     }

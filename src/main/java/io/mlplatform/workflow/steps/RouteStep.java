@@ -53,11 +53,16 @@ public final class RouteStep implements StepKind {
   public Future<JsonObject> run(StepContext step) {
     JsonObject branches = step.step().getJsonObject("branches");
     if (step.step().containsKey("on")) {
-      Object value = step.resolve(step.step().getValue("on"), "on");
-      step.inputs(new JsonObject().put("on", value));
-      return choose(step, branches, value == null ? null : String.valueOf(value), value);
+      return step.resolve(step.step().getValue("on"), "on").compose(value -> {
+        step.inputs(new JsonObject().put("on", value));
+        return choose(step, branches, value == null ? null : String.valueOf(value), value);
+      });
     }
-    JsonObject classify = (JsonObject) step.resolve(step.step().getJsonObject("classify"), "classify");
+    return step.resolve(step.step().getJsonObject("classify"), "classify")
+        .compose(resolved -> classify(step, branches, (JsonObject) resolved));
+  }
+
+  private Future<JsonObject> classify(StepContext step, JsonObject branches, JsonObject classify) {
     String labels = String.join(", ", branches.fieldNames());
     String prompt = classify.getValue("prompt") + "\nAnswer with exactly one of: " + labels + ".";
     step.inputs(new JsonObject().put("deployment", classify.getString("deployment")).put("prompt", prompt));

@@ -21,11 +21,14 @@ public interface StepContext {
   /** Records the step's resolved inputs, shown with the run. */
   void inputs(JsonObject resolved);
 
-  /** The template with its expressions evaluated in the run's scope (input, earlier steps' outputs). */
-  Object resolve(Object template, String field);
+  /**
+   * The template with its expressions evaluated in the run's scope (input, earlier steps' outputs), off the event
+   * loop and within a time and size bound.
+   */
+  Future<Object> resolve(Object template, String field);
 
   /** Like {@link #resolve(Object, String)} with {@code extra} variables (e.g. item and index) added to the scope. */
-  Object resolve(Object template, String field, JsonObject extra);
+  Future<Object> resolve(Object template, String field, JsonObject extra);
 
   /** What an earlier attempt of this step saved (e.g. the execution it started), so a resumed run goes on from it. */
   JsonObject saved();

@@ -1,0 +1,102 @@
+package io.mlplatform.gateway;
+
+import io.mlplatform.mcp.ErrorCode;
+import io.mlplatform.mcp.McpException;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.ext.web.RoutingContext;
+
+import java.net.URI;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * Requests from other sites' pages: a change (POST, PUT, PATCH, DELETE) whose {@code Origin} is neither the
+ * platform's own nor allow-listed ({@code MLP_ALLOWED_ORIGINS}) is refused, CORS preflights are answered for
+ * allowed origins only, and a body that is not multipart must say it is JSON (a form post cannot send that).
+ */
+final class CrossSite {
+  private static final Set<HttpMethod> CHANGES = Set.of(HttpMethod.POST, HttpMethod.PUT, HttpMethod.PATCH,
+      HttpMethod.DELETE);
+  private static final String ALLOWED_HEADERS = "Authorization, Content-Type, X-API-Key";
+  private static final String ALLOWED_METHODS = "GET, POST, PUT, PATCH, DELETE, OPTIONS";
+
+  private final Set<String> allowed;
+
+  CrossSite(List<String> allowedOrigins) {
+    this.allowed = Set.copyOf(allowedOrigins.stream().map(o -> o.toLowerCase(Locale.ROOT).replaceAll("/+$", ""))
+        .toList());
+  }
+
+  void handle(RoutingContext ctx) {
+    HttpServerRequest request = ctx.request();
+    String origin = request.getHeader(HttpHeaders.ORIGIN);
+    boolean sameOrigin = origin == null || sameOrigin(origin, request.getHeader(HttpHeaders.HOST));
+    boolean allowedOrigin = origin != null && !sameOrigin && allowed.contains(origin.toLowerCase(Locale.ROOT));
+    if (allowedOrigin) {
+      ctx.response().putHeader(HttpHeaders.ACCESS_CONTROL_ALLOW_ORIGIN, origin).putHeader(HttpHeaders.VARY, "Origin");
+    }
+    if (request.method() == HttpMethod.OPTIONS && origin != null
+        && request.getHeader(HttpHeaders.ACCESS_CONTROL_REQUEST_METHOD) != null) {
+      if (!sameOrigin && !allowedOrigin) {
+        ctx.fail(refused(origin));
+        return;
+      }
+      ctx.response().setStatusCode(204)
+          .putHeader(HttpHeaders.ACCESS_CONTROL_ALLOW_METHODS, ALLOWED_METHODS)
+          .putHeader(HttpHeaders.ACCESS_CONTROL_ALLOW_HEADERS, ALLOWED_HEADERS)
+          .putHeader(HttpHeaders.ACCESS_CONTROL_MAX_AGE, "600").end();
+      return;
+    }
+    if (!CHANGES.contains(request.method())) {
+      ctx.next();
+      return;
+    }
+    if (!sameOrigin && !allowedOrigin) {
+      ctx.fail(refused(origin));
+      return;
+    }
+    // the event bridge's SockJS transports post text/plain, and the bridge lets nothing in
+    if (!request.path().startsWith(EventBridge.PATH.replace("*", "")) && hasBody(request) && !Uploads.isMultipart(request) && !isJson(request.getHeader(HttpHeaders.CONTENT_TYPE))) {
+      ctx.fail(McpException.invalid("the body must be sent as 'Content-Type: application/json' (got "
+          + (request.getHeader(HttpHeaders.CONTENT_TYPE) == null ? "none" : "'"
+          + request.getHeader(HttpHeaders.CONTENT_TYPE) + "'") + "), or as multipart/form-data for uploads"));
+      return;
+    }
+    ctx.next();
+  }
+
+  private static McpException refused(String origin) {
+    return new McpException(ErrorCode.PERMISSION_DENIED, "a change from the page of another site (Origin "
+        + origin + ") is refused: an admin may allow that origin with MLP_ALLOWED_ORIGINS");
+  }
+
+  /** Whether the page's origin names the host the request was sent to (its scheme aside: a proxy may end TLS). */
+  private static boolean sameOrigin(String origin, String host) {
+    if (host == null) {
+      return false;
+    }
+    try {
+      URI uri = new URI(origin);
+      String authority = uri.getRawAuthority();
+      return authority != null && authority.equalsIgnoreCase(host);
+    } catch (java.net.URISyntaxException e) {
+      return false;
+    }
+  }
+
+  private static boolean hasBody(HttpServerRequest request) {
+    String length = request.getHeader(HttpHeaders.CONTENT_LENGTH);
+    return request.getHeader(HttpHeaders.TRANSFER_ENCODING) != null || (length != null && !"0".equals(length.trim()));
+  }
+
+  private static boolean isJson(String contentType) {
+    if (contentType == null) {
+      return false;
+    }
+    String type = contentType.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
+    return "application/json".equals(type) || type.endsWith("+json");
+  }
+}
