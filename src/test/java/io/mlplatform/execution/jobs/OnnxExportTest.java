@@ -92,18 +92,7 @@ class OnnxExportTest {
          OnnxTensor input = OnnxTensor.createTensor(ort, inputs);
          OrtSession.Result result = session.run(Map.of("input", input))) {
       float[][] outputs = (float[][]) result.get(0).getValue();
-      int differing = 0;
-      for (int i = 0; i < inputs.length; i++) {
-        double[] expected = classifier ? ((Vector) scored.get(i).get(3)).toArray()
-            : new double[]{scored.get(i).getDouble(3)};
-        assertThat(outputs[i]).hasSize(expected.length);
-        for (int k = 0; k < expected.length; k++) {
-          if (Math.abs(outputs[i][k] - expected[k]) > 1e-3 * Math.max(1, Math.abs(expected[k]))) {
-            differing++;
-            break;
-          }
-        }
-      }
+      int differing = differing(outputs, scored, 3, classifier);
       // float32 features may fall on the other side of a tree threshold than Spark's doubles, now and then
       assertThat(differing).as("rows whose ONNX output differs from Spark's").isLessThanOrEqualTo(
           algorithm.contains("forest") || algorithm.startsWith("gbt") ? 3 : 0);
@@ -181,21 +170,27 @@ class OnnxExportTest {
          OrtSession.Result result = session.run(Map.of("x1", t1, "x2", t2, "flag", t3, "color", t4, "size", t5))) {
       assertThat(session.getInputNames()).containsExactlyInAnyOrder("x1", "color", "x2", "flag", "size");
       float[][] outputs = (float[][]) result.get(0).getValue();
-      int differing = 0;
-      for (int i = 0; i < n; i++) {
-        double[] expected = classifier ? ((Vector) scored.get(i).get(5)).toArray()
-            : new double[]{scored.get(i).getDouble(5)};
-        assertThat(outputs[i]).hasSize(expected.length);
-        for (int k = 0; k < expected.length; k++) {
-          if (Math.abs(outputs[i][k] - expected[k]) > 1e-3 * Math.max(1, Math.abs(expected[k]))) {
-            differing++;
-            break;
-          }
-        }
-      }
+      int differing = differing(outputs, scored, 5, classifier);
       assertThat(differing).as("rows whose ONNX output differs from Spark's").isLessThanOrEqualTo(
           algorithm.contains("forest") || algorithm.startsWith("gbt") ? 3 : 0);
     }
+  }
+
+  /** Rows whose ONNX outputs differ from Spark's (its probability vector, or its prediction, in {@code column}). */
+  private static int differing(float[][] outputs, List<Row> scored, int column, boolean classifier) {
+    int differing = 0;
+    for (int i = 0; i < outputs.length; i++) {
+      double[] expected = classifier ? ((Vector) scored.get(i).get(column)).toArray()
+          : new double[]{scored.get(i).getDouble(column)};
+      assertThat(outputs[i]).hasSize(expected.length);
+      for (int k = 0; k < expected.length; k++) {
+        if (Math.abs(outputs[i][k] - expected[k]) > 1e-3 * Math.max(1, Math.abs(expected[k]))) {
+          differing++;
+          break;
+        }
+      }
+    }
+    return differing;
   }
 
   @org.junit.jupiter.api.Test
