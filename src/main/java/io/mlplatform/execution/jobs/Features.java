@@ -132,7 +132,7 @@ record Features(List<String> columns, Set<String> categorical, String missing, d
     return columns.stream().filter(c -> !categorical.contains(c)).toList();
   }
 
-  /** The data with the numeric features as doubles and the categorical ones as text, in one projection. */
+  /** The data with the numeric features as doubles and the categorical ones as text (Spark collapses the selects). */
   Dataset<Row> cast(Dataset<Row> data) {
     return SparkData.cast(SparkData.cast(data, numeric(), DataTypes.DoubleType), categorical, DataTypes.StringType);
   }
