@@ -103,9 +103,9 @@ public final class BatchPredictJob implements JobType {
     List<Transformer> stages = new java.util.ArrayList<>();
     String[] labels = null;
     for (Transformer stage : model.stages()) {
-      if (stage instanceof StringIndexerModel indexer && indexer.isSet(indexer.outputCol())
-          && TrainJob.INDEXED_LABEL.equals(indexer.getOutputCol())) {
-        labels = indexer.labelsArray()[0];
+      java.util.Optional<StringIndexerModel> labelIndexer = TrainJob.labelIndexer(stage);
+      if (labelIndexer.isPresent()) {
+        labels = labelIndexer.get().labelsArray()[0];
       } else {
         stages.add(stage);
       }

@@ -7,7 +7,6 @@ import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.apache.spark.ml.PipelineModel;
-import org.apache.spark.ml.Transformer;
 import org.apache.spark.ml.evaluation.BinaryClassificationEvaluator;
 import org.apache.spark.ml.evaluation.MulticlassClassificationEvaluator;
 import org.apache.spark.ml.evaluation.RegressionEvaluator;
@@ -119,15 +118,8 @@ public final class EvaluateJob implements JobType {
       throws Exception {
     PipelineModel model = BatchPredictJob.loadPipeline(objects, StoredObject.fromJson(request.getJsonObject("model_artifact")));
     Features features = Features.fromParams(request);
-    boolean classifier = false;
-    String labelColumn = request.getString("label");
-    for (Transformer stage : model.stages()) {
-      if (stage instanceof StringIndexerModel indexer && indexer.isSet(indexer.inputCol())
-          && indexer.getInputCol().equals(request.getString("label"))) {
-        classifier = true;
-        labelColumn = indexer.getOutputCol();
-      }
-    }
+    boolean classifier = java.util.Arrays.stream(model.stages()).anyMatch(s -> TrainJob.labelIndexer(s).isPresent());
+    String labelColumn = classifier ? TrainJob.INDEXED_LABEL : request.getString("label");
     data = features.cast(data);
     if (!classifier) {
       data = data.withColumn(labelColumn, functions.col(labelColumn).cast(DataTypes.DoubleType));

@@ -65,8 +65,9 @@ final class OnnxExport {
     ONNXRef<?> input = inputs.assemble(context, (VectorAssembler) stages[assemblerAt]);
     List<String> labels = null;
     for (int i = assemblerAt + 1; i < stages.length - 1; i++) {
-      if (stages[i] instanceof StringIndexerModel indexer) {
-        labels = List.of(indexer.labelsArray()[0]);
+      java.util.Optional<StringIndexerModel> labelIndexer = TrainJob.labelIndexer(stages[i]);
+      if (labelIndexer.isPresent()) {
+        labels = List.of(labelIndexer.get().labelsArray()[0]);
       } else if (stages[i] instanceof StandardScalerModel scaler) {
         input = standardScaling(context, input, scaler);
       } else if (stages[i] instanceof MinMaxScalerModel scaler) {

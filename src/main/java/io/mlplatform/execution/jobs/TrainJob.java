@@ -21,7 +21,9 @@ import org.apache.spark.ml.evaluation.MulticlassClassificationEvaluator;
 import org.apache.spark.ml.evaluation.RegressionEvaluator;
 import org.apache.spark.ml.feature.MinMaxScaler;
 import org.apache.spark.ml.feature.StandardScaler;
+import org.apache.spark.ml.Transformer;
 import org.apache.spark.ml.feature.StringIndexer;
+import org.apache.spark.ml.feature.StringIndexerModel;
 import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.param.ParamMap;
 import org.apache.spark.ml.regression.GBTRegressor;
@@ -275,6 +277,12 @@ public final class TrainJob implements JobType {
     }
     stages.add(estimator(algorithmName, labelColumn, params));
     return new Pipeline().setStages(stages.toArray(new PipelineStage[0]));
+  }
+
+  /** A trained pipeline's label indexer (classifiers have one, writing {@value #INDEXED_LABEL}), if any. */
+  static java.util.Optional<StringIndexerModel> labelIndexer(Transformer stage) {
+    return stage instanceof StringIndexerModel indexer && indexer.isSet(indexer.outputCol())
+        && INDEXED_LABEL.equals(indexer.getOutputCol()) ? java.util.Optional.of(indexer) : java.util.Optional.empty();
   }
 
   private static PipelineStage estimator(String algorithm, String label, JsonObject params) {
