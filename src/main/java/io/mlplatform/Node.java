@@ -9,6 +9,7 @@ import io.mlplatform.execution.ExecutionServerVerticle;
 import io.mlplatform.gateway.GatewayVerticle;
 import io.mlplatform.hub.HubVerticle;
 import io.mlplatform.mcp.EnvelopeCodec;
+import io.mlplatform.mcp.Nodes;
 import io.mlplatform.model.ModelServerVerticle;
 import io.mlplatform.storage.Stores;
 import io.mlplatform.storage.embedded.EmbeddedMongo;
@@ -41,7 +42,7 @@ public final class Node implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Node.class);
   private static final long START_TIMEOUT_SECONDS = 120;
   private static final long CLOSE_TIMEOUT_SECONDS = 20;
-  private static final long CLUSTER_GRACE_MILLIS = 3000;
+  private static final long CLUSTER_GRACE_MILLIS = 500;
 
   private final Settings settings;
   private final NodeStatus status;
@@ -210,13 +211,18 @@ public final class Node implements AutoCloseable {
   }
 
   /**
-   * Undeploys the roles first (their consumers unregister cluster-wide, so other nodes stop routing here), waits a
-   * moment in a cluster so that messages already on their way are answered or refused rather than lost, then closes
-   * Vert.x and the embedded stores. Every step is bounded in time.
+   * In a cluster, first withdraws this node's servers from the cluster's routing and keeps answering at their direct
+   * addresses for a grace period, so that every request already routed here is answered and none is lost (see
+   * {@link Nodes}); then undeploys the roles, and closes Vert.x and the embedded stores. Every step is bounded in
+   * time.
    */
   @Override
   public void close() {
     try {
+      if (vertx.isClustered()) {
+        await(Nodes.of(vertx).withdraw(), CLOSE_TIMEOUT_SECONDS);
+        Thread.sleep(Nodes.WITHDRAW_GRACE_MILLIS);
+      }
       await(Future.join(vertx.deploymentIDs().stream().map(vertx::undeploy).toList()), CLOSE_TIMEOUT_SECONDS);
       if (vertx.isClustered()) {
         Thread.sleep(CLUSTER_GRACE_MILLIS);
@@ -229,6 +235,7 @@ public final class Node implements AutoCloseable {
   }
 
   private static void closeQuietly(Vertx vertx) {
+    Nodes.release(vertx);
     try {
       await(vertx.close(), CLOSE_TIMEOUT_SECONDS);
     } catch (Exception e) {

@@ -73,9 +73,8 @@ class DeploymentClusterTest {
       going.set(false);
       load.join();
       assertThat(moved.getJsonArray("replica_status")).hasSize(2);
-      // the one request in flight on the leaving node may be lost (504); every other one is served
-      assertThat(failures).hasSizeLessThanOrEqualTo(1);
-      failures.forEach(failure -> assertThat(failure).startsWith("504"));
+      // a node leaving gracefully withdraws from routing first and answers what was already routed to it
+      assertThat(failures).isEmpty();
       for (int i = 0; i < 20; i++) {
         assertThat(api.postJson("/api/deployments/spread/predict", request).status()).isEqualTo(200);
       }

@@ -45,14 +45,14 @@ class EnvelopeTest {
   @DisplayName("a server's answer comes back as a result, its refusal as a typed error, an unknown operation as invalid_argument")
   void requestAndResponse(Vertx vertx, VertxTestContext test) {
     EnvelopeCodec.register(vertx.eventBus());
-    McpClient client = new McpClient(vertx.eventBus(), CALLER, 2000);
+    McpClient client = new McpClient(vertx, CALLER, 2000);
     new OperationRouter(SERVER)
         .on("echo", payload -> Future.succeededFuture(payload.copy().put("echoed", true)))
         .on("refuse", payload -> Future.failedFuture(McpException.notFound("nothing here")))
         .on("crash", payload -> {
           throw new IllegalStateException("boom");
         })
-        .bind(vertx.eventBus(), "test.server")
+        .bind(vertx, "test.server")
         .compose(consumer -> client.send("test.server", client.newRequest(SERVER, "echo", new JsonObject().put("x", 1))))
         .compose(result -> {
           test.verify(() -> assertThat(result).isEqualTo(new JsonObject().put("x", 1).put("echoed", true)));
@@ -77,7 +77,7 @@ class EnvelopeTest {
   @DisplayName("no handler is unavailable; no answer in time is deadline_exceeded")
   void transportErrors(Vertx vertx, VertxTestContext test) {
     EnvelopeCodec.register(vertx.eventBus());
-    McpClient client = new McpClient(vertx.eventBus(), CALLER, 300);
+    McpClient client = new McpClient(vertx, CALLER, 300);
     vertx.eventBus().consumer("test.silent", message -> { });
     failureOf(client.send("test.nobody", client.newRequest(SERVER, "echo", null)))
         .compose(nobody -> {

@@ -36,7 +36,7 @@ public final class AccessServerVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     Envelope.Party self = new Envelope.Party("access-server@" + nodeId, "access-server");
-    McpClient client = new McpClient(vertx.eventBus(), self, 10_000);
+    McpClient client = new McpClient(vertx, self, 10_000);
     ApiKeys keys = new ApiKeys(stores.mongo(vertx));
     OperationRouter router = new OperationRouter(self)
         .onBehalf("key.create", (payload, caller) -> create(keys, payload, admin(caller, "key.create")))
@@ -54,7 +54,7 @@ public final class AccessServerVerticle extends VerticleBase {
           });
         })
         .on("key.authenticate", payload -> keys.caller(new Payload(payload).string("hash")).map(Caller::toJson));
-    return keys.ensureIndexes().compose(v -> router.bind(vertx.eventBus(), Addresses.ACCESS_SERVER));
+    return keys.ensureIndexes().compose(v -> router.bind(vertx, Addresses.ACCESS_SERVER));
   }
 
   /** The caller, when it is an admin's: a message without a caller is not one (access changes name who asked). */

@@ -52,7 +52,7 @@ public final class DataServerVerticle extends VerticleBase {
         .on("dataset.version.preview", this::preview);
     return datasets.ensureIndexes()
         .compose(v -> objects.ensureBuckets(ObjectStore.DATASETS, ObjectStore.RESULTS))
-        .compose(v -> router.bind(vertx.eventBus(), Addresses.DATA_SERVER));
+        .compose(v -> router.bind(vertx, Addresses.DATA_SERVER));
   }
 
   /** A new dataset with its first version; on any failure neither the dataset nor the uploaded file remains. */

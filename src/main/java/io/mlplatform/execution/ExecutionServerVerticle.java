@@ -62,7 +62,7 @@ public final class ExecutionServerVerticle extends VerticleBase {
   public Future<?> start() throws Exception {
     self = new Envelope.Party("execution-server@" + nodeId, "execution-server");
     deployments = new DeploymentStore(stores.mongo(vertx));
-    client = new McpClient(vertx.eventBus(), self, settings.requestTimeoutMillis());
+    client = new McpClient(vertx, self, settings.requestTimeoutMillis());
     reconciler = new Reconciler(vertx, nodeId, deployments, client, stores.objects());
     vertx.eventBus().consumer(DEPLOYMENT_EVENTS, event -> reconciler.reconcileNow());
     executions = new ExecutionStore(stores.mongo(vertx));
@@ -90,7 +90,7 @@ public final class ExecutionServerVerticle extends VerticleBase {
         .on("execution.get", p -> executions.get(new Payload(p).string("id")))
         .on("execution.logs", p -> executions.logs(new Payload(p).string("id")))
         .on("execution.cancel", p -> executions.cancel(new Payload(p).string("id")));
-    return reconciler.start().compose(v -> router.bind(vertx.eventBus(), Addresses.EXECUTION_SERVER));
+    return reconciler.start().compose(v -> router.bind(vertx, Addresses.EXECUTION_SERVER));
   }
 
   @Override
@@ -134,9 +134,12 @@ public final class ExecutionServerVerticle extends VerticleBase {
     String name = p.name("name");
     return deployments.get(name).compose(current -> {
       JsonObject desired = desired(p, current.copy());
-      return checkServable(desired).compose(v -> deployments.update(name, new JsonObject()
-          .put("version", desired.getString("version")).put("replicas", desired.getInteger("replicas"))
-          .put("batching", desired.getJsonObject("batching"))));
+      JsonObject set = new JsonObject().put("version", desired.getString("version"))
+          .put("replicas", desired.getInteger("replicas")).put("batching", desired.getJsonObject("batching"));
+      if (desired.getValue("attempt_timeout_ms") != null) {
+        set.put("attempt_timeout_ms", desired.getInteger("attempt_timeout_ms"));
+      }
+      return checkServable(desired).compose(v -> deployments.update(name, set));
     }).compose(updated -> changed(name));
   }
 
@@ -165,6 +168,9 @@ public final class ExecutionServerVerticle extends VerticleBase {
     }
     if (p.json().containsKey("batching")) {
       base.put("batching", batching(p.optionalObject("batching")));
+    }
+    if (p.json().containsKey("attempt_timeout_ms")) {
+      base.put("attempt_timeout_ms", p.optionalInt("attempt_timeout_ms", 2000, 100, 300_000));
     }
     return base;
   }

@@ -54,7 +54,7 @@ public final class GatewayVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     mongo = stores.mongo(vertx);
-    McpClient client = new McpClient(vertx.eventBus(),
+    McpClient client = new McpClient(vertx,
         new Envelope.Party("gateway@" + status.nodeId(), "gateway"), settings.requestTimeoutMillis());
     authentication = new Authentication(client, settings);
     return authentication.start(vertx).compose(started -> vertx.fileSystem().readFile(CONTRACT))

@@ -76,15 +76,13 @@ final class InferenceRoutes {
   }
 
   /**
-   * Sends to the deployment's replicas. A replica that stops (version switch, node leaving) may drop a request it had
-   * taken: scoring has no side effect, so that request is sent once more, to the replicas that remain.
+   * Sends to the deployment's replicas. Scoring has no side effect: a request whose replica stops (version switch,
+   * node leaving), dies or does not answer within the deployment's attempt deadline goes to another replica
+   * ({@link io.mlplatform.mcp.McpClient}).
    */
   private Future<JsonObject> toReplicas(RoutingContext ctx, String name, String operation, JsonObject payload) {
     Envelope.Party replicas = new Envelope.Party(Addresses.deployment(name), "deployment");
     return calls.send(ctx, Addresses.deployment(name), replicas, operation, payload)
-        .recover(failure -> unavailable(failure)
-            ? calls.send(ctx, Addresses.deployment(name), replicas, operation, payload)
-            : Future.failedFuture(failure))
         .recover(failure -> unavailable(failure) ? whyUnavailable(ctx, name) : Future.failedFuture(failure));
   }
 

@@ -4,6 +4,7 @@ import io.mlplatform.mcp.Addresses;
 import io.mlplatform.mcp.Envelope;
 import io.mlplatform.mcp.McpClient;
 import io.mlplatform.mcp.McpException;
+import io.mlplatform.mcp.Nodes;
 import io.mlplatform.workflow.WorkflowVerticle;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -38,8 +39,8 @@ public final class HubVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     self = new Envelope.Party("hub@" + nodeId, "hub");
-    client = new McpClient(vertx.eventBus(), self, timeoutMillis);
-    return vertx.eventBus().<Envelope>consumer(Addresses.HUB, this::route).completion();
+    client = new McpClient(vertx, self, timeoutMillis);
+    return Nodes.of(vertx).<Envelope>consume(Addresses.HUB, this::route);
   }
 
   private void route(Message<Envelope> message) {

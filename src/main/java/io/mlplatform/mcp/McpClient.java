@@ -1,24 +1,61 @@
 package io.mlplatform.mcp;
 
+import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonObject;
 
-/** Sends MCP requests over the event bus and turns the response into a result or a typed error. */
-public final class McpClient {
-  private final EventBus eventBus;
-  private final Envelope.Party self;
-  private final DeliveryOptions options;
-  private final long timeoutMillis;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
-  public McpClient(EventBus eventBus, Envelope.Party self, long timeoutMillis) {
-    this.eventBus = eventBus;
+/**
+ * Sends MCP requests over the event bus and turns the response into a result or a typed error.
+ * <p>
+ * In a cluster each request goes to one node chosen among those serving the address (see {@link Nodes}), so the
+ * client knows whom it waits for. When that node leaves the cluster the wait ends at once: a request that only
+ * reads ({@link #idempotent}) goes to another node, any other fails with {@code unavailable} saying it may or may
+ * not have been done. A server may declare an attempt deadline in its answers ({@link #ATTEMPT_HEADER}, a
+ * deployment's replicas do): past it, a read is sent to another node as well and the first answer wins, and the
+ * slow node is tried last for a while.
+ */
+public final class McpClient {
+  /** Reply header in which a server gives the attempt deadline (ms) of the requests sent to its address. */
+  public static final String ATTEMPT_HEADER = "mlp-attempt-ms";
+  private static final int MAX_ATTEMPTS = 3;
+  private static final long SUSPECT_MILLIS = 5000;
+  private static final Set<String> READS = Set.of("get", "list", "preview", "logs", "metadata", "evaluation",
+      "predict", "infer", "authenticate");
+
+  private final Vertx vertx;
+  private final EventBus eventBus;
+  private final Nodes nodes;
+  private final Envelope.Party self;
+  private final long timeoutMillis;
+  /** The attempts waiting on each node, ended when it leaves. */
+  private final Map<String, Set<Attempt>> waiting = new ConcurrentHashMap<>();
+  /** Nodes that missed an attempt deadline lately, and until when they are tried last. */
+  private final Map<String, Long> suspects = new ConcurrentHashMap<>();
+  /** The attempt deadline of each address, as its servers declared it. */
+  private final Map<String, Long> attemptMillis = new ConcurrentHashMap<>();
+  private final AtomicInteger turn = new AtomicInteger();
+
+  public McpClient(Vertx vertx, Envelope.Party self, long timeoutMillis) {
+    this.vertx = vertx;
+    this.eventBus = vertx.eventBus();
+    this.nodes = Nodes.of(vertx);
     this.self = self;
     this.timeoutMillis = timeoutMillis;
-    this.options = new DeliveryOptions().setSendTimeout(timeoutMillis);
+    nodes.onLeft(this::nodeLeft);
   }
 
   public Envelope.Party self() {
@@ -44,15 +81,31 @@ public final class McpClient {
 
   /** Sends a request and completes with the whole response envelope (errors inside it stay inside it). */
   public Future<Envelope> exchange(String address, Envelope request) {
-    long start = System.nanoTime();
-    return eventBus.<Envelope>request(address, request, options)
-        .recover(failure -> Future.failedFuture(transportError(address, failure, start)))
-        .map(Message::body);
+    if (!nodes.clustered()) {
+      long start = System.nanoTime();
+      return eventBus.<Envelope>request(address, request, new DeliveryOptions().setSendTimeout(timeoutMillis))
+          .recover(failure -> Future.failedFuture(transportError(address, failure, start, timeoutMillis)))
+          .map(Message::body);
+    }
+    return new Call(address, request).start();
   }
 
-  private McpException transportError(String address, Throwable failure, long start) {
+  /** Whether an operation only reads (or scores), so that sending it twice does no harm. */
+  public static boolean idempotent(String operation) {
+    return READS.contains(operation.substring(operation.lastIndexOf('.') + 1));
+  }
+
+  private void nodeLeft(String node) {
+    Set<Attempt> attempts = waiting.remove(node);
+    if (attempts != null) {
+      attempts.forEach(Attempt::targetLeft);
+    }
+    suspects.remove(node);
+  }
+
+  private static McpException transportError(String address, Throwable failure, long start, long timeout) {
     if (failure instanceof ReplyException reply) {
-      boolean early = (System.nanoTime() - start) / 1_000_000 < timeoutMillis * 9 / 10;
+      boolean early = (System.nanoTime() - start) / 1_000_000 < timeout * 9 / 10;
       return switch (reply.failureType()) {
         case NO_HANDLERS -> new McpException(ErrorCode.UNAVAILABLE, "no component is serving " + address);
         // a "timeout" long before the deadline: the consumer was unregistered with the message still queued
@@ -63,5 +116,149 @@ public final class McpClient {
       };
     }
     return McpException.wrap(failure);
+  }
+
+  /** One request and its attempts; its state is touched on the context it was sent from only. */
+  private final class Call {
+    private final String address;
+    private final Envelope request;
+    private final boolean idempotent;
+    private final Context context = vertx.getOrCreateContext();
+    private final long deadline = System.nanoTime() + timeoutMillis * 1_000_000;
+    private final Promise<Envelope> outcome = Promise.promise();
+    private final Set<String> tried = new HashSet<>();
+    private final Set<String> gone = new HashSet<>();
+    private int attempts;
+    private int pending;
+    private McpException lastFailure;
+
+    Call(String address, Envelope request) {
+      this.address = address;
+      this.request = request;
+      this.idempotent = idempotent(request.operation());
+    }
+
+    Future<Envelope> start() {
+      if (Vertx.currentContext() == context) {
+        launch(false);
+      } else {
+        context.runOnContext(v -> launch(false));
+      }
+      return outcome.future();
+    }
+
+    /** Sends one more attempt: to a node not tried yet when {@code hedge}, else to the best node there is. */
+    private void launch(boolean hedge) {
+      nodes.serving(address).onComplete(ar -> {
+        if (outcome.future().isComplete()) {
+          return;
+        }
+        String node = ar.succeeded() ? choose(ar.result(), hedge) : null;
+        if (node != null && attempts < MAX_ATTEMPTS) {
+          attempt(node);
+        } else if (pending == 0 && !hedge) {
+          outcome.tryFail(lastFailure != null ? lastFailure
+              : ar.failed() ? McpException.wrap(ar.cause())
+              : new McpException(ErrorCode.UNAVAILABLE, "no component is serving " + address));
+        }
+      });
+    }
+
+    private String choose(List<String> serving, boolean hedge) {
+      List<String> candidates = serving.stream().filter(node -> !gone.contains(node)).toList();
+      List<String> fresh = candidates.stream().filter(node -> !tried.contains(node)).toList();
+      long now = System.nanoTime();
+      List<String> trusted = fresh.stream().filter(node -> suspects.getOrDefault(node, 0L) - now < 0).toList();
+      List<String> pool = !trusted.isEmpty() ? trusted : !fresh.isEmpty() || hedge ? fresh : candidates;
+      return pool.isEmpty() ? null : pool.get(Math.floorMod(turn.getAndIncrement(), pool.size()));
+    }
+
+    private void attempt(String node) {
+      long remaining = (deadline - System.nanoTime()) / 1_000_000;
+      if (remaining <= 0) {
+        outcome.tryFail(new McpException(ErrorCode.DEADLINE_EXCEEDED, "no answer from " + address + " in time"));
+        return;
+      }
+      tried.add(node);
+      attempts++;
+      pending++;
+      Attempt attempt = new Attempt(this, node);
+      waiting.computeIfAbsent(node, n -> ConcurrentHashMap.newKeySet()).add(attempt);
+      long start = System.nanoTime();
+      eventBus.<Envelope>request(Nodes.direct(address, node), request, new DeliveryOptions().setSendTimeout(remaining))
+          .onComplete(ar -> attempt.settle(ar.succeeded() ? ar.result() : null,
+              ar.failed() ? transportError(address, ar.cause(), start, remaining) : null,
+              ar.failed() && ar.cause() instanceof ReplyException reply && reply.failureType() == ReplyFailure.NO_HANDLERS));
+      Long limit = attemptMillis.get(address);
+      if (idempotent && limit != null && limit < remaining) {
+        attempt.timer = vertx.setTimer(limit, id -> {
+          if (!attempt.settled && !outcome.future().isComplete()) {
+            suspects.put(node, System.nanoTime() + SUSPECT_MILLIS * 1_000_000);
+            launch(true);
+          }
+        });
+      }
+    }
+
+    private void settled(Message<Envelope> reply, McpException failure, boolean neverDelivered) {
+      pending--;
+      if (reply != null) {
+        String declared = reply.headers().get(ATTEMPT_HEADER);
+        if (declared != null) {
+          attemptMillis.put(address, Long.parseLong(declared));
+        }
+        outcome.tryComplete(reply.body());
+        return;
+      }
+      lastFailure = failure;
+      if (outcome.future().isComplete()) {
+        return;
+      }
+      boolean retry = neverDelivered || idempotent && failure.code() == ErrorCode.UNAVAILABLE;
+      if (retry) {
+        launch(false);
+      } else if (pending == 0) {
+        outcome.tryFail(failure);
+      }
+    }
+  }
+
+  /** One send of a call to one node. */
+  private final class Attempt {
+    private final Call call;
+    private final String node;
+    private boolean settled;
+    private long timer = -1;
+
+    Attempt(Call call, String node) {
+      this.call = call;
+      this.node = node;
+    }
+
+    /** Called on a Hazelcast thread when the node leaves the cluster: the answer will never come. */
+    void targetLeft() {
+      call.context.runOnContext(v -> {
+        call.gone.add(node);
+        settle(null, new McpException(ErrorCode.UNAVAILABLE, call.idempotent
+            ? "the node serving " + call.address + " left the cluster before answering"
+            : "the node serving " + call.address + " left the cluster before answering " + call.request.operation()
+                + ": it may or may not have been done"), false);
+      });
+    }
+
+    void settle(Message<Envelope> reply, McpException failure, boolean neverDelivered) {
+      if (settled) {
+        return;
+      }
+      settled = true;
+      if (timer >= 0) {
+        vertx.cancelTimer(timer);
+      }
+      Set<Attempt> attempts = waiting.get(node);
+      if (attempts != null) {
+        attempts.remove(this);
+      }
+      call.settled(reply, failure, neverDelivered);
+    }
   }
 }

@@ -1,9 +1,9 @@
 package io.mlplatform.mcp;
 
 import io.vertx.core.Future;
-import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
-import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,6 +19,7 @@ public final class OperationRouter {
 
   private final Envelope.Party self;
   private final Map<String, BiFunction<JsonObject, Caller, Future<JsonObject>>> handlers = new HashMap<>();
+  private DeliveryOptions replyOptions = new DeliveryOptions();
 
   public OperationRouter(Envelope.Party self) {
     this.self = self;
@@ -36,9 +37,18 @@ public final class OperationRouter {
     return this;
   }
 
-  public Future<MessageConsumer<Envelope>> bind(EventBus eventBus, String address) {
-    MessageConsumer<Envelope> consumer = eventBus.consumer(address, this::handle);
-    return consumer.completion().map(v -> consumer);
+  /**
+   * Tells clients to send a read to another server as well when this one has not answered in {@code millis}
+   * (see {@link McpClient#ATTEMPT_HEADER}).
+   */
+  public OperationRouter attemptDeadline(long millis) {
+    replyOptions = new DeliveryOptions().addHeader(McpClient.ATTEMPT_HEADER, Long.toString(millis));
+    return this;
+  }
+
+  /** Serves the operations at {@code address} (and, in a cluster, at this node's direct address of it). */
+  public Future<Nodes.Binding> bind(Vertx vertx, String address) {
+    return Nodes.of(vertx).consume(address, this::handle);
   }
 
   private void handle(Message<Envelope> message) {
@@ -56,13 +66,13 @@ public final class OperationRouter {
     }
     outcome.onComplete(ar -> {
       if (ar.succeeded()) {
-        message.reply(request.resultFrom(self, ar.result()));
+        message.reply(request.resultFrom(self, ar.result()), replyOptions);
       } else {
         McpException error = McpException.wrap(ar.cause());
         if (error.code() == ErrorCode.INTERNAL) {
           LOG.error("{} {} failed", request.operation(), request.messageId(), ar.cause());
         }
-        message.reply(request.errorFrom(self, error));
+        message.reply(request.errorFrom(self, error), replyOptions);
       }
     });
   }

@@ -41,7 +41,7 @@ public final class ModelServerVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     Envelope.Party self = new Envelope.Party("model-server@" + nodeId, "model-server");
-    McpClient events = new McpClient(vertx.eventBus(), self, 1000);
+    McpClient events = new McpClient(vertx, self, 1000);
     registry = new ModelRegistry(stores.mongo(vertx), name -> events.publish(MODEL_EVENTS, "model.changed",
         new JsonObject().put("name", name).put("node", nodeId)));
     vertx.eventBus().<Envelope>consumer(MODEL_EVENTS, event -> {
@@ -65,7 +65,7 @@ public final class ModelServerVerticle extends VerticleBase {
         .on("model.alias.delete", this::deleteAlias);
     return registry.ensureIndexes()
         .compose(v -> objects.ensureBuckets(ObjectStore.MODELS))
-        .compose(v -> router.bind(vertx.eventBus(), Addresses.MODEL_SERVER));
+        .compose(v -> router.bind(vertx, Addresses.MODEL_SERVER));
   }
 
   private Future<JsonObject> createModel(JsonObject json) {

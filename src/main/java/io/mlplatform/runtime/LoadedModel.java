@@ -22,6 +22,14 @@ public interface LoadedModel extends AutoCloseable {
     return true;
   }
 
+  /**
+   * How long one request may take here before a client sends it to another replica as well (ms): scoring in
+   * process is quick, so past this the replica is most likely stopped or gone.
+   */
+  default long attemptMillis() {
+    return 2000;
+  }
+
   @Override
   void close();
 }

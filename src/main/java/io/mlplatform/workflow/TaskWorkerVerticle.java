@@ -2,10 +2,10 @@ package io.mlplatform.workflow;
 
 import io.mlplatform.mcp.Envelope;
 import io.mlplatform.mcp.McpClient;
+import io.mlplatform.mcp.Nodes;
 import io.mlplatform.mcp.OperationRouter;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 
 /**
@@ -22,7 +22,7 @@ public final class TaskWorkerVerticle extends VerticleBase {
 
   private final String nodeId;
   private final long timeoutMillis;
-  private MessageConsumer<Envelope> consumer;
+  private Nodes.Binding consumer;
   private int inFlight;
 
   public TaskWorkerVerticle(String nodeId, long timeoutMillis) {
@@ -33,7 +33,7 @@ public final class TaskWorkerVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     Envelope.Party self = new Envelope.Party("workflow-worker@" + nodeId, "workflow-worker");
-    PlatformCalls calls = new PlatformCalls(vertx, new McpClient(vertx.eventBus(), self, timeoutMillis));
+    PlatformCalls calls = new PlatformCalls(vertx, new McpClient(vertx, self, timeoutMillis));
     return new OperationRouter(self)
         .onBehalf(OPERATION, (payload, caller) -> {
           inFlight++;
@@ -41,7 +41,7 @@ public final class TaskWorkerVerticle extends VerticleBase {
           }, () -> false).map(output -> new JsonObject().put("node", nodeId).put("output", output))
               .andThen(done -> inFlight--);
         })
-        .bind(vertx.eventBus(), ADDRESS).onSuccess(bound -> consumer = bound);
+        .bind(vertx, ADDRESS).onSuccess(bound -> consumer = bound);
   }
 
   /**

@@ -40,7 +40,7 @@ public final class WorkflowVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     Envelope.Party self = new Envelope.Party("workflow-server@" + nodeId, "workflow-server");
-    client = new McpClient(vertx.eventBus(), self, settings.requestTimeoutMillis());
+    client = new McpClient(vertx, self, settings.requestTimeoutMillis());
     workflows = new WorkflowStore(stores.mongo(vertx));
     runs = new RunStore(stores.mongo(vertx));
     engine = new RunEngine(vertx, nodeId, runs, new PlatformCalls(vertx, client), client, CONCURRENT_RUNS,
@@ -59,7 +59,7 @@ public final class WorkflowVerticle extends VerticleBase {
         .on("workflow.run.get", p -> runs.get(new Payload(p).string("id")))
         .on("workflow.run.cancel", p -> runs.cancel(new Payload(p).string("id")));
     return workflows.ensureIndexes()
-        .compose(v -> router.bind(vertx.eventBus(), ADDRESS))
+        .compose(v -> router.bind(vertx, ADDRESS))
         .onSuccess(bound -> engine.start());
   }
 

@@ -171,7 +171,7 @@ class SecurityTest {
   @Test
   @DisplayName("a bare message to the access server without an admin caller creates, lists and deletes no key")
   void accessServerChecksTheCaller() throws Exception {
-    McpClient bare = new McpClient(node.vertx().eventBus(), new Envelope.Party("intruder", "intruder"), 5000);
+    McpClient bare = new McpClient(node.vertx(), new Envelope.Party("intruder", "intruder"), 5000);
     for (String operation : new String[]{"key.create", "key.list", "key.delete"}) {
       Envelope request = bare.newRequest(new Envelope.Party("access-server", "access-server"), operation,
           new JsonObject().put("name", "backdoor").put("roles", new JsonArray().add("admin")));

@@ -4,6 +4,7 @@ import io.mlplatform.mcp.Addresses;
 import io.mlplatform.mcp.Envelope;
 import io.mlplatform.mcp.ErrorCode;
 import io.mlplatform.mcp.McpException;
+import io.mlplatform.mcp.Nodes;
 import io.mlplatform.mcp.OperationRouter;
 import io.mlplatform.runtime.LoadedModel;
 import io.mlplatform.runtime.Rows;
@@ -12,7 +13,6 @@ import io.mlplatform.runtime.TensorSpec;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
@@ -32,7 +32,8 @@ final class Replica {
   private final LoadedModel loaded;
   private final Batcher batcher;
   private final int maxRequestRows;
-  private MessageConsumer<?> consumer;
+  private final long attemptMillis;
+  private Nodes.Binding consumer;
 
   Replica(Vertx vertx, JsonObject spec, int version, int index, LoadedModel loaded) {
     this.vertx = vertx;
@@ -45,6 +46,8 @@ final class Replica {
     this.batcher = new Batcher(vertx, loaded, batching.getBoolean("enabled", true),
         batching.getInteger("max_batch_size", 256), batching.getLong("max_wait_ms", 0L));
     this.maxRequestRows = spec.getInteger("max_request_rows", 10_000);
+    Number attempt = spec.getNumber("attempt_timeout_ms");
+    this.attemptMillis = attempt == null ? loaded.attemptMillis() : attempt.longValue();
   }
 
   int version() {
@@ -64,8 +67,9 @@ final class Replica {
         .on("deployment.metadata", payload -> {
           checkVersion(payload);
           return Future.succeededFuture(metadata());
-        });
-    return router.bind(vertx.eventBus(), Addresses.deployment(deployment)).map(bound -> {
+        })
+        .attemptDeadline(attemptMillis);
+    return router.bind(vertx, Addresses.deployment(deployment)).map(bound -> {
       consumer = bound;
       return null;
     });

@@ -137,6 +137,12 @@ public final class ChatModel implements LoadedModel {
     }
   }
 
+  /** A provider's answer takes seconds. */
+  @Override
+  public long attemptMillis() {
+    return 30_000;
+  }
+
   @Override
   public void close() {
     // the web client is shared by the node
