@@ -87,7 +87,9 @@ public final class Node implements AutoCloseable {
       vertx = startVertx(settings, clusterManager);
       EnvelopeCodec.register(vertx.eventBus());
       NodeStatus status = new NodeStatus(nodeId, settings.roles(), settings.clustered(),
-          () -> clusterManager != null && clusterManager.isActive());
+          () -> clusterManager != null && clusterManager.isActive(),
+          () -> clusterManager == null || !clusterManager.isActive() ? 0 : clusterManager.getNodes().size(),
+          settings.clusterExpectedMembers());
       Stores stores = Stores.connect(vertx, mongoUri, settings.mongoDatabase(), s3Endpoint, settings.s3Region(),
           settings.s3AccessKey(), settings.s3SecretKey());
       GatewayVerticle gateway = deployRoles(vertx, settings, status, stores);
@@ -130,6 +132,10 @@ public final class Node implements AutoCloseable {
     // registrations go and requests stop being routed to it
     config.setProperty("hazelcast.heartbeat.interval.seconds", "1");
     config.setProperty("hazelcast.max.no.heartbeat.seconds", "5");
+    // a member that was cut off (paused, partitioned) and formed a cluster of its own merges back within seconds
+    // (default: a first look after 5 minutes, then every 2)
+    config.setProperty("hazelcast.merge.first.run.delay.seconds", "5");
+    config.setProperty("hazelcast.merge.next.run.delay.seconds", "5");
     NetworkConfig network = config.getNetworkConfig();
     network.setPort(settings.clusterPort()).setPortAutoIncrement(true);
     String host = settings.clusterHost();

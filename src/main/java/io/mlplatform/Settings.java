@@ -46,6 +46,7 @@ public final class Settings {
       Map.entry("MLP_ADMIN_KEY", new Override("auth.admin_key", s -> s)),
       Map.entry("MLP_CLUSTER_HOST", new Override("cluster.host", s -> s)),
       Map.entry("MLP_CLUSTER_PORT", new Override("cluster.port", Integer::parseInt)),
+      Map.entry("MLP_CLUSTER_EXPECTED", new Override("cluster.expected_members", Integer::parseInt)),
       Map.entry("MLP_CLUSTER_MEMBERS", new Override("cluster.members", s -> new JsonArray(Arrays.stream(s.split(","))
           .map(String::trim).filter(m -> !m.isEmpty()).toList()))),
       Map.entry("MLP_MONGO_URI", new Override("mongo.uri", s -> s)),
@@ -235,6 +236,11 @@ public final class Settings {
 
   public boolean clustered() {
     return section("cluster").getBoolean("enabled", false);
+  }
+
+  /** How many members a node must see to call itself ready (1: itself; a node cut off from the rest sees fewer). */
+  public int clusterExpectedMembers() {
+    return section("cluster").getInteger("expected_members", 1);
   }
 
   public String clusterHost() {

@@ -135,7 +135,10 @@ public final class GatewayVerticle extends VerticleBase {
     });
   }
 
-  /** 200 when every role started, MongoDB and S3 answer and the cluster is joined; 503 saying what is not. */
+  /**
+   * 200 when every role started, MongoDB and S3 answer and the cluster is joined with at least the expected members
+   * (MLP_CLUSTER_EXPECTED); 503 saying what is not. The members seen are in the answer either way.
+   */
   private void ready(RoutingContext ctx) {
     Future<Boolean> mongoUp = mongo.runCommand("ping", new JsonObject().put("ping", 1)).map(reply -> true)
         .otherwise(false);
@@ -149,6 +152,7 @@ public final class GatewayVerticle extends VerticleBase {
       boolean ready = checks.stream().allMatch(check -> Boolean.TRUE.equals(check.getValue()));
       json(ctx, ready ? 200 : 503, new JsonObject().put("status", ready ? "ready" : "not_ready")
           .put("node", status.nodeId()).put("roles", status.roles()).put("clustered", status.clustered())
+          .put("members", status.members()).put("expected_members", status.expectedMembers())
           .put("checks", checks));
     });
   }

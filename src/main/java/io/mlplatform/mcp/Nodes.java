@@ -31,7 +31,7 @@ import java.util.function.Consumer;
  * keeps answering at its direct addresses for a moment, so requests already routed to it are answered, not lost.
  */
 public final class Nodes {
-  /** How long a list of the nodes serving an address is used before it is asked again of the cluster. */
+  /** How long a list of the nodes serving an address is used before it is asked anew of the cluster. */
   static final long CACHE_MILLIS = 1000;
   /** How long a withdrawn server still answers at its direct address: every cached list has seen it go by then. */
   public static final long WITHDRAW_GRACE_MILLIS = CACHE_MILLIS + 1000;
@@ -40,6 +40,7 @@ public final class Nodes {
   private final Vertx vertx;
   private final ClusterManager cluster;
   private final Map<String, Serving> serving = new ConcurrentHashMap<>();
+  private final Set<String> fetching = ConcurrentHashMap.newKeySet();
   private final Set<String> present = ConcurrentHashMap.newKeySet();
   private final List<Consumer<String>> leaveListeners = new CopyOnWriteArrayList<>();
   private final List<MessageConsumer<?>> shared = new CopyOnWriteArrayList<>();
@@ -102,13 +103,22 @@ public final class Nodes {
 
   /**
    * The nodes serving {@code address}, once per consumer (a node with two consumers is listed twice, so it gets
-   * twice the share), without those known to have left.
+   * twice the share), without those known to have left. A list older than a second is still answered while a fresh
+   * one is fetched: when a member goes, the cluster's registrations may take seconds to answer (their partitions
+   * move), and no request should wait for that.
    */
   public Future<List<String>> serving(String address) {
     Serving cached = serving.get(address);
-    if (cached != null && System.nanoTime() - cached.fetchedAt() < CACHE_MILLIS * 1_000_000) {
-      return Future.succeededFuture(cached.nodes());
+    if (cached == null) {
+      return fetch(address);
     }
+    if (System.nanoTime() - cached.fetchedAt() > CACHE_MILLIS * 1_000_000 && fetching.add(address)) {
+      fetch(address).onComplete(done -> fetching.remove(address));
+    }
+    return Future.succeededFuture(cached.nodes().stream().filter(present::contains).toList());
+  }
+
+  private Future<List<String>> fetch(String address) {
     Promise<List<RegistrationInfo>> registrations = Promise.promise();
     cluster.getRegistrations(address, registrations);
     return registrations.future().map(list -> {
@@ -159,7 +169,6 @@ public final class Nodes {
     List<String> gone = present.stream().filter(node -> !now.contains(node)).toList();
     present.retainAll(now);
     present.addAll(now);
-    serving.clear();
     for (String node : gone) {
       leaveListeners.forEach(listener -> listener.accept(node));
     }
