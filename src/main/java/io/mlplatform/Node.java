@@ -136,6 +136,9 @@ public final class Node implements AutoCloseable {
     // (default: a first look after 5 minutes, then every 2)
     config.setProperty("hazelcast.merge.first.run.delay.seconds", "5");
     config.setProperty("hazelcast.merge.next.run.delay.seconds", "5");
+    // a starting member looks for the others for 1 s before it forms a cluster alone (default 5 s: every node
+    // start, and every test with a cluster, waited that long); two that miss each other merge within seconds
+    config.setProperty("hazelcast.wait.seconds.before.join", "1");
     NetworkConfig network = config.getNetworkConfig();
     network.setPort(settings.clusterPort()).setPortAutoIncrement(true);
     String host = settings.clusterHost();

@@ -112,10 +112,14 @@ public final class Nodes {
     if (cached == null) {
       return fetch(address);
     }
+    List<String> nodes = cached.nodes().stream().filter(present::contains).toList();
+    if (nodes.isEmpty()) {
+      return fetch(address);   // nothing left of the list: ask, rather than answer that no one serves
+    }
     if (System.nanoTime() - cached.fetchedAt() > CACHE_MILLIS * 1_000_000 && fetching.add(address)) {
       fetch(address).onComplete(done -> fetching.remove(address));
     }
-    return Future.succeededFuture(cached.nodes().stream().filter(present::contains).toList());
+    return Future.succeededFuture(nodes);
   }
 
   private Future<List<String>> fetch(String address) {
