@@ -75,10 +75,11 @@ class WorkflowResumeTest {
       assertThat(ask.getInteger("attempt")).isEqualTo(2);
       JsonObject nodes = ask.getJsonObject("output").getJsonObject("nodes");
       assertThat(nodes.fieldNames()).containsExactlyInAnyOrder(firstNode, second.nodeId());
-      // only the tasks in flight when the hub stopped are asked twice
+      // only the tasks under way when the hub stopped are asked twice: those in flight (2, the map's concurrency)
+      // and those answered whose save the hand-back refused (the saves are serialized: up to 2 more)
       assertThat(chat.requests.size()).as("prompts asked: %s", chat.requests.stream()
           .map(r -> r.getJsonArray("messages").getJsonObject(r.getJsonArray("messages").size() - 1).getString("content"))
-          .toList()).isLessThanOrEqualTo(ITEMS + 2);
+          .toList()).isLessThanOrEqualTo(ITEMS + 4);
     } finally {
       for (Node node : new Node[]{second, first, stores}) {
         if (node != null) {

@@ -82,12 +82,19 @@ public final class McpClient {
   /** Sends a request and completes with the whole response envelope (errors inside it stay inside it). */
   public Future<Envelope> exchange(String address, Envelope request) {
     if (!nodes.clustered()) {
-      long start = System.nanoTime();
-      return eventBus.<Envelope>request(address, request, new DeliveryOptions().setSendTimeout(timeoutMillis))
-          .recover(failure -> Future.failedFuture(transportError(address, failure, start, timeoutMillis)))
-          .map(Message::body);
+      // one node: a read whose server went away before answering (a replica replaced) is sent once more
+      return local(address, request).recover(failure -> idempotent(request.operation())
+          && McpException.wrap(failure).code() == ErrorCode.UNAVAILABLE
+          ? local(address, request) : Future.failedFuture(failure));
     }
     return new Call(address, request).start();
+  }
+
+  private Future<Envelope> local(String address, Envelope request) {
+    long start = System.nanoTime();
+    return eventBus.<Envelope>request(address, request, new DeliveryOptions().setSendTimeout(timeoutMillis))
+        .recover(failure -> Future.failedFuture(transportError(address, failure, start, timeoutMillis)))
+        .map(Message::body);
   }
 
   /** Whether an operation only reads (or scores), so that sending it twice does no harm. */
