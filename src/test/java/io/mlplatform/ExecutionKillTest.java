@@ -1,6 +1,7 @@
 package io.mlplatform;
 
 import io.mlplatform.support.Api;
+import io.mlplatform.support.NodeProcess;
 import io.mlplatform.support.TestNodes;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -8,16 +9,8 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.lang.management.ManagementFactory;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 
 import static io.mlplatform.ExecutionRestartTest.awaitStatus;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -40,20 +33,18 @@ class ExecutionKillTest {
       Api api = new Api(gateway.httpPort());
       api.upload("/api/datasets", Map.of("name", "t"), "t.csv", "a,b\n1,2\n3,4\n".getBytes());
 
-      // a whole other JVM with the execution role, sharing the first node's stores
-      Process worker = startWorker(gateway);
+      NodeProcess worker = startWorker(gateway);
       String workerId;
       String id;
       try {
-        workerId = awaitReady(worker);
+        workerId = worker.awaitReady().nodeId();
         id = api.postJson("/api/executions", new JsonObject().put("type", "transform").put("dataset", "t")
             .put("output", "counted").put("steps", new JsonArray().add(new JsonObject()
                 .put("sql", "SELECT COUNT(*) AS n FROM range(0, 200000000)")))).json().getString("id");
         JsonObject running = awaitStatus(api, id, "running");
         assertThat(running.getString("node")).isEqualTo(workerId);
       } finally {
-        worker.destroyForcibly();   // SIGKILL: no shutdown hook, no hand-back
-        assertThat(worker.waitFor(20, TimeUnit.SECONDS)).isTrue();
+        worker.kill();
       }
 
       try (Node survivor = TestNodes.start(dir.resolve("b"), TestNodes.clustered("execution", 5843, MEMBERS,
@@ -71,42 +62,11 @@ class ExecutionKillTest {
     }
   }
 
-  /** `java … io.mlplatform.Main` on this test's class path, with this JVM's module options. */
-  private Process startWorker(Node gateway) throws Exception {
-    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx1g"));
-    for (String argument : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-      if (argument.startsWith("--add-") || argument.startsWith("-Dio.netty")) {
-        command.add(argument);
-      }
-    }
-    command.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
-    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
-    builder.environment().putAll(TestNodes.clustered("execution", 5842, MEMBERS, Map.of(
+  /** A whole other JVM with the execution role, sharing the first node's stores. */
+  private NodeProcess startWorker(Node gateway) throws Exception {
+    return NodeProcess.start(TestNodes.clustered("execution", 5842, MEMBERS, Map.of(
         "MLP_DATA_DIR", dir.resolve("worker").toString(),
         "MLP_MONGO_URI", gateway.mongoUri(), "MLP_S3_ENDPOINT", gateway.s3Endpoint(),
         "MLP_EXECUTION_LEASE_MS", LEASE_MS, "MLP_SPARK_MASTER", "local[1]")));
-    return builder.start();
-  }
-
-  /** The worker's node id, from the line it prints once it serves. */
-  private static String awaitReady(Process worker) throws Exception {
-    CompletableFuture<String> ready = new CompletableFuture<>();
-    Thread reader = new Thread(() -> {
-      try (BufferedReader lines = new BufferedReader(new InputStreamReader(worker.getInputStream(),
-          StandardCharsets.UTF_8))) {
-        for (String line = lines.readLine(); line != null; line = lines.readLine()) {
-          if (line.startsWith("mlplatform ready")) {
-            ready.complete(line.replaceAll(".*\\(node ([^,]+),.*", "$1"));
-          }
-        }
-        ready.completeExceptionally(new IllegalStateException("the worker exited before it was ready"));
-      } catch (Exception e) {
-        ready.completeExceptionally(e);
-      }
-    }, "worker-output");
-    reader.setDaemon(true);
-    reader.start();
-    return ready.get(60, TimeUnit.SECONDS);
   }
 }
