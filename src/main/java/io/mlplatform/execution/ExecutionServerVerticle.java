@@ -90,7 +90,8 @@ public final class ExecutionServerVerticle extends VerticleBase {
         .on("execution.get", p -> executions.get(new Payload(p).string("id")))
         .on("execution.logs", p -> executions.logs(new Payload(p).string("id")))
         .on("execution.cancel", p -> executions.cancel(new Payload(p).string("id")));
-    return reconciler.start().compose(v -> router.bind(vertx.eventBus(), Addresses.EXECUTION_SERVER));
+    return executions.ensureIndexes().compose(v -> reconciler.start())
+        .compose(v -> router.bind(vertx.eventBus(), Addresses.EXECUTION_SERVER));
   }
 
   @Override

@@ -1,7 +1,13 @@
 package io.mlplatform.storage.embedded;
 
+import de.bwaldvogel.mongo.MongoCollection;
+import de.bwaldvogel.mongo.MongoDatabase;
 import de.bwaldvogel.mongo.MongoVersion;
+import de.bwaldvogel.mongo.backend.CollectionOptions;
+import de.bwaldvogel.mongo.backend.Index;
+import de.bwaldvogel.mongo.backend.IndexKey;
 import de.bwaldvogel.mongo.backend.h2.H2Backend;
+import de.bwaldvogel.mongo.backend.h2.H2Database;
 import de.bwaldvogel.mongo.bson.Document;
 import io.netty.channel.Channel;
 
@@ -11,7 +17,8 @@ import java.util.List;
  * The H2 (MVStore) backend, made to commit each write before it is answered and to answer today's drivers' handshake.
  * The library's store commits on a one-second delay, so a kill -9 lost writes already acknowledged; here every command
  * that changed the store writes it to the file (to the OS: a killed process loses nothing, a power cut may) before its
- * answer goes. This runs on the MongoDB server's own Netty threads, never on a Vert.x event loop.
+ * answer goes. This runs on the MongoDB server's own Netty threads, never on a Vert.x event loop. Its collections use
+ * their non-unique indexes ({@link SecondaryIndex}), which the library ignores.
  */
 final class DurableH2Backend extends H2Backend {
   /** MongoDB 5.0 and its real wire version (13): the library's own 5.0 says 8, which mongosh 2.x refuses. */
@@ -44,6 +51,34 @@ final class DurableH2Backend extends H2Backend {
       if (getMvStore().hasUnsavedChanges()) {
         getMvStore().commit();
       }
+    }
+  }
+
+  @Override
+  protected MongoDatabase openOrCreateDatabase(String name) {
+    return new Database(name);
+  }
+
+  /**
+   * The H2 database with {@link IndexedCollection}s and {@link SecondaryIndex}es. An inner class: H2Database opens its
+   * collections in its constructor, before a field of a subclass is set, but the outer backend (its store) is there.
+   */
+  private final class Database extends H2Database {
+    Database(String name) {
+      super(name, getMvStore(), getCursorRegistry());
+    }
+
+    @Override
+    protected MongoCollection<Object> openOrCreateCollection(String name, CollectionOptions options) {
+      String fullName = getDatabaseName() + "." + name;
+      return new IndexedCollection(this, name, options, getMvStore().openMap("databases." + fullName),
+          getMvStore().openMap("meta." + fullName), getCursorRegistry());
+    }
+
+    @Override
+    protected Index<Object> openOrCreateSecondaryIndex(String collection, String name, List<IndexKey> keys,
+                                                       boolean sparse) {
+      return new SecondaryIndex(name, keys, sparse);
     }
   }
 
