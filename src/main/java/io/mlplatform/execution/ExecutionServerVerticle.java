@@ -71,7 +71,7 @@ public final class ExecutionServerVerticle extends VerticleBase {
     types = Map.of("transform", new TransformJob(stores.objects()), "train", new TrainJob(stores.objects()),
         "batch_predict", new BatchPredictJob(stores.objects()), "evaluate", new EvaluateJob(stores.objects()));
     jobs = new JobRunner(vertx, nodeId, executions, types, settings.executionConcurrency(),
-        settings.executionLeaseMillis(), spark, client);
+        settings.executionLeaseMillis(), spark, client, stores.objects());
     vertx.eventBus().<Envelope>consumer(JobRunner.EVENTS, event -> {
       if ("queued".equals(event.body().payload().getString("status"))) {
         jobs.tick();
