@@ -6,7 +6,8 @@
 #      platform's) and into one with the library's own delayed commit (about every second), in one helper process.
 #   2. GET /api/executions over N finished executions (default 100,000) inserted straight into MongoDB: the first
 #      page, unfiltered and by status, with the indexes the node creates at start and then with them dropped.
-# Usage: bench/stores/run.sh [--quick] [executions]     Everything runs on 127.0.0.1 and stops by itself.
+# Usage: bench/stores/run.sh [--quick] [executions]     (0 executions: the writes only)
+# Everything runs on 127.0.0.1 and stops by itself.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -50,6 +51,7 @@ log "POST /api/models, $INFLIGHT in flight; then the same inserts straight into 
 API=$(helper api-writes "$B" $INFLIGHT $WARMUP $SECONDS_RUN | tee "$WORK/api.txt" | value writes_per_s)
 DIRECT=$(helper mongo-writes "mongodb://127.0.0.1:$MONGO" $INFLIGHT $WARMUP $SECONDS_RUN | value writes_per_s)
 
+if [ "$N" -gt 0 ]; then
 log "inserting $N executions"
 helper executions "mongodb://127.0.0.1:$MONGO" "$N" > "$WORK/insert.txt"
 list() { helper list "$B" "$1" 7 | tee -a "$WORK/list.txt" | value median_ms; }
@@ -57,6 +59,7 @@ INDEXED_ALL=$(list "limit=50"); INDEXED_FAILED=$(list "status=failed&limit=50");
 log "dropping the executions' secondary indexes"
 helper drop-indexes "mongodb://127.0.0.1:$MONGO" executions >> "$WORK/list.txt"
 PLAIN_ALL=$(list "limit=50"); PLAIN_FAILED=$(list "status=failed&limit=50"); PLAIN_QUEUED=$(list "status=queued&limit=50")
+fi
 NODE_ERRORS=$(grep -c -E 'ERROR|Exception' "$WORK/node.log" || true)
 
 cat <<OUT
@@ -70,6 +73,7 @@ registry writes, $INFLIGHT in flight, ${SECONDS_RUN} s after a ${WARMUP} s warm-
   embedded MongoDB, library's delayed commit   $(printf '%8s' "$DELAYED")
   embedded MongoDB, commit per write           $(printf '%8s' "$DURABLE")
   ratio per-write/delayed (cost of durability) $(printf '%8s' "$(ratio "$DURABLE" "$DELAYED")")
+$( [ "$N" -gt 0 ] || echo "(no executions listed)" )
 GET /api/executions over $N executions (median of 7, ms)   with indexes   without   ratio without/with
   first page                    $(printf '%12s %10s %8s' "$INDEXED_ALL" "$PLAIN_ALL" "$(ratio "$PLAIN_ALL" "$INDEXED_ALL")")
   status=failed (1 in 5)        $(printf '%12s %10s %8s' "$INDEXED_FAILED" "$PLAIN_FAILED" "$(ratio "$PLAIN_FAILED" "$INDEXED_FAILED")")
