@@ -166,7 +166,7 @@ public final class Node implements AutoCloseable {
       await(vertx.deployVerticle(new ModelServerVerticle(nodeId, stores)));
     }
     if (settings.hasRole("data")) {
-      await(vertx.deployVerticle(new DataServerVerticle(nodeId, stores)));
+      await(vertx.deployVerticle(new DataServerVerticle(nodeId, stores, settings.abandonedUploadMillis())));
     }
     if (settings.hasRole("execution")) {
       await(vertx.deployVerticle(new ExecutionServerVerticle(nodeId, stores, settings)));

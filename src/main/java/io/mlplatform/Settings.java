@@ -54,6 +54,7 @@ public final class Settings {
       Map.entry("MLP_S3_ENDPOINT", new Override("s3.endpoint", s -> s)),
       Map.entry("MLP_S3_ACCESS_KEY", new Override("s3.access_key", s -> s)),
       Map.entry("MLP_S3_SECRET_KEY", new Override("s3.secret_key", s -> s)),
+      Map.entry("MLP_S3_ABANDONED_UPLOAD_MS", new Override("s3.abandoned_upload_ms", Long::parseLong)),
       Map.entry("MLP_EMBEDDED_MONGO_PORT", new Override("mongo.embedded_port", Integer::parseInt)),
       Map.entry("MLP_EMBEDDED_S3_PORT", new Override("s3.embedded_port", Integer::parseInt)),
       Map.entry("MLP_MAX_JSON_BYTES", new Override("http.max_json_bytes", Long::parseLong)),
@@ -323,6 +324,11 @@ public final class Settings {
   public String adminKey() {
     String key = section("auth").getString("admin_key");
     return key == null || key.isBlank() ? null : key;
+  }
+
+  /** How old an incomplete multipart upload is when it is taken as abandoned and aborted (default an hour). */
+  public long abandonedUploadMillis() {
+    return section("s3").getLong("abandoned_upload_ms", 3_600_000L);
   }
 
   public int embeddedS3Port() {

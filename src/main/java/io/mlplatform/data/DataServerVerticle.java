@@ -10,6 +10,7 @@ import io.mlplatform.mcp.Envelope;
 import io.mlplatform.mcp.McpException;
 import io.mlplatform.mcp.OperationRouter;
 import io.mlplatform.mcp.Payload;
+import io.mlplatform.storage.AbandonedUploads;
 import io.mlplatform.storage.ObjectStore;
 import io.mlplatform.storage.ObjectInputFile;
 import io.mlplatform.storage.StoredObject;
@@ -30,11 +31,15 @@ public final class DataServerVerticle extends VerticleBase {
   private final String nodeId;
   private final Stores stores;
   private VersionedCollection datasets;
+  private final long abandonedUploadMillis;
   private ObjectStore objects;
+  private long sweeper = -1;
 
-  public DataServerVerticle(String nodeId, Stores stores) {
+  /** @param abandonedUploadMillis how old an incomplete multipart upload is when it is aborted */
+  public DataServerVerticle(String nodeId, Stores stores, long abandonedUploadMillis) {
     this.nodeId = nodeId;
     this.stores = stores;
+    this.abandonedUploadMillis = abandonedUploadMillis;
   }
 
   @Override
@@ -51,8 +56,15 @@ public final class DataServerVerticle extends VerticleBase {
         .on("dataset.version.get", p -> version(new Payload(p)))
         .on("dataset.version.preview", this::preview);
     return datasets.ensureIndexes()
-        .compose(v -> objects.ensureBuckets(ObjectStore.DATASETS, ObjectStore.RESULTS))
-        .compose(v -> router.bind(vertx, Addresses.DATA_SERVER));
+        .compose(v -> objects.ensureBuckets(ObjectStore.MODELS, ObjectStore.DATASETS, ObjectStore.RESULTS))
+        .compose(v -> router.bind(vertx, Addresses.DATA_SERVER))
+        .onSuccess(bound -> sweeper = AbandonedUploads.start(vertx, objects, abandonedUploadMillis));
+  }
+
+  @Override
+  public Future<?> stop() {
+    vertx.cancelTimer(sweeper);
+    return Future.succeededFuture();
   }
 
   /** A new dataset with its first version; on any failure neither the dataset nor the uploaded file remains. */

@@ -71,7 +71,7 @@ public final class ExecutionServerVerticle extends VerticleBase {
     types = Map.of("transform", new TransformJob(stores.objects()), "train", new TrainJob(stores.objects()),
         "batch_predict", new BatchPredictJob(stores.objects()), "evaluate", new EvaluateJob(stores.objects()));
     jobs = new JobRunner(vertx, nodeId, executions, types, settings.executionConcurrency(),
-        settings.executionLeaseMillis(), spark, client);
+        settings.executionLeaseMillis(), spark, client, stores.objects());
     vertx.eventBus().<Envelope>consumer(JobRunner.EVENTS, event -> {
       if ("queued".equals(event.body().payload().getString("status"))) {
         jobs.tick();
@@ -90,7 +90,8 @@ public final class ExecutionServerVerticle extends VerticleBase {
         .on("execution.get", p -> executions.get(new Payload(p).string("id")))
         .on("execution.logs", p -> executions.logs(new Payload(p).string("id")))
         .on("execution.cancel", p -> executions.cancel(new Payload(p).string("id")));
-    return reconciler.start().compose(v -> router.bind(vertx, Addresses.EXECUTION_SERVER));
+    return executions.ensureIndexes().compose(v -> reconciler.start())
+        .compose(v -> router.bind(vertx, Addresses.EXECUTION_SERVER));
   }
 
   @Override

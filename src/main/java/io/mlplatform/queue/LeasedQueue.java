@@ -1,6 +1,7 @@
 package io.mlplatform.queue;
 
 import io.mlplatform.mcp.McpException;
+import io.mlplatform.storage.Documents;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -34,6 +35,15 @@ public final class LeasedQueue {
     this.collection = collection;
     this.what = what;
     this.lostOnLastAttempt = lostOnLastAttempt;
+  }
+
+  /**
+   * The indexes of the queue's queries: claims (queued, oldest first), expired leases and lists by status (newest
+   * first), and lists of every document newest first.
+   */
+  public Future<Void> ensureIndexes() {
+    return Documents.ensureIndexes(mongo, collection, new JsonObject().put("status", 1).put("created_at", 1),
+        new JsonObject().put("created_at", -1));
   }
 
   /** Matches documents {@code node} holds (add the {@code _id}). */

@@ -30,6 +30,18 @@ public final class Documents {
   }
 
   /**
+   * Creates the (non-unique) indexes that a collection's queries use, each a JSON key spec; creating one that
+   * exists is a no-op, so every node does it at start.
+   */
+  public static Future<Void> ensureIndexes(MongoClient mongo, String collection, JsonObject... keys) {
+    Future<Void> all = Future.succeededFuture();
+    for (JsonObject key : keys) {
+      all = all.compose(v -> mongo.createIndex(collection, key));
+    }
+    return all;
+  }
+
+  /**
    * Inserts the document {@code documentFor(n)} where n is one more than the parent's highest version. When
    * another insert took n first, the unique index refuses this one and it tries n + 1: numbers stay gapless.
    */

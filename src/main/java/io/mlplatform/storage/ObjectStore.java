@@ -3,10 +3,13 @@ package io.mlplatform.storage;
 import io.minio.BucketExistsArgs;
 import io.minio.GetObjectArgs;
 import io.minio.MakeBucketArgs;
+import io.minio.MinioAsyncClient;
 import io.minio.MinioClient;
 import io.minio.PutObjectArgs;
 import io.minio.RemoveObjectArgs;
 import io.minio.errors.ErrorResponseException;
+import io.minio.messages.ListMultipartUploadsResult;
+import io.minio.messages.Upload;
 import io.mlplatform.mcp.ErrorCode;
 import io.mlplatform.mcp.McpException;
 import io.vertx.core.Future;
@@ -18,6 +21,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -35,12 +39,17 @@ public final class ObjectStore {
   private static final long PART_SIZE = 16L * 1024 * 1024;
 
   private final MinioClient client;
+  /** For what MinioClient does not offer: listing and aborting multipart uploads. */
+  private final MinioAsyncClient uploads;
+  private final String region;
   private final WorkerExecutor workers;
   private final String endpoint;
 
   public ObjectStore(Vertx vertx, String endpoint, String region, String accessKey, String secretKey) {
     this.endpoint = endpoint;
     this.client = MinioClient.builder().endpoint(endpoint).region(region).credentials(accessKey, secretKey).build();
+    this.uploads = MinioAsyncClient.builder().endpoint(endpoint).region(region).credentials(accessKey, secretKey).build();
+    this.region = region;
     this.workers = vertx.createSharedWorkerExecutor("mlp-storage", 32);
   }
 
@@ -117,6 +126,32 @@ public final class ObjectStore {
   /** Removes an object (blocking: call it from a worker thread). */
   public void removeBlocking(String bucket, String key) throws Exception {
     client.removeObject(RemoveObjectArgs.builder().bucket(bucket).object(key).build());
+  }
+
+  /**
+   * Aborts the multipart uploads of {@code bucket} started before {@code cutoff} and never completed (an upload whose
+   * client or node died): their parts are stored and invisible until then. Completes with how many were aborted
+   * (blocking: call it from a worker thread).
+   */
+  public int abortUploadsStartedBeforeBlocking(String bucket, Instant cutoff) throws Exception {
+    int aborted = 0;
+    String keyMarker = null;
+    String uploadIdMarker = null;
+    while (true) {
+      ListMultipartUploadsResult page = uploads.listMultipartUploadsAsync(bucket, region, null, null, keyMarker, 1000,
+          null, uploadIdMarker, null, null).get().result();
+      for (Upload upload : page.uploads()) {
+        if (upload.initiated() != null && upload.initiated().toInstant().isBefore(cutoff)) {
+          uploads.abortMultipartUploadAsync(bucket, region, upload.objectName(), upload.uploadId(), null, null).get();
+          aborted++;
+        }
+      }
+      if (!page.isTruncated() || page.nextKeyMarker() == null) {
+        return aborted;
+      }
+      keyMarker = page.nextKeyMarker();
+      uploadIdMarker = page.nextUploadIdMarker();
+    }
   }
 
   /** Removes an object; removing one that is not there is not an error. */

@@ -58,6 +58,12 @@ public final class RunStore {
         : Future.succeededFuture(found));
   }
 
+  /** The indexes of the queue's queries and of the runs of one workflow, newest first. */
+  public Future<Void> ensureIndexes() {
+    return queue.ensureIndexes().compose(v -> Documents.ensureIndexes(mongo, RUNS,
+        new JsonObject().put("workflow", 1).put("created_at", -1)));
+  }
+
   /** {items, total}: runs newest first, without their steps' details. */
   public Future<JsonObject> page(String workflow, String status, int limit, int offset) {
     JsonObject query = new JsonObject();

@@ -58,7 +58,7 @@ public final class WorkflowVerticle extends VerticleBase {
             new Payload(p).optionalInt("limit", 50, 1, 1000), new Payload(p).optionalInt("offset", 0, 0, Integer.MAX_VALUE)))
         .on("workflow.run.get", p -> runs.get(new Payload(p).string("id")))
         .on("workflow.run.cancel", p -> runs.cancel(new Payload(p).string("id")));
-    return workflows.ensureIndexes()
+    return workflows.ensureIndexes().compose(v -> runs.ensureIndexes())
         .compose(v -> router.bind(vertx, ADDRESS))
         .onSuccess(bound -> engine.start());
   }

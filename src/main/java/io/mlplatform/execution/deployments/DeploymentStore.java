@@ -27,6 +27,12 @@ public final class DeploymentStore {
     this.mongo = mongo;
   }
 
+  /** The indexes of the replica reports' queries (by deployment, by node) and of the live-node query. */
+  public Future<Void> ensureIndexes() {
+    return Documents.ensureIndexes(mongo, REPLICAS, new JsonObject().put("deployment", 1), new JsonObject().put("node", 1))
+        .compose(v -> Documents.ensureIndexes(mongo, NODES, new JsonObject().put("heartbeat_at", 1)));
+  }
+
   public Future<JsonObject> create(JsonObject deployment) {
     String now = Instant.now().toString();
     JsonObject document = deployment.copy().put("_id", deployment.getString("name"))
@@ -101,6 +107,12 @@ public final class DeploymentStore {
         new JsonObject().put("$gte", System.currentTimeMillis() - withinMillis));
     return mongo.findWithOptions(NODES, recent, new FindOptions().setSort(new JsonObject().put("_id", 1)))
         .map(found -> found.stream().map(node -> node.getString("_id")).toList());
+  }
+
+  /** Forgets the nodes silent for longer than {@code millis}: a node killed without leaving stays out of the list. */
+  public Future<Void> forgetNodesSilentFor(long millis) {
+    return mongo.removeDocuments(NODES, new JsonObject().put("heartbeat_at",
+        new JsonObject().put("$lt", System.currentTimeMillis() - millis))).mapEmpty();
   }
 
   /** A node leaving says so, so that the others take over its replicas at once. */

@@ -37,6 +37,8 @@ public final class Reconciler {
   static final long PERIOD_MILLIS = 1000;
   /** A node whose heartbeat is older than this is gone, and its replicas move. */
   static final long LIVE_WINDOW_MILLIS = 4000;
+  /** A node silent this long is removed from the execution nodes (it is back at its next heartbeat). */
+  static final long FORGET_NODE_MILLIS = 60_000;
   private static final long RETRY_FAILED_MILLIS = 15_000;
   private static final Envelope.Party HUB = new Envelope.Party(Addresses.HUB, "hub");
 
@@ -77,8 +79,8 @@ public final class Reconciler {
   }
 
   public Future<Void> start() {
-    timer = vertx.setPeriodic(PERIOD_MILLIS, id -> reconcileNow());
-    return store.heartbeat(nodeId);
+    return store.ensureIndexes().compose(v -> store.heartbeat(nodeId))
+        .onSuccess(v -> timer = vertx.setPeriodic(PERIOD_MILLIS, id -> reconcileNow()));
   }
 
   /** Reconciles now, or right after the pass under way. */
@@ -103,7 +105,8 @@ public final class Reconciler {
   private Future<Void> pass() {
     return store.heartbeat(nodeId)
         .compose(v -> store.liveNodes(LIVE_WINDOW_MILLIS))
-        .compose(live -> store.forgetReportsOutside(live).compose(v -> store.all()).compose(deployments -> {
+        .compose(live -> store.forgetReportsOutside(live)
+            .compose(v -> store.forgetNodesSilentFor(FORGET_NODE_MILLIS)).compose(v -> store.all()).compose(deployments -> {
           Set<String> present = new HashSet<>();
           List<Future<Void>> work = new ArrayList<>();
           for (JsonObject deployment : deployments) {

@@ -31,6 +31,12 @@ public final class ExecutionStore {
         attempts -> "its node stopped answering on the last of " + attempts + " attempts");
   }
 
+  /** The indexes of the queue's queries and of an execution's log lines (by execution, in time order). */
+  public Future<Void> ensureIndexes() {
+    return queue.ensureIndexes().compose(v -> Documents.ensureIndexes(mongo, LOGS,
+        new JsonObject().put("execution", 1).put("at", 1)));
+  }
+
   /**
    * Queues an execution asked by {@code caller} (null for the platform's own), recorded as {@code created_by} and as
    * the {@code caller} its job acts on behalf of.

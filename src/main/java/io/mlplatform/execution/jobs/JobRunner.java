@@ -8,6 +8,7 @@ import io.mlplatform.mcp.McpClient;
 import io.mlplatform.mcp.McpException;
 import io.mlplatform.execution.spark.SparkRuntime;
 import io.mlplatform.queue.ClaimLoop;
+import io.mlplatform.storage.ObjectStore;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
@@ -33,11 +34,13 @@ public final class JobRunner {
   private final Map<String, JobType> types;
   private final SparkRuntime spark;
   private final McpClient client;
+  private final ObjectStore objects;
   private final WorkerExecutor workers;
   private final ClaimLoop loop;
 
   public JobRunner(Vertx vertx, String nodeId, ExecutionStore store, Map<String, JobType> types, int concurrency,
-                   long leaseMillis, SparkRuntime spark, McpClient client) {
+                   long leaseMillis, SparkRuntime spark, McpClient client, ObjectStore objects) {
+    this.objects = objects;
     this.nodeId = nodeId;
     this.store = store;
     this.types = types;
@@ -66,6 +69,12 @@ public final class JobRunner {
     workers.<JsonObject>executeBlocking(() -> {
       if (type == null) {
         throw McpException.invalid("this node does not know execution type " + execution.getString("type"));
+      }
+      if (execution.getInteger("attempts", 1) > 1) {
+        int removed = EarlierAttempts.removeLeftovers(objects, id);
+        if (removed > 0) {
+          context.log("removed " + removed + " objects an earlier attempt left unfinished");
+        }
       }
       try {
         return type.run(context);

@@ -1,14 +1,16 @@
 package io.mlplatform.storage.embedded;
 
 import de.bwaldvogel.mongo.MongoServer;
-import de.bwaldvogel.mongo.backend.h2.H2Backend;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** The in-process MongoDB wire-protocol server (H2 file backend) on loopback, for a node with no MongoDB configured. */
+/**
+ * The in-process MongoDB wire-protocol server (H2 file backend, each write committed before it is acknowledged) on
+ * loopback, for a node with no MongoDB configured.
+ */
 public final class EmbeddedMongo implements AutoCloseable {
   private final MongoServer server;
   private final InetSocketAddress address;
@@ -21,7 +23,7 @@ public final class EmbeddedMongo implements AutoCloseable {
   /** Starts the server on 127.0.0.1:port (0 picks a free port), persisting under {@code dir}. */
   public static EmbeddedMongo start(Path dir, int port) throws IOException {
     Files.createDirectories(dir);
-    MongoServer server = new MongoServer(new H2Backend(dir.resolve("metadata.mv").toString()));
+    MongoServer server = new MongoServer(new DurableH2Backend(dir.resolve("metadata.mv").toString()));
     server.bind("127.0.0.1", port);
     return new EmbeddedMongo(server, server.getLocalAddress());
   }
