@@ -163,6 +163,10 @@ public final class McpClient {
         String node = ar.succeeded() ? choose(ar.result(), hedge) : null;
         if (node != null && attempts < MAX_ATTEMPTS) {
           attempt(node);
+        } else if (attempts == 0 && !hedge) {
+          // the cluster's registrations listed no one (seen right after a split brain merged): let the event
+          // bus route it by its own view, untracked, rather than refuse it
+          local(address, request).onComplete(outcome);
         } else if (pending == 0 && !hedge) {
           outcome.tryFail(lastFailure != null ? lastFailure
               : ar.failed() ? McpException.wrap(ar.cause())
