@@ -1,17 +1,10 @@
 # Shared by the executions benchmarks: the helpers compiled, a platform node on loopback, a way to time an execution.
 # Expects WORK (a scratch folder) to be set by the caller.
 
-# prepare: a fresh $WORK, the fat jar, ExecutionBench compiled; sets CP (the helpers' class path)
-prepare() {
-  rm -rf "$WORK" && mkdir -p "$WORK"
-  [ -f target/mlplatform.jar ] || mvn -B -q package -DskipTests
-  mvn -B -q test-compile dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$WORK/cp.txt" >/dev/null
-  CP="target/classes:target/test-classes:$(cat "$WORK/cp.txt")"
-  javac -d "$WORK/classes" -cp "$CP" bench/executions/ExecutionBench.java
-  CP="$WORK/classes:$CP"
-}
+. bench/lib.sh
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# prepare: a fresh $WORK, the fat jar, ExecutionBench compiled; sets CP (the helpers' class path)
+prepare() { prepare_helper bench/executions/ExecutionBench.java; }
 
 # start_node HEAP: a node of the fat jar with this -Xmx, its stores under $WORK/data-$HEAP; sets NODE, B and S3
 start_node() {

@@ -16,16 +16,11 @@ RUN_S=20
 FAULT_AT_S=5
 CONNECTIONS=32
 WORK=target/bench/failover
-rm -rf "$WORK" && mkdir -p "$WORK"
+. bench/lib.sh
+need_wrk
+prepare_helper bench/inference/InferenceBench.java
+java -cp "$CP" InferenceBench model "$WORK/model.onnx" 2>/dev/null
 
-command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
-[ -f target/mlplatform.jar ] || mvn -B -q package -DskipTests
-mvn -B -q test-compile dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$WORK/cp.txt" >/dev/null
-CP="target/classes:target/test-classes:$(cat "$WORK/cp.txt")"
-javac -d "$WORK/classes" -cp "$CP" bench/inference/InferenceBench.java
-java -cp "$WORK/classes:$CP" InferenceBench model "$WORK/model.onnx" 2>/dev/null
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 HTTP=$(free_port); MONGO=$(free_port); S3=$(free_port)
 PA=$(free_port); PB=$(free_port); PC=$(free_port)
 MEMBERS="127.0.0.1:$PA,127.0.0.1:$PB,127.0.0.1:$PC"

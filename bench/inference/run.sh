@@ -11,16 +11,10 @@ cd "$(dirname "$0")/../.."
 SECONDS_PER_RUN=10
 [ "${1:-}" = "--quick" ] && SECONDS_PER_RUN=3
 WORK=target/bench/inference
-rm -rf "$WORK" && mkdir -p "$WORK"
+. bench/lib.sh
+need_wrk
+prepare_helper bench/inference/InferenceBench.java
 
-command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
-[ -f target/mlplatform.jar ] || mvn -B -q package -DskipTests
-mvn -B -q test-compile dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$WORK/cp.txt" >/dev/null
-CP="target/classes:target/test-classes:$(cat "$WORK/cp.txt")"
-javac -d "$WORK/classes" -cp "$CP" bench/inference/InferenceBench.java
-CP="$WORK/classes:$CP"
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 HTTP=$(free_port); CONST=$(free_port)
 PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; }

@@ -22,6 +22,7 @@ done
 INFLIGHT=16
 WORK=target/bench/stores
 rm -rf "$WORK" && mkdir -p "$WORK"
+. bench/lib.sh
 
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 mvn -B -q compile dependency:build-classpath -Dconsole.skip -Dmdep.outputFile="$WORK/cp.txt" >/dev/null
@@ -31,7 +32,6 @@ CP="$WORK/classes:$CP"
 helper() { java -Xmx1g -cp "$CP" StoresBench "$@" 2>>"$WORK/helper.err"; }
 value() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 log "direct inserts, $INFLIGHT in flight, ${SECONDS_RUN}s after ${WARMUP}s: library's delayed commit, then a commit per write"
 DELAYED=$(helper local-writes delayed "$WORK/delayed" $INFLIGHT $WARMUP $SECONDS_RUN | value writes_per_s)
