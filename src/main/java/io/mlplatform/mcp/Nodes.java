@@ -91,11 +91,6 @@ public final class Nodes {
     return cluster == null ? "local" : cluster.getNodeId();
   }
 
-  /** The nodes in the cluster now, as this node sees them (itself included). */
-  public Set<String> present() {
-    return cluster == null ? Set.of(self()) : Set.copyOf(present);
-  }
-
   /** Where the consumer of {@code address} on {@code node} takes the requests sent to it alone. */
   public static String direct(String address, String node) {
     return address + "@" + node;
