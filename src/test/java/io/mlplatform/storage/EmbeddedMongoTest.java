@@ -77,6 +77,12 @@ class EmbeddedMongoTest {
         .containsExactly("e294", "e291", "e288");
     assertThat(ids(await(mongo.find("runs", new JsonObject().put("status", "queued"))))).containsExactly("e3");
     assertThat(await(mongo.count("runs", new JsonObject().put("status", "failed")))).isEqualTo(98L);
+    assertThat(await(mongo.count("runs", new JsonObject().put("status", "failed").put("created_at", "2026-01-01T00:00:09Z"))))
+        .isEqualTo(1L);
+    assertThat(await(mongo.count("runs", new JsonObject().put("created_at", "2026-01-01T00:00:06Z")))).isZero();
+    assertThat(await(mongo.count("runs", new JsonObject().put("status", "failed").put("attempts", 1)))).isZero();
+    assertThat(await(mongo.count("runs", new JsonObject().put("status",
+        new JsonObject().put("$in", new JsonArray().add("failed").add("queued")))))).isEqualTo(99L);
     JsonObject claimed = await(mongo.findOneAndUpdateWithOptions("runs", new JsonObject().put("status", "failed"),
         new JsonObject().put("$set", new JsonObject().put("status", "running")),
         new FindOptions().setSort(new JsonObject().put("created_at", 1)), new io.vertx.ext.mongo.UpdateOptions()));

@@ -44,6 +44,12 @@ final class DurableH2Backend extends H2Backend {
     if (command.equalsIgnoreCase("hello")) {
       return hello(channel, database, query);
     }
+    if (command.equals("aggregate")) {
+      Document counted = countDocuments(database, query);
+      if (counted != null) {
+        return counted;
+      }
+    }
     try {
       return super.handleCommand(channel, database, command, query);
     } finally {
@@ -80,6 +86,45 @@ final class DurableH2Backend extends H2Backend {
                                                        boolean sparse) {
       return new SecondaryIndex(name, keys, sparse);
     }
+  }
+
+  /**
+   * The drivers' countDocuments, an aggregation [$match, ($skip), ($limit), $group {_id: 1, n: {$sum: 1}}], answered
+   * by the collection's count, which uses its indexes (the library's aggregation reads every document); null for any
+   * other pipeline.
+   */
+  @SuppressWarnings("unchecked")
+  private Document countDocuments(String database, Document command) {
+    if (!(command.get("aggregate") instanceof String collection) || !(command.get("pipeline") instanceof List<?> stages)
+        || stages.size() < 2 || stages.size() > 4) {
+      return null;
+    }
+    List<Document> pipeline = (List<Document>) stages;
+    Document match = pipeline.get(0).get("$match") instanceof Document m && pipeline.get(0).size() == 1 ? m : null;
+    Document group = pipeline.get(pipeline.size() - 1).get("$group") instanceof Document g ? g : null;
+    if (match == null || group == null || group.size() != 2 || !(group.get("_id") instanceof Number one)
+        || one.intValue() != 1 || !new Document("$sum", 1).equals(group.get("n"))) {
+      return null;
+    }
+    int skip = 0;
+    int limit = 0;
+    for (Document stage : pipeline.subList(1, pipeline.size() - 1)) {
+      if (stage.get("$skip") instanceof Number n && stage.size() == 1) {
+        skip = n.intValue();
+      } else if (stage.get("$limit") instanceof Number n && stage.size() == 1) {
+        limit = n.intValue();
+      } else {
+        return null;
+      }
+    }
+    MongoCollection<?> found = resolveDatabase(database).resolveCollection(collection, false);
+    int count = found == null ? 0 : found.count(match, skip, limit);
+    Document cursor = new Document("id", 0L);
+    cursor.put("ns", database + "." + collection);
+    cursor.put("firstBatch", count == 0 ? List.of() : List.of(new Document("_id", 1).append("n", count)));
+    Document answer = new Document("cursor", cursor);
+    answer.put("ok", 1.0);
+    return answer;
   }
 
   /** `hello` (MongoDB 4.4.2+) is `isMaster` with isWritablePrimary for ismaster. */

@@ -12,6 +12,7 @@ import org.h2.mvstore.MVMap;
 
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import java.util.stream.Stream;
 
 /**
@@ -66,6 +67,26 @@ final class IndexedCollection extends H2Collection {
     return bestOrdered
         ? matchDocumentsFromStream(query, candidates, skip, limit, batchSize, null, fields)
         : matchDocumentsFromStream(candidates, query, orderBy, skip, limit, batchSize, fields);
+  }
+
+  /**
+   * Counts from an index alone when the query is nothing but equalities on a prefix of its keys (the library's count
+   * reads and matches every candidate document: seconds for a status shared by 20,000 executions).
+   */
+  @Override
+  public int count(Document query, int skip, int limit) {
+    if (query != null && !query.isEmpty() && query.values().stream().allMatch(IndexedCollection::isEquality)) {
+      for (Index<Object> index : getIndexes()) {
+        if (index instanceof SecondaryIndex secondary && secondary.fields().size() >= query.size()
+            && query.keySet().equals(Set.copyOf(secondary.fields().subList(0, query.size())))) {
+          Document equalities = new Document();
+          secondary.fields().subList(0, query.size()).forEach(key -> equalities.put(key, query.get(key)));
+          int count = Math.max(0, secondary.positions(secondary.normalized(equalities), false).size() - skip);
+          return limit > 0 ? Math.min(limit, count) : count;
+        }
+      }
+    }
+    return super.count(query, skip, limit);
   }
 
   /** A plain value an index can look up (not an operator document, an array, a pattern or null). */
