@@ -38,7 +38,8 @@ public final class Main {
     }
     Runtime.getRuntime().addShutdownHook(new Thread(node::close, "mlplatform-shutdown"));
     Settings settings = node.settings();
-    String where = node.httpPort() > 0 ? "http://localhost:" + node.httpPort() + "/" : "(no gateway role)";
+    String where = settings.hasRole("gateway") ? "http://localhost:" + node.httpPort() + "/"
+        : "(no gateway role; /health and /ready on port " + node.httpPort() + ")";
     System.out.printf("mlplatform ready at %s in %.1f s (node %s, roles %s, data %s%s)%n", where,
         (System.nanoTime() - started) / 1e9, node.nodeId(), String.join(",", settings.roles()),
         settings.dataDir().toAbsolutePath().normalize(), settings.clustered() ? ", clustered" : "");

@@ -7,6 +7,7 @@ import io.mlplatform.access.AccessServerVerticle;
 import io.mlplatform.data.DataServerVerticle;
 import io.mlplatform.execution.ExecutionServerVerticle;
 import io.mlplatform.gateway.GatewayVerticle;
+import io.mlplatform.gateway.StatusVerticle;
 import io.mlplatform.hub.HubVerticle;
 import io.mlplatform.mcp.EnvelopeCodec;
 import io.mlplatform.mcp.Nodes;
@@ -33,6 +34,7 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntSupplier;
 
 /**
  * One platform node: its embedded stores (when none are configured), its (clustered) Vert.x and the verticles of
@@ -51,10 +53,10 @@ public final class Node implements AutoCloseable {
   private final EmbeddedS3 embeddedS3;
   private final String mongoUri;
   private final String s3Endpoint;
-  private final GatewayVerticle gateway;
+  private final IntSupplier httpPort;
 
   private Node(Settings settings, NodeStatus status, Vertx vertx, EmbeddedMongo embeddedMongo, EmbeddedS3 embeddedS3,
-               String mongoUri, String s3Endpoint, GatewayVerticle gateway) {
+               String mongoUri, String s3Endpoint, IntSupplier httpPort) {
     this.settings = settings;
     this.status = status;
     this.vertx = vertx;
@@ -62,7 +64,7 @@ public final class Node implements AutoCloseable {
     this.embeddedS3 = embeddedS3;
     this.mongoUri = mongoUri;
     this.s3Endpoint = s3Endpoint;
-    this.gateway = gateway;
+    this.httpPort = httpPort;
   }
 
   public static Node start(Settings settings) throws Exception {
@@ -92,9 +94,9 @@ public final class Node implements AutoCloseable {
           settings.clusterExpectedMembers());
       Stores stores = Stores.connect(vertx, mongoUri, settings.mongoDatabase(), s3Endpoint, settings.s3Region(),
           settings.s3AccessKey(), settings.s3SecretKey());
-      GatewayVerticle gateway = deployRoles(vertx, settings, status, stores);
+      IntSupplier httpPort = deployRoles(vertx, settings, status, stores);
       status.markRolesDeployed();
-      return new Node(settings, status, vertx, embeddedMongo, embeddedS3, mongoUri, s3Endpoint, gateway);
+      return new Node(settings, status, vertx, embeddedMongo, embeddedS3, mongoUri, s3Endpoint, httpPort);
     } catch (Exception | Error e) {
       if (vertx != null) {
         closeQuietly(vertx);
@@ -158,8 +160,11 @@ public final class Node implements AutoCloseable {
     return config;
   }
 
-  /** Servers first, then the hub, then the gateway: a node takes HTTP traffic only once it can serve it. */
-  private static GatewayVerticle deployRoles(Vertx vertx, Settings settings, NodeStatus status, Stores stores)
+  /**
+   * Servers first, then the hub, then the gateway: a node takes HTTP traffic only once it can serve it. A node
+   * without the gateway role answers only /health and /ready over HTTP. Answers the HTTP port.
+   */
+  private static IntSupplier deployRoles(Vertx vertx, Settings settings, NodeStatus status, Stores stores)
       throws Exception {
     String nodeId = status.nodeId();
     if (settings.hasRole("model")) {
@@ -180,7 +185,9 @@ public final class Node implements AutoCloseable {
       await(vertx.deployVerticle(new HubVerticle(nodeId, settings.requestTimeoutMillis())));
     }
     if (!settings.hasRole("gateway")) {
-      return null;
+      StatusVerticle statusServer = new StatusVerticle(settings, status, stores);
+      await(vertx.deployVerticle(statusServer));
+      return statusServer::actualPort;
     }
     // one gateway per event loop wanted: they share the HTTP port, so HTTP parsing uses every core
     List<GatewayVerticle> gateways = new CopyOnWriteArrayList<>();
@@ -189,7 +196,7 @@ public final class Node implements AutoCloseable {
       gateways.add(gateway);
       return gateway;
     }, new DeploymentOptions().setInstances(settings.httpInstances())));
-    return gateways.get(0);
+    return gateways.get(0)::actualPort;
   }
 
   public String nodeId() {
@@ -200,9 +207,9 @@ public final class Node implements AutoCloseable {
     return vertx;
   }
 
-  /** The HTTP port the gateway listens on, or -1 when this node has no gateway role. */
+  /** The HTTP port: the API's on a gateway node, only /health and /ready on the others. */
   public int httpPort() {
-    return gateway == null ? -1 : gateway.actualPort();
+    return httpPort.getAsInt();
   }
 
   /** The MongoDB this node uses (the embedded one's address when it runs one): other nodes can share it. */

@@ -92,7 +92,7 @@ public final class GatewayVerticle extends VerticleBase {
           new InferenceRoutes(calls).bind(api);
           api.getRoute("health").addHandler(ctx -> json(ctx, 200, new JsonObject().put("status", "up")
               .put("node", status.nodeId())));
-          api.getRoute("ready").addHandler(this::ready);
+          api.getRoute("ready").addHandler(new Readiness(vertx, status, mongo, stores.objects())::handle);
           api.getRoute("getMetrics").addHandler(ctx -> {
             Policy.authorize(Authentication.caller(ctx), Permission.READ, "metrics");
             json(ctx, 200, metrics.toJson(ctx.queryParams().get("deployment")).put("node", status.nodeId()));
@@ -132,28 +132,6 @@ public final class GatewayVerticle extends VerticleBase {
       if (ar.succeeded()) {
         server = ar.result();
       }
-    });
-  }
-
-  /**
-   * 200 when every role started, MongoDB and S3 answer and the cluster is joined with at least the expected members
-   * (MLP_CLUSTER_EXPECTED); 503 saying what is not. The members seen are in the answer either way.
-   */
-  private void ready(RoutingContext ctx) {
-    Future<Boolean> mongoUp = mongo.runCommand("ping", new JsonObject().put("ping", 1)).map(reply -> true)
-        .otherwise(false);
-    Future<Boolean> s3Up = stores.objects().reachable().otherwise(false);
-    Future.join(mongoUp, s3Up).onComplete(done -> {
-      JsonObject checks = new JsonObject()
-          .put("roles", status.rolesDeployed())
-          .put("mongo", mongoUp.result())
-          .put("s3", s3Up.result())
-          .put("cluster", status.clusterJoined());
-      boolean ready = checks.stream().allMatch(check -> Boolean.TRUE.equals(check.getValue()));
-      json(ctx, ready ? 200 : 503, new JsonObject().put("status", ready ? "ready" : "not_ready")
-          .put("node", status.nodeId()).put("roles", status.roles()).put("clustered", status.clustered())
-          .put("members", status.members()).put("expected_members", status.expectedMembers())
-          .put("checks", checks));
     });
   }
 

@@ -34,6 +34,7 @@ public final class ObjectStore {
   public static final String MODELS = "models";
   public static final String DATASETS = "datasets";
   public static final String RESULTS = "results";
+  private static final java.util.List<String> BUCKETS = java.util.List.of(MODELS, DATASETS, RESULTS);
 
   /** Multipart part size for streams of unknown length; one part is buffered in memory at a time. */
   private static final long PART_SIZE = 16L * 1024 * 1024;
@@ -62,9 +63,14 @@ public final class ObjectStore {
     return workers.executeBlocking(work, false);
   }
 
-  public Future<Void> ensureBuckets(String... buckets) {
+  /**
+   * Creates the platform's buckets that do not exist yet (every node whose roles use the store calls it at start, and
+   * its readiness check again: no role depends on another having started first). Fails when the store does not
+   * answer or refuses the credentials.
+   */
+  public Future<Void> ensureBuckets() {
     return blocking(() -> {
-      for (String bucket : buckets) {
+      for (String bucket : BUCKETS) {
         if (!client.bucketExists(BucketExistsArgs.builder().bucket(bucket).build())) {
           try {
             client.makeBucket(MakeBucketArgs.builder().bucket(bucket).build());
@@ -78,11 +84,6 @@ public final class ObjectStore {
       }
       return null;
     });
-  }
-
-  /** Whether the store answers (the models bucket is looked up). */
-  public Future<Boolean> reachable() {
-    return blocking(() -> client.bucketExists(BucketExistsArgs.builder().bucket(MODELS).build()));
   }
 
   /**

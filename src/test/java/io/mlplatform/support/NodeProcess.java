@@ -21,7 +21,7 @@ import java.util.regex.Pattern;
  */
 public final class NodeProcess implements AutoCloseable {
   private static final Pattern READY = Pattern.compile(
-      "mlplatform ready at (?:http://localhost:(\\d+)/|\\(no gateway role\\)).*\\(node ([^,]+),.*");
+      "mlplatform ready at (?:http://localhost:(\\d+)/|\\(no gateway role[^)]*\\)).*\\(node ([^,]+),.*");
 
   private final Process process;
   private final String nodeId;

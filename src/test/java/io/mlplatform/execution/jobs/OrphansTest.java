@@ -35,7 +35,7 @@ class OrphansTest {
     vertx = Vertx.vertx();
     s3 = EmbeddedS3.start(dir.resolve("s3"), 0, ACCESS, SECRET);
     objects = new ObjectStore(vertx, s3.endpoint(), "us-east-1", ACCESS, SECRET);
-    objects.ensureBuckets(ObjectStore.MODELS, ObjectStore.DATASETS, ObjectStore.RESULTS)
+    objects.ensureBuckets()
         .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
   }
 
