@@ -61,6 +61,8 @@ public final class Settings {
       Map.entry("MLP_MAX_UPLOAD_BYTES", new Override("http.max_upload_bytes", Long::parseLong)),
       Map.entry("MLP_REQUEST_TIMEOUT_MS", new Override("request_timeout_ms", Long::parseLong)),
       Map.entry("MLP_SPARK_MASTER", new Override("spark.master", s -> s)),
+      Map.entry("MLP_SPARK_JARS", new Override("spark.jars", s -> s)),
+      Map.entry("MLP_SPARK_DRIVER_HOST", new Override("spark.driver_host", s -> s)),
       Map.entry("MLP_EXECUTION_CONCURRENCY", new Override("executions.concurrency", Integer::parseInt)),
       Map.entry("MLP_EXECUTION_MAX_ATTEMPTS", new Override("executions.max_attempts", Integer::parseInt)),
       Map.entry("MLP_EXECUTION_LEASE_MS", new Override("executions.lease_ms", Long::parseLong)));
@@ -289,6 +291,27 @@ public final class Settings {
   /** Where Spark jobs run: local[*] in this JVM by default, or a cluster (spark://host:7077). */
   public String sparkMaster() {
     return section("spark").getString("master", "local[*]");
+  }
+
+  /**
+   * Spark settings of the node's session besides the master: {@code spark.conf} of the configuration file (any
+   * Spark property, e.g. spark.executor.memory), then spark.jars (MLP_SPARK_JARS, comma-separated: what executors of
+   * a cluster load the platform's classes from; by default the platform's own jar, see SparkRuntime) and
+   * spark.driver.host (MLP_SPARK_DRIVER_HOST; by default the cluster host of a clustered node, the address executors
+   * call the driver back on).
+   */
+  public Map<String, String> sparkConf() {
+    Map<String, String> conf = new java.util.TreeMap<>();
+    section("spark").getJsonObject("conf", new JsonObject()).forEach(e -> conf.put(e.getKey(), String.valueOf(e.getValue())));
+    String jars = section("spark").getString("jars");
+    if (jars != null && !jars.isBlank()) {
+      conf.put("spark.jars", jars);
+    }
+    String driverHost = section("spark").getString("driver_host", clustered() ? clusterHost() : null);
+    if (driverHost != null && !driverHost.isBlank()) {
+      conf.put("spark.driver.host", driverHost);
+    }
+    return conf;
   }
 
   /** Executions this node runs at once. */

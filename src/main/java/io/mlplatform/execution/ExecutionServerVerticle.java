@@ -66,7 +66,7 @@ public final class ExecutionServerVerticle extends VerticleBase {
     reconciler = new Reconciler(vertx, nodeId, deployments, client, stores.objects());
     vertx.eventBus().consumer(DEPLOYMENT_EVENTS, event -> reconciler.reconcileNow());
     executions = new ExecutionStore(stores.mongo(vertx));
-    spark = new SparkRuntime(settings.sparkMaster(), stores.objects().endpoint(), settings.s3AccessKey(),
+    spark = new SparkRuntime(settings.sparkMaster(), settings.sparkConf(), stores.objects().endpoint(), settings.s3AccessKey(),
         settings.s3SecretKey());
     types = Map.of("transform", new TransformJob(stores.objects()), "train", new TrainJob(stores.objects()),
         "batch_predict", new BatchPredictJob(stores.objects()), "evaluate", new EvaluateJob(stores.objects()));

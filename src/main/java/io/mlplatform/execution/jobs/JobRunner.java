@@ -191,6 +191,7 @@ public final class JobRunner {
     private final String id;
     private final JsonObject request;
     private final Caller caller;
+    private boolean sparkNamed;
 
     Context(String id, JsonObject request, Caller caller) {
       this.id = id;
@@ -212,6 +213,10 @@ public final class JobRunner {
     public SparkSession spark() {
       SparkSession session = spark.session();
       session.sparkContext().setJobGroup(id, "execution " + id, true);
+      if (!sparkNamed) {
+        sparkNamed = true;
+        log("Spark application " + session.sparkContext().applicationId() + " on " + session.sparkContext().master());
+      }
       if (loop.cancelRequested(id)) {
         throw McpException.invalid("cancelled by request");
       }

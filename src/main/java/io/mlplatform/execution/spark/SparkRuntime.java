@@ -4,6 +4,12 @@ import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
 /**
  * The node's SparkSession, started on first use (a cold start costs seconds: never on a request path) and reading and
  * writing the object store through s3a, so the same job runs on a Spark cluster reading MinIO.
@@ -12,6 +18,7 @@ public final class SparkRuntime implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(SparkRuntime.class);
 
   private final String master;
+  private final Map<String, String> conf;
   private final String s3Endpoint;
   private final String accessKey;
   private final String secretKey;
@@ -72,8 +79,17 @@ public final class SparkRuntime implements AutoCloseable {
     tasks.forget(group);
   }
 
-  public SparkRuntime(String master, String s3Endpoint, String accessKey, String secretKey) {
+  /**
+   * {@code conf}: further Spark properties (Settings.sparkConf). On a cluster (a master that is not local) without
+   * spark.jars, the executors get the jar this class was loaded from, when it is one: the platform's shaded jar
+   * carries its own classes (the ONNX and PMML scoring functions), onnxruntime, pmml4s and s3a.
+   */
+  public SparkRuntime(String master, Map<String, String> conf, String s3Endpoint, String accessKey, String secretKey) {
     this.master = master;
+    this.conf = new TreeMap<>(conf);
+    if (!master.startsWith("local") && !this.conf.containsKey("spark.jars")) {
+      ownJar().ifPresent(jar -> this.conf.put("spark.jars", jar));
+    }
     this.s3Endpoint = s3Endpoint;
     this.accessKey = accessKey;
     this.secretKey = secretKey;
@@ -83,7 +99,9 @@ public final class SparkRuntime implements AutoCloseable {
   public synchronized SparkSession session() {
     if (session == null) {
       long start = System.nanoTime();
-      session = SparkSession.builder()
+      SparkSession.Builder builder = SparkSession.builder();
+      conf.forEach(builder::config);
+      session = builder
           .appName("mlplatform")
           .master(master)
           .config("spark.ui.enabled", "false")
@@ -103,9 +121,22 @@ public final class SparkRuntime implements AutoCloseable {
           .config("spark.hadoop.fs.s3a.secret.key", secretKey)
           .getOrCreate();
       session.sparkContext().addSparkListener(tasks);
-      LOG.info("Spark session on {} started in {} ms", master, (System.nanoTime() - start) / 1_000_000);
+      LOG.info("Spark session on {} started in {} ms: application {}", master, (System.nanoTime() - start) / 1_000_000,
+          session.sparkContext().applicationId());
     }
     return session;
+  }
+
+  /** The jar this class was loaded from, if it was loaded from a jar (not from a build's classes directory). */
+  private static Optional<String> ownJar() {
+    try {
+      java.security.CodeSource source = SparkRuntime.class.getProtectionDomain().getCodeSource();
+      Path path = source == null ? null : Path.of(source.getLocation().toURI());
+      return path != null && Files.isRegularFile(path) && path.toString().endsWith(".jar")
+          ? Optional.of(path.toAbsolutePath().toString()) : Optional.empty();
+    } catch (Exception e) {
+      return Optional.empty();
+    }
   }
 
   public synchronized boolean started() {

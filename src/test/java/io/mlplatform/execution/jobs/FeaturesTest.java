@@ -81,7 +81,7 @@ class FeaturesTest {
       }
       rows.add(RowFactory.create(values));
     }
-    try (SparkRuntime spark = new SparkRuntime("local[1]", "http://127.0.0.1:1", "unused", "unused")) {
+    try (SparkRuntime spark = new SparkRuntime("local[1]", Map.of(), "http://127.0.0.1:1", "unused", "unused")) {
       Dataset<Row> data = spark.session().createDataFrame(rows, schema);
       Features features = new Features(columns, Set.of(), "drop", 0, 1000);
       assertThat(features.cast(data).filter(features.usable()).count()).isEqualTo(45);

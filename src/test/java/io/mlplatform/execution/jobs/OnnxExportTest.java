@@ -38,7 +38,7 @@ class OnnxExportTest {
 
   @BeforeAll
   static void start() {
-    spark = new SparkRuntime("local[2]", "http://127.0.0.1:1", "unused", "unused");
+    spark = new SparkRuntime("local[2]", Map.of(), "http://127.0.0.1:1", "unused", "unused");
     StructType schema = new StructType().add("x1", DataTypes.DoubleType).add("x2", DataTypes.DoubleType)
         .add("x3", DataTypes.DoubleType).add("binary", DataTypes.StringType).add("three", DataTypes.StringType)
         .add("y", DataTypes.DoubleType);
