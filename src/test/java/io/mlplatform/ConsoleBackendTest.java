@@ -1,6 +1,7 @@
 package io.mlplatform;
 
 import io.mlplatform.support.Api;
+import io.mlplatform.support.Bridge;
 import io.mlplatform.support.TestModels;
 import io.mlplatform.support.TestNodes;
 import io.vertx.core.json.JsonArray;
@@ -15,17 +16,8 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.net.http.WebSocket;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Map;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -90,7 +82,7 @@ class ConsoleBackendTest {
 
     // a page of another site is closed out at once; one of the platform's own origin is let in
     try (Bridge foreign = new Bridge(node.httpPort(), "http://elsewhere.example")) {
-      assertThat(foreign.closed.get(5, TimeUnit.SECONDS)).isNotNull();
+      assertThat(foreign.closedWith(5_000)).isNotNull();
     }
     try (Bridge own = new Bridge(node.httpPort(), "http://127.0.0.1:" + node.httpPort())) {
       own.send(new JsonObject().put("type", "register").put("address", "mcp.hub"));
@@ -159,70 +151,5 @@ class ConsoleBackendTest {
     Api.Response bad = api.get("/api/metrics?deployment=a..b");
     assertThat(bad.status()).isEqualTo(400);
     assertThat(bad.errorMessage()).contains("deployment");
-  }
-
-  /** A raw WebSocket on the SockJS bridge: one JSON message a frame, as the browser's bridge client sends them. */
-  private static final class Bridge implements WebSocket.Listener, AutoCloseable {
-    private final BlockingQueue<JsonObject> received = new LinkedBlockingQueue<>();
-    private final StringBuilder partial = new StringBuilder();
-    private final CompletableFuture<Integer> closed = new CompletableFuture<>();
-    private final WebSocket socket;
-
-    Bridge(int port) throws Exception {
-      this(port, null);
-    }
-
-    /** With {@code origin}, the handshake carries it as a browser's would. */
-    Bridge(int port, String origin) throws Exception {
-      WebSocket.Builder builder = HttpClient.newHttpClient().newWebSocketBuilder().connectTimeout(Duration.ofSeconds(5));
-      if (origin != null) {
-        builder.header("Origin", origin);
-      }
-      socket = builder.buildAsync(URI.create("ws://127.0.0.1:" + port + "/eventbus/websocket"), this)
-          .get(10, TimeUnit.SECONDS);
-    }
-
-    void send(JsonObject message) throws Exception {
-      socket.sendText(message.encode(), true).get(5, TimeUnit.SECONDS);
-    }
-
-    /** The next message, or null when none came within {@code millis}. */
-    JsonObject next(long millis) throws InterruptedException {
-      return received.poll(millis, TimeUnit.MILLISECONDS);
-    }
-
-    @Override
-    public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
-      return onFrame(webSocket, data, last);
-    }
-
-    /** The raw transport writes the bridge's messages as binary frames of JSON text. */
-    @Override
-    public CompletionStage<?> onBinary(WebSocket webSocket, ByteBuffer data, boolean last) {
-      return onFrame(webSocket, StandardCharsets.UTF_8.decode(data), last);
-    }
-
-    private CompletionStage<?> onFrame(WebSocket webSocket, CharSequence data, boolean last) {
-      partial.append(data);
-      if (last) {
-        received.add(new JsonObject(partial.toString()));
-        partial.setLength(0);
-      }
-      webSocket.request(1);
-      return null;
-    }
-
-    @Override
-    public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
-      closed.complete(statusCode);
-      return null;
-    }
-
-    @Override
-    public void close() throws Exception {
-      if (!closed.isDone()) {
-        socket.sendClose(WebSocket.NORMAL_CLOSURE, "done").get(5, TimeUnit.SECONDS);
-      }
-    }
   }
 }

@@ -105,7 +105,10 @@ public final class SparkRuntime implements AutoCloseable {
           .appName("mlplatform")
           .master(master)
           .config("spark.ui.enabled", "false")
-          .config("spark.metrics.conf.*.sink.servlet.class", NoHandlersMetricsServlet.class.getName())
+          // in this JVM only: a cluster's executors start their metrics before they load the platform's jar, and
+          // have the servlet API Spark's own servlet needs
+          .config("spark.metrics.conf." + (master.startsWith("local") ? "*" : "driver") + ".sink.servlet.class",
+              NoHandlersMetricsServlet.class.getName())
           .config("spark.sql.shuffle.partitions", "4")
           // constraint inference over a wide plan (casts, a null filter on every feature, a split) builds millions
           // of expressions and exhausts the heap from ~30 columns on; no platform plan needs it
