@@ -15,7 +15,8 @@
 # Ports (environment, defaults in brackets): LC_HTTP_PORT [8080] nginx; LC_NODE1_PORT [8081], LC_NODE2_PORT [8082]
 # the gateways; LC_SPARK_PORT [7077], LC_SPARK_UI_PORT [8090], LC_WORKER_UI_PORT [8091]; LC_MONGO_PORT [27018],
 # LC_S3_PORT [9000]; LC_CLUSTER_PORT [5701] (node 2 takes the next). Sizes: LC_WORKER_CORES [2], LC_WORKER_MEMORY [2g],
-# LC_EXECUTOR_MEMORY [1g], LC_NODE_HEAP [1500m].
+# LC_EXECUTOR_MEMORY [1g], LC_NODE_HEAP [1500m]. LC_NODES=1: node 1 alone behind nginx; LC_SPARK=0: no Spark master
+# and worker (the nodes run Spark in-process); LC_JAVA_OPTS: more JVM options for the nodes.
 # The nodes run the shaded jar (target/mlplatform.jar, built if missing) unless LC_CLASSPATH gives a class path; the
 # executors load the platform's classes from MLP_SPARK_JARS (by default that same jar).
 set -euo pipefail
@@ -38,6 +39,9 @@ S3_PORT=${LC_S3_PORT:-9000}
 CLUSTER_PORT=${LC_CLUSTER_PORT:-5701}
 NODE_HEAP=${LC_NODE_HEAP:-1500m}
 NGINX=${LC_NGINX:-/usr/sbin/nginx}
+NODES=${LC_NODES:-2}
+SPARK=${LC_SPARK:-1}
+case "$NODES" in 1|2) ;; *) echo "LC_NODES is 1 or 2" >&2; exit 2 ;; esac
 
 log() { printf '[local-cluster %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
@@ -99,30 +103,34 @@ await() {  # name url seconds
   exit 1
 }
 
-log "Spark master on spark://127.0.0.1:$SPARK_PORT (UI http://127.0.0.1:$SPARK_UI_PORT)"
-# shellcheck disable=SC2086
-java $OPENS -Xmx512m -cp "$SPARK_HOME/jars/*" -Dspark.master.rest.enabled=false \
-  org.apache.spark.deploy.master.Master --host 127.0.0.1 --port "$SPARK_PORT" --webui-port "$SPARK_UI_PORT" \
-  > "$DIR/spark-master.log" 2>&1 &
-started $!
-await spark-master "http://127.0.0.1:$SPARK_UI_PORT/" 60
-log "Spark worker, ${LC_WORKER_CORES:-2} cores, ${LC_WORKER_MEMORY:-2g} (UI http://127.0.0.1:$WORKER_UI_PORT)"
-# shellcheck disable=SC2086
-java $OPENS -Xmx512m -cp "$SPARK_HOME/jars/*" org.apache.spark.deploy.worker.Worker "spark://127.0.0.1:$SPARK_PORT" \
-  --host 127.0.0.1 --cores "${LC_WORKER_CORES:-2}" --memory "${LC_WORKER_MEMORY:-2g}" --webui-port "$WORKER_UI_PORT" \
-  --work-dir "$DIR/spark-work" > "$DIR/spark-worker.log" 2>&1 &
-started $!
-for _ in $(seq 1 120); do
-  grep -q "Successfully registered with master" "$DIR/spark-worker.log" && break
-  sleep 0.5
-done
-grep -q "Successfully registered with master" "$DIR/spark-worker.log" \
-  || { log "the worker did not register: see $DIR/spark-worker.log"; stop_all; exit 1; }
+if [ "$SPARK" = 1 ]; then
+  log "Spark master on spark://127.0.0.1:$SPARK_PORT (UI http://127.0.0.1:$SPARK_UI_PORT)"
+  # shellcheck disable=SC2086
+  java $OPENS -Xmx512m -cp "$SPARK_HOME/jars/*" -Dspark.master.rest.enabled=false \
+    org.apache.spark.deploy.master.Master --host 127.0.0.1 --port "$SPARK_PORT" --webui-port "$SPARK_UI_PORT" \
+    > "$DIR/spark-master.log" 2>&1 &
+  started $!
+  await spark-master "http://127.0.0.1:$SPARK_UI_PORT/" 60
+  log "Spark worker, ${LC_WORKER_CORES:-2} cores, ${LC_WORKER_MEMORY:-2g} (UI http://127.0.0.1:$WORKER_UI_PORT)"
+  # shellcheck disable=SC2086
+  java $OPENS -Xmx512m -cp "$SPARK_HOME/jars/*" org.apache.spark.deploy.worker.Worker "spark://127.0.0.1:$SPARK_PORT" \
+    --host 127.0.0.1 --cores "${LC_WORKER_CORES:-2}" --memory "${LC_WORKER_MEMORY:-2g}" --webui-port "$WORKER_UI_PORT" \
+    --work-dir "$DIR/spark-work" > "$DIR/spark-worker.log" 2>&1 &
+  started $!
+  for _ in $(seq 1 120); do
+    grep -q "Successfully registered with master" "$DIR/spark-worker.log" && break
+    sleep 0.5
+  done
+  grep -q "Successfully registered with master" "$DIR/spark-worker.log" \
+    || { log "the worker did not register: see $DIR/spark-worker.log"; stop_all; exit 1; }
+fi
 
 # each node's Spark application takes one core of the worker, so both nodes' executions run side by side
 cat > "$DIR/node.json" <<JSON
 {"spark": {"conf": {"spark.cores.max": "1", "spark.executor.memory": "${LC_EXECUTOR_MEMORY:-1g}"}}}
 JSON
+spark_master=()
+[ "$SPARK" != 1 ] || spark_master=(MLP_SPARK_MASTER="spark://127.0.0.1:$SPARK_PORT")
 node() {  # index roles http-port extra-env...
   local index=$1 roles=$2 port=$3
   shift 3
@@ -131,32 +139,35 @@ node() {  # index roles http-port extra-env...
   # shellcheck disable=SC2086
   env MLP_CONFIG="$DIR/node.json" MLP_DATA_DIR="$DIR/node$index" MLP_ROLES="$roles" MLP_HTTP_PORT="$port" \
     MLP_CLUSTER=true MLP_CLUSTER_HOST=127.0.0.1 MLP_CLUSTER_PORT=$(( CLUSTER_PORT + index - 1 )) \
-    MLP_CLUSTER_MEMBERS="127.0.0.1:$CLUSTER_PORT,127.0.0.1:$(( CLUSTER_PORT + 1 ))" MLP_CLUSTER_EXPECTED=2 \
-    MLP_SPARK_MASTER="spark://127.0.0.1:$SPARK_PORT" "$@" \
-    java $OPENS -Xmx"$NODE_HEAP" -XX:+ExitOnOutOfMemoryError "${launch[@]}" > "$DIR/node$index.log" 2>&1 &
+    MLP_CLUSTER_MEMBERS="127.0.0.1:$CLUSTER_PORT,127.0.0.1:$(( CLUSTER_PORT + 1 ))" MLP_CLUSTER_EXPECTED="$NODES" \
+    "${spark_master[@]}" "$@" \
+    java $OPENS -Xmx"$NODE_HEAP" -XX:+ExitOnOutOfMemoryError ${LC_JAVA_OPTS:-} "${launch[@]}" > "$DIR/node$index.log" 2>&1 &
   started $!
 }
 log "node 1 (gateway,hub,model,data,execution; MongoDB :$MONGO_PORT, S3 :$S3_PORT) on :$NODE1_PORT"
 node 1 gateway,hub,model,data,execution "$NODE1_PORT" MLP_EMBEDDED_MONGO_PORT="$MONGO_PORT" MLP_EMBEDDED_S3_PORT="$S3_PORT"
-# node 2 uses node 1's stores: wait until they answer
-for _ in $(seq 1 240); do
-  (exec 3<>"/dev/tcp/127.0.0.1/$S3_PORT") 2>/dev/null && (exec 3<>"/dev/tcp/127.0.0.1/$MONGO_PORT") 2>/dev/null && break
-  sleep 0.5
-done
-log "node 2 (gateway,hub,execution) on :$NODE2_PORT"
-node 2 gateway,hub,execution "$NODE2_PORT" MLP_MONGO_URI="mongodb://127.0.0.1:$MONGO_PORT" \
-  MLP_S3_ENDPOINT="http://127.0.0.1:$S3_PORT"
+if [ "$NODES" = 2 ]; then
+  # node 2 uses node 1's stores: wait until they answer
+  for _ in $(seq 1 240); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$S3_PORT") 2>/dev/null && (exec 3<>"/dev/tcp/127.0.0.1/$MONGO_PORT") 2>/dev/null && break
+    sleep 0.5
+  done
+  log "node 2 (gateway,hub,execution) on :$NODE2_PORT"
+  node 2 gateway,hub,execution "$NODE2_PORT" MLP_MONGO_URI="mongodb://127.0.0.1:$MONGO_PORT" \
+    MLP_S3_ENDPOINT="http://127.0.0.1:$S3_PORT"
+fi
 await node1 "http://127.0.0.1:$NODE1_PORT/ready" 180
-await node2 "http://127.0.0.1:$NODE2_PORT/ready" 180
+[ "$NODES" = 1 ] || await node2 "http://127.0.0.1:$NODE2_PORT/ready" 180
 
 log "nginx on http://127.0.0.1:$HTTP_PORT"
 mkdir -p "$DIR/nginx/logs"
 sed -e "s/api-gateway-1:8080/127.0.0.1:$NODE1_PORT/; s/api-gateway-2:8080/127.0.0.1:$NODE2_PORT/" \
   -e "s/listen 80;/listen 127.0.0.1:$HTTP_PORT;/" docker/nginx.conf > "$DIR/nginx/site.conf"
+[ "$NODES" = 2 ] || sed -i "/127.0.0.1:$NODE2_PORT/d" "$DIR/nginx/site.conf"
 cat > "$DIR/nginx/nginx.conf" <<CONF
 pid $DIR/nginx/nginx.pid;
 error_log $DIR/nginx/logs/error.log;
-worker_processes 1;
+worker_processes auto;
 events { worker_connections 1024; }
 http {
   access_log $DIR/nginx/logs/access.log;
