@@ -24,16 +24,17 @@ import java.util.concurrent.atomic.AtomicInteger;
  * In a cluster each request goes to one node chosen among those serving the address (see {@link Nodes}), so the
  * client knows whom it waits for. When that node leaves the cluster the wait ends at once: a request that only
  * reads ({@link #idempotent}) goes to another node, any other fails with {@code unavailable} saying it may or may
- * not have been done. A server may declare an attempt deadline in its answers ({@link #ATTEMPT_HEADER}, a
- * deployment's replicas do): past it, a read is sent to another node as well and the first answer wins, and the
- * slow node is tried last for a while.
+ * not have been done. Servers declare an attempt deadline in their answers ({@link #ATTEMPT_HEADER}: 2 s for the
+ * platform's servers, a hop more for the hub, a deployment's attempt_timeout_ms for its replicas): past it, a read is
+ * sent to another node as well and the first answer wins, and the slow node is tried last for a while by every
+ * client of this node.
  */
 public final class McpClient {
   /** Reply header in which a server gives the attempt deadline (ms) of the requests sent to its address. */
   public static final String ATTEMPT_HEADER = "mlp-attempt-ms";
   private static final int MAX_ATTEMPTS = 3;
   private static final long SUSPECT_MILLIS = 5000;
-  private static final Set<String> READS = Set.of("get", "list", "preview", "logs", "metadata", "evaluation",
+  private static final Set<String> READS = Set.of("get", "list", "preview", "logs", "metadata",
       "predict", "infer", "authenticate");
 
   private final Vertx vertx;
@@ -43,8 +44,6 @@ public final class McpClient {
   private final long timeoutMillis;
   /** The attempts waiting on each node, ended when it leaves. */
   private final Map<String, Set<Attempt>> waiting = new ConcurrentHashMap<>();
-  /** Nodes that missed an attempt deadline lately, and until when they are tried last. */
-  private final Map<String, Long> suspects = new ConcurrentHashMap<>();
   /** The attempt deadline of each address, as its servers declared it. */
   private final Map<String, Long> attemptMillis = new ConcurrentHashMap<>();
   private final AtomicInteger turn = new AtomicInteger();
@@ -107,7 +106,6 @@ public final class McpClient {
     if (attempts != null) {
       attempts.forEach(Attempt::targetLeft);
     }
-    suspects.remove(node);
   }
 
   private static McpException transportError(String address, Throwable failure, long start, long timeout) {
@@ -178,8 +176,7 @@ public final class McpClient {
     private String choose(List<String> serving, boolean hedge) {
       List<String> candidates = serving.stream().filter(node -> !gone.contains(node)).toList();
       List<String> fresh = candidates.stream().filter(node -> !tried.contains(node)).toList();
-      long now = System.nanoTime();
-      List<String> trusted = fresh.stream().filter(node -> suspects.getOrDefault(node, 0L) - now < 0).toList();
+      List<String> trusted = fresh.stream().filter(node -> !nodes.suspected(node)).toList();
       List<String> pool = !trusted.isEmpty() ? trusted : !fresh.isEmpty() || hedge ? fresh : candidates;
       return pool.isEmpty() ? null : pool.get(Math.floorMod(turn.getAndIncrement(), pool.size()));
     }
@@ -204,7 +201,7 @@ public final class McpClient {
       if (idempotent && limit != null && limit < remaining) {
         attempt.timer = vertx.setTimer(limit, id -> {
           if (!attempt.settled && !outcome.future().isComplete()) {
-            suspects.put(node, System.nanoTime() + SUSPECT_MILLIS * 1_000_000);
+            nodes.suspect(node, SUSPECT_MILLIS);
             launch(true);
           }
         });

@@ -42,6 +42,8 @@ public final class Nodes {
   private final Map<String, Serving> serving = new ConcurrentHashMap<>();
   private final Set<String> fetching = ConcurrentHashMap.newKeySet();
   private final Set<String> present = ConcurrentHashMap.newKeySet();
+  /** Nodes that missed an attempt deadline lately, and until when (System.nanoTime) every client here tries them last. */
+  private final Map<String, Long> suspects = new ConcurrentHashMap<>();
   private final List<Consumer<String>> leaveListeners = new CopyOnWriteArrayList<>();
   private final List<MessageConsumer<?>> shared = new CopyOnWriteArrayList<>();
   private volatile boolean withdrawn;
@@ -128,6 +130,19 @@ public final class Nodes {
     });
   }
 
+  /**
+   * Marks {@code node} as slow for {@code millis}: every client of this Vert.x tries it last meanwhile (the hub's
+   * clients as well as the gateway's, so a hedged read does not meet the same node one hop further).
+   */
+  public void suspect(String node, long millis) {
+    suspects.put(node, System.nanoTime() + millis * 1_000_000);
+  }
+
+  public boolean suspected(String node) {
+    Long until = suspects.get(node);
+    return until != null && until - System.nanoTime() > 0;
+  }
+
   /** Calls {@code listener} with the id of every node that leaves the cluster (on a Hazelcast thread). */
   public void onLeft(Consumer<String> listener) {
     leaveListeners.add(listener);
@@ -169,6 +184,7 @@ public final class Nodes {
     present.retainAll(now);
     present.addAll(now);
     for (String node : gone) {
+      suspects.remove(node);
       leaveListeners.forEach(listener -> listener.accept(node));
     }
   }

@@ -15,11 +15,17 @@ import java.util.function.Function;
 
 /** Binds a server's operations to its address: one handler per operation, every answer a response envelope. */
 public final class OperationRouter {
+  /**
+   * A server's attempt deadline unless it declares its own: a read it has not answered in 2 s is sent to another
+   * server as well (see {@link McpClient#ATTEMPT_HEADER}): registry and data reads take milliseconds, and a node
+   * killed or frozen is dropped by the cluster only after seconds.
+   */
+  public static final long READ_ATTEMPT_MILLIS = 2000;
   private static final Logger LOG = LoggerFactory.getLogger(OperationRouter.class);
 
   private final Envelope.Party self;
   private final Map<String, BiFunction<JsonObject, Caller, Future<JsonObject>>> handlers = new HashMap<>();
-  private DeliveryOptions replyOptions = new DeliveryOptions();
+  private DeliveryOptions replyOptions = attemptOptions(READ_ATTEMPT_MILLIS);
 
   public OperationRouter(Envelope.Party self) {
     this.self = self;
@@ -42,8 +48,13 @@ public final class OperationRouter {
    * (see {@link McpClient#ATTEMPT_HEADER}).
    */
   public OperationRouter attemptDeadline(long millis) {
-    replyOptions = new DeliveryOptions().addHeader(McpClient.ATTEMPT_HEADER, Long.toString(millis));
+    replyOptions = attemptOptions(millis);
     return this;
+  }
+
+  /** Reply options declaring an attempt deadline of {@code millis}. */
+  public static DeliveryOptions attemptOptions(long millis) {
+    return new DeliveryOptions().addHeader(McpClient.ATTEMPT_HEADER, Long.toString(millis));
   }
 
   /** Serves the operations at {@code address} (and, in a cluster, at this node's direct address of it). */
