@@ -105,6 +105,14 @@ class LocalClusterTest {
       assertThat(open.statusCode()).isEqualTo(200);
       assertThat(open.body()).startsWith("o");
 
+      // the console's page and its assets come through nginx too
+      Api.Response page = api.get("/");
+      assertThat(page.status()).isEqualTo(200);
+      assertThat(page.contentType()).startsWith("text/html");
+      java.util.regex.Matcher asset = java.util.regex.Pattern.compile("/assets/[^\"]+\\.js").matcher(page.text());
+      assertThat(asset.find()).as("the console's page names its script: %s", page.text()).isTrue();
+      assertThat(api.get(asset.group()).status()).isEqualTo(200);
+
       Api.Response deployed = api.postJson("/api/deployments", new JsonObject().put("name", "churn-online")
           .put("model", "churn").put("replicas", 2));
       assertThat(deployed.status()).as(deployed.text()).isEqualTo(201);
