@@ -297,8 +297,8 @@ public final class Settings {
    * Spark settings of the node's session besides the master: {@code spark.conf} of the configuration file (any
    * Spark property, e.g. spark.executor.memory), then spark.jars (MLP_SPARK_JARS, comma-separated: what executors of
    * a cluster load the platform's classes from; by default the platform's own jar, see SparkRuntime) and
-   * spark.driver.host (MLP_SPARK_DRIVER_HOST; by default the cluster host of a clustered node, the address executors
-   * call the driver back on).
+   * spark.driver.host (MLP_SPARK_DRIVER_HOST; on a Spark cluster, by default the cluster host of a clustered node: the
+   * address executors call the driver back on).
    */
   public Map<String, String> sparkConf() {
     Map<String, String> conf = new java.util.TreeMap<>();
@@ -307,7 +307,8 @@ public final class Settings {
     if (jars != null && !jars.isBlank()) {
       conf.put("spark.jars", jars);
     }
-    String driverHost = section("spark").getString("driver_host", clustered() ? clusterHost() : null);
+    boolean cluster = !sparkMaster().startsWith("local");
+    String driverHost = section("spark").getString("driver_host", cluster && clustered() ? clusterHost() : null);
     if (driverHost != null && !driverHost.isBlank()) {
       conf.put("spark.driver.host", driverHost);
     }

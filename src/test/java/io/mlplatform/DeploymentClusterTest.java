@@ -14,9 +14,12 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -50,9 +53,29 @@ class DeploymentClusterTest {
       assertThat(spread.getString("status")).isEqualTo("ready");
 
       JsonObject request = new JsonObject().put("inputs", new JsonArray().add(new JsonArray().add(1).add(2).add(3).add(4)));
-      Set<String> servedBy = new HashSet<>();
-      for (int i = 0; i < 40 && servedBy.size() < 2; i++) {
+      // one at a time, the gateway's own node answers (no hop between nodes); under concurrent load the other
+      // node's replica takes its share
+      Set<String> servedBy = ConcurrentHashMap.newKeySet();
+      for (int i = 0; i < 10; i++) {
         servedBy.add(servedBy(first, "/api/deployments/spread/predict", request.encode()).split("/")[0]);
+      }
+      assertThat(servedBy).containsExactly("replica@" + first.nodeId());
+      List<Thread> clients = new ArrayList<>();
+      for (int t = 0; t < 16; t++) {
+        Thread client = new Thread(() -> {
+          for (int i = 0; i < 30 && servedBy.size() < 2; i++) {
+            try {
+              servedBy.add(servedBy(first, "/api/deployments/spread/predict", request.encode()).split("/")[0]);
+            } catch (Exception e) {
+              servedBy.add("failed: " + e);
+            }
+          }
+        });
+        client.start();
+        clients.add(client);
+      }
+      for (Thread client : clients) {
+        client.join();
       }
       assertThat(servedBy).containsExactlyInAnyOrder("replica@" + first.nodeId(), "replica@" + second.nodeId());
 

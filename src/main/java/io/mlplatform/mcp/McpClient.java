@@ -178,7 +178,20 @@ public final class McpClient {
       List<String> fresh = candidates.stream().filter(node -> !tried.contains(node)).toList();
       List<String> trusted = fresh.stream().filter(node -> !nodes.suspected(node)).toList();
       List<String> pool = !trusted.isEmpty() ? trusted : !fresh.isEmpty() || hedge ? fresh : candidates;
-      return pool.isEmpty() ? null : pool.get(Math.floorMod(turn.getAndIncrement(), pool.size()));
+      if (pool.isEmpty()) {
+        return null;
+      }
+      // the next node in turn, unless this node serves the address too and is not busier: a request served where it
+      // arrived skips two event-bus hops between nodes (about 1 ms of CPU, six times a local prediction's cost); under
+      // load the turn's node wins whenever this one has more attempts waiting, so the work still spreads
+      String next = pool.get(Math.floorMod(turn.getAndIncrement(), pool.size()));
+      String here = nodes.self();
+      return !next.equals(here) && pool.contains(here) && waitingOn(here) <= waitingOn(next) ? here : next;
+    }
+
+    private int waitingOn(String node) {
+      Set<Attempt> attempts = waiting.get(node);
+      return attempts == null ? 0 : attempts.size();
     }
 
     private void attempt(String node) {
