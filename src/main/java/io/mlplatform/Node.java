@@ -167,6 +167,10 @@ public final class Node implements AutoCloseable {
   private static IntSupplier deployRoles(Vertx vertx, Settings settings, NodeStatus status, Stores stores)
       throws Exception {
     String nodeId = status.nodeId();
+    if (status.usesObjectStore()) {
+      // once for every role here, before any of them serves: none depends on another having started first
+      await(stores.objects().ensureBuckets());
+    }
     if (settings.hasRole("model")) {
       await(vertx.deployVerticle(new ModelServerVerticle(nodeId, stores)));
     }

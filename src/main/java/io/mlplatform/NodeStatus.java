@@ -7,6 +7,8 @@ import java.util.function.IntSupplier;
 
 /** What a node knows of itself for its readiness check: its id, roles, whether they all started, the cluster. */
 public final class NodeStatus {
+  private static final List<String> STORE_ROLES = List.of("gateway", "model", "data", "execution");
+
   private final String nodeId;
   private final List<String> roles;
   private final boolean clustered;
@@ -52,6 +54,11 @@ public final class NodeStatus {
 
   public int expectedMembers() {
     return expectedMembers;
+  }
+
+  /** Whether one of its roles reads or writes the object store (every role but the hub). */
+  public boolean usesObjectStore() {
+    return roles.stream().anyMatch(STORE_ROLES::contains);
   }
 
   public boolean rolesDeployed() {

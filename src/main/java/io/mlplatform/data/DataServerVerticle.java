@@ -56,7 +56,6 @@ public final class DataServerVerticle extends VerticleBase {
         .on("dataset.version.get", p -> version(new Payload(p)))
         .on("dataset.version.preview", this::preview);
     return datasets.ensureIndexes()
-        .compose(v -> objects.ensureBuckets())
         .compose(v -> router.bind(vertx, Addresses.DATA_SERVER))
         .onSuccess(bound -> sweeper = AbandonedUploads.start(vertx, objects, abandonedUploadMillis));
   }

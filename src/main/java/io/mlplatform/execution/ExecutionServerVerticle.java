@@ -90,7 +90,7 @@ public final class ExecutionServerVerticle extends VerticleBase {
         .on("execution.get", p -> executions.get(new Payload(p).string("id")))
         .on("execution.logs", p -> executions.logs(new Payload(p).string("id")))
         .on("execution.cancel", p -> executions.cancel(new Payload(p).string("id")));
-    return executions.ensureIndexes().compose(v -> stores.objects().ensureBuckets()).compose(v -> reconciler.start())
+    return executions.ensureIndexes().compose(v -> reconciler.start())
         .compose(v -> router.bind(vertx, Addresses.EXECUTION_SERVER));
   }
 

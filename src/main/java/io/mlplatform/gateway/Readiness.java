@@ -25,7 +25,6 @@ import java.util.Map;
 public final class Readiness {
   private static final Map<String, String> SERVERS = Map.of("hub", Addresses.HUB, "model", Addresses.MODEL_SERVER,
       "data", Addresses.DATA_SERVER, "execution", Addresses.EXECUTION_SERVER, "access", Addresses.ACCESS_SERVER);
-  private static final List<String> STORE_ROLES = List.of("gateway", "model", "data", "execution");
 
   private final Vertx vertx;
   private final NodeStatus status;
@@ -50,11 +49,11 @@ public final class Readiness {
   }
 
   /** The node's checks and what it sees of the cluster; never fails (a check that fails is false). */
-  public Future<JsonObject> check() {
+  private Future<JsonObject> check() {
     Map<String, Future<Boolean>> checks = new LinkedHashMap<>();
     checks.put("roles", Future.succeededFuture(status.rolesDeployed()));
     checks.put("mongo", mongo.runCommand("ping", new JsonObject().put("ping", 1)).map(reply -> true));
-    if (status.roles().stream().anyMatch(STORE_ROLES::contains)) {
+    if (status.usesObjectStore()) {
       checks.put("s3", objects.ensureBuckets().map(v -> true));
     }
     checks.put("cluster", Future.succeededFuture(status.clusterJoined()));

@@ -64,7 +64,6 @@ public final class ModelServerVerticle extends VerticleBase {
         .on("model.alias.set", this::setAlias)
         .on("model.alias.delete", this::deleteAlias);
     return registry.ensureIndexes()
-        .compose(v -> objects.ensureBuckets())
         .compose(v -> router.bind(vertx, Addresses.MODEL_SERVER));
   }
 
