@@ -19,7 +19,7 @@ WORK=target/bench/failover
 . bench/lib.sh
 need_wrk
 prepare_helper bench/inference/InferenceBench.java
-java -cp "$CP" InferenceBench model "$WORK/model.onnx" 2>/dev/null
+bench_model
 
 HTTP=$(free_port); MONGO=$(free_port); S3=$(free_port)
 PA=$(free_port); PB=$(free_port); PC=$(free_port)
@@ -45,23 +45,7 @@ start c "$PC" hub,model,execution "${SHARED[@]}"
 for _ in $(seq 1 240); do curl -sf "$B/ready" >/dev/null && break; sleep 0.5; done
 curl -sf "$B/ready" >/dev/null || { echo "the cluster did not form: see $WORK/node-*.log" >&2; exit 1; }
 
-curl -sf -XPOST "$B/api/models" -H 'content-type: application/json' -d '{"name":"bench"}' >/dev/null
-curl -sf -XPOST "$B/api/models/bench/versions" -F format=onnx -F file=@"$WORK/model.onnx" >/dev/null
-curl -sf -XPOST "$B/api/deployments" -H 'content-type: application/json' \
-  -d '{"name":"bench","model":"bench","replicas":3}' >/dev/null
-echo '{"inputs": [[0.1, 0.2, 0.3, 0.4]]}' > "$WORK/predict.json"
-
-# until the deployment's replicas are ready on N distinct nodes
-replicas_on() {
-  for _ in $(seq 1 300); do
-    local nodes
-    nodes=$(curl -sf "$B/api/deployments/bench" | python3 -c 'import json,sys
-d = json.load(sys.stdin); print(len({r["node"] for r in d.get("replica_status", []) if r["status"] == "ready"}))' || echo 0)
-    [ "$nodes" -ge "$1" ] && return 0
-    sleep 0.2
-  done
-  echo "replicas not on $1 nodes" >&2; return 1
-}
+deploy_bench 3
 replicas_on 3
 
 # run NAME [FAULT-COMMAND]: one wrk run, the fault FAULT_AT_S seconds in; prints and records "rps failed max-ms"

@@ -20,7 +20,7 @@ PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; }
 trap cleanup EXIT
 
-java -cp "$CP" InferenceBench model "$WORK/model.onnx" 2>/dev/null
+bench_model
 
 echo "== (a) in-process onnxruntime (one thread)"
 java -cp "$CP" InferenceBench ort "$WORK/model.onnx" "$SECONDS_PER_RUN" | tee "$WORK/ort.txt"
@@ -33,12 +33,9 @@ java -cp "$CP" InferenceBench constant "$CONST" > "$WORK/constant.log" 2>&1 &
 PIDS+=($!)
 for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$HTTP/ready" >/dev/null && break; sleep 0.5; done
 B="http://127.0.0.1:$HTTP"
-curl -sf -XPOST "$B/api/models" -H 'content-type: application/json' -d '{"name":"bench"}' >/dev/null
-curl -sf -XPOST "$B/api/models/bench/versions" -F format=onnx -F file=@"$WORK/model.onnx" >/dev/null
-curl -sf -XPOST "$B/api/deployments" -H 'content-type: application/json' -d '{"name":"bench","model":"bench"}' >/dev/null
+deploy_bench 1
 for _ in $(seq 1 100); do curl -sf "$B/v2/models/bench/ready" >/dev/null && break; sleep 0.2; done
 
-echo '{"inputs": [[0.1, 0.2, 0.3, 0.4]]}' > "$WORK/predict.json"
 echo '{"inputs": [{"name": "input", "datatype": "FP32", "shape": [1, 4], "data": [0.1, 0.2, 0.3, 0.4]}]}' > "$WORK/infer1.json"
 python3 - "$WORK/infer64.json" <<'PY'
 import json, sys

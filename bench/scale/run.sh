@@ -15,8 +15,7 @@ WORK=target/bench/scale
 . bench/lib.sh
 need_wrk
 prepare_helper bench/inference/InferenceBench.java
-java -cp "$CP" InferenceBench model "$WORK/model.onnx" 2>/dev/null
-echo '{"inputs": [[0.1, 0.2, 0.3, 0.4]]}' > "$WORK/predict.json"
+bench_model
 
 CLUSTER=""
 trap '[ -z "$CLUSTER" ] || bin/local-cluster.sh stop "$CLUSTER" >/dev/null 2>&1 || true' EXIT
@@ -48,16 +47,8 @@ for NODES in 1 2; do
     LC_S3_PORT=$(free_port) LC_CLUSTER_PORT=5861 LC_NODE_HEAP=1g LC_JAVA_OPTS=-Dmlp.access.log=WARN \
     bin/local-cluster.sh start "$CLUSTER" 2> "$WORK/start-$NODES.err" > /dev/null
   B="http://127.0.0.1:$HTTP"
-  curl -sf -XPOST "$B/api/models" -H 'content-type: application/json' -d '{"name":"bench"}' >/dev/null
-  curl -sf -XPOST "$B/api/models/bench/versions" -F format=onnx -F file=@"$WORK/model.onnx" >/dev/null
-  curl -sf -XPOST "$B/api/deployments" -H 'content-type: application/json' \
-    -d "{\"name\":\"bench\",\"model\":\"bench\",\"replicas\":$NODES}" >/dev/null
-  for _ in $(seq 1 300); do
-    ready=$(curl -sf "$B/api/deployments/bench" | python3 -c 'import json,sys
-d = json.load(sys.stdin); print(len({r["node"] for r in d.get("replica_status", []) if r["status"] == "ready"}))' || echo 0)
-    [ "$ready" -ge "$NODES" ] && break
-    sleep 0.2
-  done
+  deploy_bench "$NODES"
+  replicas_on "$NODES"
   PIDS=$(cat "$CLUSTER/pids"; pgrep -P "$(cat "$CLUSTER/nginx/nginx.pid")" || true)
   wrk_run "warmup-$NODES" "$B/api/deployments/bench/predict" bench/inference/post.lua > /dev/null
   cpu_ticks $PIDS > "$WORK/cpu-before-$NODES"
