@@ -1,5 +1,6 @@
 package io.mlplatform.gateway;
 
+import io.mlplatform.agents.AgentEndpoint;
 import io.mlplatform.mcp.ErrorCode;
 import io.mlplatform.mcp.McpException;
 import io.vertx.core.http.HttpHeaders;
@@ -15,7 +16,8 @@ import java.util.Set;
 /**
  * Requests from other sites' pages: a change (POST, PUT, PATCH, DELETE) whose {@code Origin} is neither the
  * platform's own nor allow-listed ({@code MLP_ALLOWED_ORIGINS}) is refused, CORS preflights are answered for
- * allowed origins only, and a body that is not multipart must say it is JSON (a form post cannot send that).
+ * allowed origins only, and a body that is not multipart must say it is JSON (a form post cannot send that). The
+ * Model Context Protocol endpoint has its own rule (see {@link AgentEndpoint}).
  */
 final class CrossSite {
   private static final Set<HttpMethod> CHANGES = Set.of(HttpMethod.POST, HttpMethod.PUT, HttpMethod.PATCH,
@@ -50,7 +52,9 @@ final class CrossSite {
           .putHeader(HttpHeaders.ACCESS_CONTROL_MAX_AGE, "600").end();
       return;
     }
-    if (!CHANGES.contains(request.method())) {
+    // the Model Context Protocol endpoint checks origins itself: loopback pages are allowed there (DNS rebinding
+    // protection asks for exactly that), other sites only when listed
+    if (!CHANGES.contains(request.method()) || AgentEndpoint.PATH.equals(request.path())) {
       ctx.next();
       return;
     }

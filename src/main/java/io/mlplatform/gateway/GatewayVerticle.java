@@ -3,6 +3,7 @@ package io.mlplatform.gateway;
 import io.mlplatform.NodeStatus;
 import io.mlplatform.Settings;
 import io.mlplatform.access.Permission;
+import io.mlplatform.agents.AgentEndpoint;
 import io.mlplatform.access.Policy;
 import io.mlplatform.mcp.Caller;
 import io.mlplatform.mcp.Envelope;
@@ -29,7 +30,8 @@ import java.util.Set;
 
 /**
  * The HTTP face of the platform: the API validated against the OpenAPI contract (served at /openapi.yaml),
- * /health and /ready, the web console's static files and its event-bus bridge.
+ * /health and /ready, the web console's static files and its event-bus bridge, and the Model Context Protocol
+ * endpoint for AI agents ({@link AgentEndpoint}, /mcp).
  */
 public final class GatewayVerticle extends VerticleBase {
   private static final String CONTRACT = "openapi.yaml";
@@ -102,11 +104,11 @@ public final class GatewayVerticle extends VerticleBase {
             json(ctx, 200, caller.toJson().put("anonymous", caller.anonymous())
                 .put("permissions", Policy.permissionsJson(caller.roles())));
           });
-          return listen(api.createRouter(), contractText);
+          return listen(api.createRouter(), contractText, client);
         }));
   }
 
-  private Future<HttpServer> listen(Router router, Buffer contractText) {
+  private Future<HttpServer> listen(Router router, Buffer contractText, McpClient client) {
     router.get("/openapi.yaml").handler(ctx -> ctx.response()
         .putHeader(HttpHeaders.CONTENT_TYPE, "application/yaml").end(contractText));
     router.route(EventBridge.PATH).handler(ctx -> {
@@ -114,6 +116,7 @@ public final class GatewayVerticle extends VerticleBase {
       ctx.next();
     });
     router.route(EventBridge.PATH).subRouter(EventBridge.router(vertx, authentication));
+    new AgentEndpoint(vertx, client, stores.objects(), settings.allowedOrigins()).mount(router, Authentication::caller);
     // the console's built assets have content hashes in their names: browsers keep them; index.html, which names
     // them, is fetched again every time, so a new version of the platform serves a new console at once
     // (a route's prefix is taken off the path a StaticHandler looks up)

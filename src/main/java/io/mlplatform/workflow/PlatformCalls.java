@@ -45,6 +45,11 @@ public final class PlatformCalls {
     return new PlatformCalls(vertx, client, caller);
   }
 
+  /** Whom these calls are made for (null: the platform itself). */
+  public Caller caller() {
+    return caller;
+  }
+
   /** Sends a request on behalf of this caller once it may make it. */
   private Future<JsonObject> send(String address, Envelope.Party recipient, String operation, JsonObject payload) {
     return Policy.allowed(caller, operation)
