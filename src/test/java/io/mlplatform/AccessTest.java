@@ -65,6 +65,10 @@ class AccessTest {
     assertThat(refused.errorMessage()).contains("Authorization: Bearer");
     assertThat(anonymous.get("/api/me").json().getBoolean("anonymous")).isTrue();
     assertThat(anonymous.withKey("mlp_not-a-key").get("/api/me").status()).isEqualTo(401);
+    // the agents' endpoint too: with keys required, a client without one is told to send it
+    io.mlplatform.support.McpHttp agent = new io.mlplatform.support.McpHttp(node.httpPort(), null);
+    assertThat(agent.initialize().status()).isEqualTo(401);
+    assertThat(agent.initialize().error().getString("message")).contains("Authorization: Bearer");
 
     Api viewer = keyed("viewer-1", "viewer");
     Api editor = keyed("editor-1", "editor");

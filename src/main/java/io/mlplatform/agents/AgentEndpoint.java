@@ -60,10 +60,12 @@ public final class AgentEndpoint {
     Map<String, Permission> permissions = new HashMap<>();
     tools.forEach(tool -> permissions.put(tool.name(), tool.permission()));
     List<Resources.Resource> resources = new Resources().all();
+    List<Prompts.Prompt> prompts = new Prompts().all();
     this.server = McpServer.async(transport)
         .serverInfo(new McpSchema.Implementation("mlplatform", "mlplatform", VERSION))
         .instructions(INSTRUCTIONS)
-        .capabilities(McpSchema.ServerCapabilities.builder().tools(false).resources(false, false).build())
+        .capabilities(McpSchema.ServerCapabilities.builder().tools(false).resources(false, false).prompts(false)
+            .completions().build())
         .jsonMapper(json)
         .jsonSchemaValidator(new DefaultJsonSchemaValidator())
         .tools(tools.stream().map(tool -> specification(json, tool)).toList())
@@ -71,6 +73,8 @@ public final class AgentEndpoint {
             .contains(permissions.get(tool.name()))))
         .resources(resources.stream().filter(r -> !r.template()).map(this::resource).toList())
         .resourceTemplates(resources.stream().filter(Resources.Resource::template).map(this::template).toList())
+        .prompts(prompts.stream().map(AgentEndpoint::prompt).toList())
+        .completions(completions(prompts, resources))
         .build();
   }
 
@@ -119,8 +123,8 @@ public final class AgentEndpoint {
     return allowed(caller, Permission.READ, "resource " + uri).then(Mono.defer(() ->
         mono(() -> resource.read().apply(calls.onBehalfOf(caller), uri))
             .map(json -> new McpSchema.ReadResourceResult(List.of(
-                new McpSchema.TextResourceContents(uri, "text/markdown", Resources.summary(resource.title() + " "
-                    + uri.substring(Resources.SCHEME.length()), json)),
+                new McpSchema.TextResourceContents(uri, "text/markdown", Resources.summary(resource.template()
+                    ? resource.title() + " " + uri.substring(Resources.SCHEME.length()) : resource.title(), json)),
                 new McpSchema.TextResourceContents(uri, "application/json", json.encode()))))
             .onErrorMap(failure -> {
               McpException e = McpException.wrap(failure);
@@ -129,6 +133,64 @@ public final class AgentEndpoint {
                       .data(Map.of("uri", uri)).build()
                   : McpError.builder(McpSchema.ErrorCodes.INTERNAL_ERROR).message(e.getMessage()).build();
             })));
+  }
+
+  private static McpStatelessServerFeatures.AsyncPromptSpecification prompt(Prompts.Prompt prompt) {
+    List<McpSchema.PromptArgument> arguments = prompt.arguments().entrySet().stream()
+        .map(a -> new McpSchema.PromptArgument(a.getKey(), a.getValue(), !prompt.optional().contains(a.getKey())))
+        .toList();
+    return new McpStatelessServerFeatures.AsyncPromptSpecification(
+        new McpSchema.Prompt(prompt.name(), prompt.title(), prompt.description(), arguments),
+        (context, request) -> {
+          Map<String, String> given = new HashMap<>();
+          if (request.arguments() != null) {
+            request.arguments().forEach((name, value) -> given.put(name, String.valueOf(value)));
+          }
+          for (McpSchema.PromptArgument argument : arguments) {
+            if (argument.required() && (given.get(argument.name()) == null || given.get(argument.name()).isBlank())) {
+              return Mono.error(McpError.builder(McpSchema.ErrorCodes.INVALID_PARAMS)
+                  .message("prompt " + prompt.name() + " needs the argument '" + argument.name() + "'").build());
+            }
+          }
+          return Mono.just(new McpSchema.GetPromptResult(prompt.description(), List.of(new McpSchema.PromptMessage(
+              McpSchema.Role.USER, new McpSchema.TextContent(prompt.text().apply(given))))));
+        });
+  }
+
+  /** Names completed from the registry: the prompts' model and dataset arguments and the templates' {name}. */
+  private List<McpStatelessServerFeatures.AsyncCompletionSpecification> completions(List<Prompts.Prompt> prompts,
+                                                                                    List<Resources.Resource> resources) {
+    List<McpStatelessServerFeatures.AsyncCompletionSpecification> specifications = new java.util.ArrayList<>();
+    for (Prompts.Prompt prompt : prompts) {
+      specifications.add(completion(new McpSchema.PromptReference(prompt.name()), prompt.completedBy()));
+    }
+    for (Resources.Resource resource : resources) {
+      if (resource.template()) {
+        String listOperation = resource.uri().startsWith(Resources.SCHEME + "models/") ? "model.list"
+            : resource.uri().startsWith(Resources.SCHEME + "datasets/") ? "dataset.list" : null;
+        specifications.add(completion(new McpSchema.ResourceReference(resource.uri()),
+            listOperation == null ? Map.of() : Map.of("name", listOperation)));
+      }
+    }
+    return specifications;
+  }
+
+  private McpStatelessServerFeatures.AsyncCompletionSpecification completion(McpSchema.CompleteReference reference,
+                                                                             Map<String, String> listOperations) {
+    return new McpStatelessServerFeatures.AsyncCompletionSpecification(reference, (context, request) -> {
+      String operation = request.argument() == null ? null : listOperations.get(request.argument().name());
+      Caller caller = caller(context);
+      if (operation == null || !Policy.granted(caller.roles()).contains(Permission.READ)) {
+        return Mono.just(new McpSchema.CompleteResult(new McpSchema.CompleteResult.CompleteCompletion(List.of())));
+      }
+      return mono(() -> Prompts.names(calls.onBehalfOf(caller), operation, request.argument().value())
+          .map(names -> new JsonObject().put("names", names)))
+          .map(found -> {
+            List<String> names = found.getJsonArray("names").stream().map(String::valueOf).toList();
+            return new McpSchema.CompleteResult(new McpSchema.CompleteResult.CompleteCompletion(names, names.size(),
+                false));
+          });
+    });
   }
 
   private static Mono<Void> allowed(Caller caller, Permission permission, String what) {

@@ -55,7 +55,8 @@ final class DatasetUploads {
             || McpException.wrap(failure).code() == ErrorCode.INTERNAL
             ? store.remove(object.object()).transform(removed -> Future.failedFuture(failure))
             : Future.failedFuture(failure)))
-        .map(version -> new JsonObject().put("name", name).put("version", version));
+        .map(recorded -> new JsonObject().put("name", name)
+            .put("version", recorded.containsKey("dataset") ? recorded : recorded.getJsonObject("version")));
   }
 
   private Future<Stored> inline(String name, String csv, TabularFormat format) {

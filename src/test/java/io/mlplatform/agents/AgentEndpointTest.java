@@ -31,13 +31,18 @@ class AgentEndpointTest {
   static McpHttp editor;
   static McpHttp viewer;
   static McpHttp predictor;
+  static String editorKey;
+  static String viewerKey;
 
   @BeforeAll
   static void start() throws Exception {
-    node = TestNodes.start(dir, Map.of("MLP_AUTH_REQUIRED", "true", "MLP_ADMIN_KEY", ADMIN_KEY));
+    // calls without a key may read (the conformance suite sends none); keys decide everything else
+    node = TestNodes.start(dir, Map.of("MLP_ANONYMOUS_ROLES", "viewer", "MLP_ADMIN_KEY", ADMIN_KEY));
     Api admin = new Api(node.httpPort()).withKey(ADMIN_KEY);
-    editor = new McpHttp(node.httpPort(), key(admin, "agent", "editor"));
-    viewer = new McpHttp(node.httpPort(), key(admin, "reader", "viewer"));
+    editorKey = key(admin, "agent", "editor");
+    viewerKey = key(admin, "reader", "viewer");
+    editor = new McpHttp(node.httpPort(), editorKey);
+    viewer = new McpHttp(node.httpPort(), viewerKey);
     predictor = new McpHttp(node.httpPort(), key(admin, "scorer", "predictor"));
   }
 
@@ -193,8 +198,9 @@ class AgentEndpointTest {
     assertThat(me.getString("name")).isEqualTo("reader");
     assertThat(me.getJsonArray("permissions")).containsExactly("read");
 
-    McpHttp nobody = new McpHttp(node.httpPort(), null);
-    assertThat(nobody.initialize().status()).isEqualTo(401);
+    Set<String> anonymousTools = names(new McpHttp(node.httpPort(), null).request("tools/list", new JsonObject())
+        .result());
+    assertThat(anonymousTools).isEqualTo(viewerTools);
     McpHttp forged = new McpHttp(node.httpPort(), "mlp_not-a-key");
     assertThat(forged.initialize().status()).isEqualTo(401);
   }
@@ -250,6 +256,46 @@ class AgentEndpointTest {
     assertThat(garbage.error().getInteger("code")).isEqualTo(-32700);
     McpHttp.Answer unknownMethod = editor.request("sampling/createMessage", new JsonObject());
     assertThat(unknownMethod.error().getInteger("code")).isEqualTo(-32601);
+  }
+
+  @Test
+  @DisplayName("the official MCP Inspector CLI lists, calls and reads, with an editor's key and a viewer's")
+  void inspector() {
+    String url = "http://127.0.0.1:" + node.httpPort() + AgentEndpoint.PATH;
+    String asEditor = "Authorization: Bearer " + editorKey;
+    AgentClients.Run listed = AgentClients.inspector(url, "--header", asEditor, "--method", "tools/list");
+    assertThat(listed.exit()).as(listed.output()).isZero();
+    assertThat(AgentClients.names(listed.json(), "tools")).contains("upload_dataset", "start_training", "predict");
+    AgentClients.Run uploaded = AgentClients.inspector(url, "--header", asEditor, "--method", "tools/call",
+        "--tool-name", "upload_dataset", "--tool-arg", "name=inspected", "--tool-arg", "csv=city,amount\nLyon,2.5\nParis,\n");
+    assertThat(uploaded.exit()).as(uploaded.output()).isZero();
+    AgentClients.Run got = AgentClients.inspector(url, "--header", asEditor, "--method", "tools/call",
+        "--tool-name", "get_dataset", "--tool-arg", "name=inspected");
+    assertThat(got.exit()).as(got.output()).isZero();
+    JsonObject dataset = got.json().getJsonObject("structuredContent");
+    assertThat(dataset.getJsonObject("version").getLong("row_count")).as(got.output()).isEqualTo(2);
+    AgentClients.Run read = AgentClients.inspector(url, "--header", asEditor, "--method", "resources/read",
+        "--uri", "mlplatform://datasets/inspected");
+    assertThat(read.exit()).as(read.output()).isZero();
+    assertThat(read.output()).contains("inspected");
+
+    String asViewer = "Authorization: Bearer " + viewerKey;
+    AgentClients.Run viewerList = AgentClients.inspector(url, "--header", asViewer, "--method", "tools/list");
+    assertThat(AgentClients.names(viewerList.json(), "tools")).contains("get_dataset").doesNotContain("upload_dataset");
+    AgentClients.Run refused = AgentClients.inspector(url, "--header", asViewer, "--method", "tools/call",
+        "--tool-name", "upload_dataset", "--tool-arg", "name=sneaky", "--tool-arg", "csv=a");
+    assertThat(refused.exit()).as(refused.output()).isNotZero();
+    assertThat(refused.output()).contains("write");
+  }
+
+  @Test
+  @DisplayName("the protocol's conformance suite passes, but for the scenarios its baseline names with a reason")
+  void conformance(@TempDir Path results) {
+    AgentClients.Run run = AgentClients.conformance("http://127.0.0.1:" + node.httpPort() + AgentEndpoint.PATH,
+        results);
+    assertThat(run.exit()).as(run.output()).isZero();
+    assertThat(run.output()).contains("server-initialize: 1 passed, 0 failed", "tools-list: 1 passed, 0 failed",
+        "dns-rebinding-protection: 2 passed, 0 failed", "prompts-list: 1 passed, 0 failed");
   }
 
   private static Set<String> names(JsonObject toolsList) {
