@@ -156,6 +156,22 @@ class AgentEndpointTest {
         .error();
     assertThat(missing.getInteger("code")).isEqualTo(-32002);
 
+    // prompts a desktop client offers as commands, their arguments completed from the registry
+    JsonObject completed = editor.request("completion/complete", new JsonObject()
+        .put("ref", new JsonObject().put("type", "ref/resource").put("uri", "mlplatform://models/{name}"))
+        .put("argument", new JsonObject().put("name", "name").put("value", "ch"))).result();
+    assertThat(completed.getJsonObject("completion").getJsonArray("values")).containsExactly("churn");
+    JsonObject datasets = editor.request("completion/complete", new JsonObject()
+        .put("ref", new JsonObject().put("type", "ref/prompt").put("name", "train_and_deploy"))
+        .put("argument", new JsonObject().put("name", "dataset").put("value", "cu"))).result();
+    assertThat(datasets.getJsonObject("completion").getJsonArray("values")).containsExactly("customers");
+    JsonObject prompt = editor.request("prompts/get", new JsonObject().put("name", "train_and_deploy")
+        .put("arguments", new JsonObject().put("dataset", "customers").put("label", "churned"))).result();
+    assertThat(prompt.getJsonArray("messages").getJsonObject(0).getJsonObject("content").getString("text"))
+        .contains("'customers'", "start_training", "'churned'");
+    assertThat(editor.request("prompts/get", new JsonObject().put("name", "train_and_deploy")
+        .put("arguments", new JsonObject().put("dataset", "customers"))).error().getString("message")).contains("label");
+
     editor.ok("scale_deployment", new JsonObject().put("name", "churn-api").put("replicas", 2));
     assertThat(editor.ok("delete_deployment", new JsonObject().put("name", "churn-api")).getString("deleted"))
         .isEqualTo("churn-api");
