@@ -98,6 +98,15 @@ class AgentEndpointTest {
     assertThat(types).containsEntry("plan", "string").containsEntry("monthly_usage", "double");
     assertThat(dataset.getJsonArray("rows")).hasSize(3);
 
+    // an object already on the platform's S3 store becomes a dataset too (here: the file just uploaded)
+    JsonObject artifact = dataset.getJsonObject("version").getJsonObject("artifact");
+    JsonObject copied = editor.ok("upload_dataset", new JsonObject().put("name", "customers-copy")
+        .put("url", "s3://" + artifact.getString("bucket") + "/" + artifact.getString("key")));
+    assertThat(copied.getJsonObject("version").getLong("row_count")).isEqualTo(300);
+    assertThat(copied.getJsonObject("version").getString("sha256")).isEqualTo(artifact.getString("sha256"));
+    assertThat(copied.getJsonObject("version").getJsonObject("artifact").getString("key"))
+        .isNotEqualTo(artifact.getString("key"));
+
     JsonObject started = editor.ok("start_training", new JsonObject().put("dataset", "customers")
         .put("algorithm", "logistic_regression").put("label", "churned").put("exclude", new JsonArray().add("id"))
         .put("missing", "mean").put("params", new JsonObject().put("maxIter", 30)).put("model", "churn"));
