@@ -183,13 +183,9 @@ public final class AgentEndpoint {
       if (operation == null || !Policy.granted(caller.roles()).contains(Permission.READ)) {
         return Mono.just(new McpSchema.CompleteResult(new McpSchema.CompleteResult.CompleteCompletion(List.of())));
       }
-      return mono(() -> Prompts.names(calls.onBehalfOf(caller), operation, request.argument().value())
-          .map(names -> new JsonObject().put("names", names)))
-          .map(found -> {
-            List<String> names = found.getJsonArray("names").stream().map(String::valueOf).toList();
-            return new McpSchema.CompleteResult(new McpSchema.CompleteResult.CompleteCompletion(names, names.size(),
-                false));
-          });
+      return mono(() -> Prompts.names(calls.onBehalfOf(caller), operation, request.argument().value()))
+          .map(names -> new McpSchema.CompleteResult(new McpSchema.CompleteResult.CompleteCompletion(names,
+              names.size(), false)));
     });
   }
 
@@ -203,8 +199,9 @@ public final class AgentEndpoint {
     }
   }
 
-  private static Mono<JsonObject> mono(java.util.function.Supplier<Future<JsonObject>> work) {
-    Future<JsonObject> future;
+  /** A Vert.x future as a Mono (completed on the event loop that completes the future). */
+  private static <T> Mono<T> mono(java.util.function.Supplier<Future<T>> work) {
+    Future<T> future;
     try {
       future = work.get();
     } catch (RuntimeException e) {

@@ -17,7 +17,6 @@ import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.UUID;
-import java.util.concurrent.Callable;
 
 /**
  * The upload_dataset tool: inline CSV, or an object already on the platform's S3 store, copied into the datasets
@@ -50,11 +49,9 @@ final class DatasetUploads {
     } catch (McpException e) {
       return Future.failedFuture(e);
     }
+    // a refused record leaves no object: the data server removes what it refuses, this what it never took
     return stored.compose(object -> record(calls, name, args.getString("description"), object)
-        .recover(failure -> McpException.wrap(failure).code() == ErrorCode.UNAVAILABLE
-            || McpException.wrap(failure).code() == ErrorCode.INTERNAL
-            ? store.remove(object.object()).transform(removed -> Future.failedFuture(failure))
-            : Future.failedFuture(failure)))
+        .recover(failure -> store.remove(object.object()).transform(removed -> Future.failedFuture(failure))))
         .map(recorded -> new JsonObject().put("name", name)
             .put("version", recorded.containsKey("dataset") ? recorded : recorded.getJsonObject("version")));
   }
@@ -63,9 +60,12 @@ final class DatasetUploads {
     if (csv.isBlank()) {
       throw McpException.invalidField("csv", "is empty");
     }
+    if (format == TabularFormat.PARQUET) {
+      throw McpException.invalidField("format", "inline data is text: csv or jsonl (Parquet goes by url)");
+    }
     byte[] bytes = csv.getBytes(StandardCharsets.UTF_8);
     String filename = name + "." + format.wireName();
-    return worker(() -> {
+    return store.blocking(() -> {
       Inspection inspection = TabularFiles.inspect(new ByteArrayInputStream(bytes), format);
       StoredObject object = store.putBlocking(ObjectStore.DATASETS, UUID.randomUUID() + "/" + filename,
           new ByteArrayInputStream(bytes), format.contentType(), filename);
@@ -88,7 +88,7 @@ final class DatasetUploads {
           + "': give format csv, jsonl or parquet");
     }
     String target = UUID.randomUUID() + "/" + filename.replaceAll("[^A-Za-z0-9._-]", "_");
-    return worker(() -> {
+    return store.blocking(() -> {
       Inspection inspection = format == TabularFormat.PARQUET ? null : inspect(bucket, key, format);
       StoredObject object;
       try (InputStream in = open(bucket, key)) {
@@ -140,9 +140,5 @@ final class DatasetUploads {
       throw McpException.invalidField("format", "must be csv, jsonl or parquet");
     }
     return format;
-  }
-
-  private <T> Future<T> worker(Callable<T> work) {
-    return store.blocking(work);
   }
 }

@@ -99,6 +99,9 @@ public final class SparkRuntime implements AutoCloseable {
   public synchronized SparkSession session() {
     if (session == null) {
       long start = System.nanoTime();
+      // a job thread of an earlier session in this JVM (a node stopped while a job read its input) may have cached
+      // an s3a client for the old endpoint after that session dropped the cache: it would serve this session too
+      closeCachedFileSystems();
       SparkSession.Builder builder = SparkSession.builder();
       conf.forEach(builder::config);
       session = builder
@@ -155,11 +158,15 @@ public final class SparkRuntime implements AutoCloseable {
     if (session != null) {
       session.stop();
       session = null;
-      try {
-        org.apache.hadoop.fs.FileSystem.closeAll();
-      } catch (java.io.IOException e) {
-        LOG.warn("closing cached file systems failed", e);
-      }
+      closeCachedFileSystems();
+    }
+  }
+
+  private static void closeCachedFileSystems() {
+    try {
+      org.apache.hadoop.fs.FileSystem.closeAll();
+    } catch (java.io.IOException e) {
+      LOG.warn("closing cached file systems failed", e);
     }
   }
 }
