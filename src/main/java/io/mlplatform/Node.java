@@ -21,6 +21,7 @@ import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.core.http.ClientAuth;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.PemKeyCertOptions;
@@ -86,7 +87,7 @@ public final class Node implements AutoCloseable {
         s3Endpoint = embeddedS3.endpoint();
       }
       HazelcastClusterManager clusterManager = settings.clustered() ? new HazelcastClusterManager(hazelcast(settings)) : null;
-      vertx = startVertx(settings, clusterManager);
+      vertx = startVertx(settings, clusterManager, nodeId);
       EnvelopeCodec.register(vertx.eventBus());
       NodeStatus status = new NodeStatus(nodeId, settings.roles(), settings.clustered(),
           () -> clusterManager != null && clusterManager.isActive(),
@@ -106,10 +107,14 @@ public final class Node implements AutoCloseable {
     }
   }
 
-  private static Vertx startVertx(Settings settings, HazelcastClusterManager clusterManager) throws Exception {
-    VertxOptions options = new VertxOptions();
+  private static Vertx startVertx(Settings settings, HazelcastClusterManager clusterManager, String nodeId)
+      throws Exception {
+    String registry = "mlplatform-" + nodeId;
+    VertxOptions options = new VertxOptions().setMetricsOptions(Meters.options(registry));
     if (clusterManager == null) {
-      return Vertx.builder().with(options).build();
+      Vertx vertx = Vertx.builder().with(options).withMetrics(new MicrometerMetricsFactory()).build();
+      Meters.bind(vertx, registry);
+      return vertx;
     }
     options.getEventBusOptions().setHost(settings.clusterHost()).setPort(0).setClusterPublicHost(settings.clusterHost());
     JsonObject tls = settings.clusterTls();
@@ -119,7 +124,10 @@ public final class Node implements AutoCloseable {
           .setKeyCertOptions(new PemKeyCertOptions().setCertPath(tls.getString("cert")).setKeyPath(tls.getString("key")))
           .setTrustOptions(new PemTrustOptions().addCertPath(tls.getString("ca", tls.getString("cert"))));
     }
-    return await(Vertx.builder().with(options).withClusterManager(clusterManager).buildClustered());
+    Vertx vertx = await(Vertx.builder().with(options).withMetrics(new MicrometerMetricsFactory())
+        .withClusterManager(clusterManager).buildClustered());
+    Meters.bind(vertx, registry);
+    return vertx;
   }
 
   /** Hazelcast on the configured interface only, joining the configured members over TCP (no multicast). */

@@ -3,6 +3,7 @@ package io.mlplatform;
 import io.minio.MinioClient;
 import io.minio.RemoveObjectArgs;
 import io.mlplatform.support.Api;
+import io.mlplatform.support.Prometheus;
 import io.mlplatform.support.FakeChatServer;
 import io.mlplatform.support.TestModels;
 import io.mlplatform.support.TestNodes;
@@ -304,6 +305,59 @@ class DeploymentTest {
     assertThat(predicted.status()).isEqualTo(503);
     assertThat(predicted.errorCode()).isEqualTo("unavailable");
     assertThat(api.delete("/api/deployments/lost-a").status()).isEqualTo(204);
+  }
+
+  @Test
+  @DisplayName("/metrics: Prometheus text with predictions per deployment, version and replica, HTTP by route, JVM")
+  void prometheusMetrics() {
+    assertThat(api.postJson("/api/deployments", new JsonObject().put("name", "clf-m").put("model", "clf")
+        .put("version", 2)).status()).isEqualTo(201);
+    awaitReady("clf-m", 1);
+    float[] row = {0.5f, -1.2f, 0.3f, 2.0f};
+    Prometheus before = scrape();
+    for (int i = 0; i < 25; i++) {
+      assertThat(api.postJson("/api/deployments/clf-m/predict", new JsonObject().put("inputs",
+          new JsonArray().add(jsonRow(row)))).status()).isEqualTo(200);
+    }
+    assertThat(api.postJson("/api/deployments/clf-m/predict", new JsonObject().put("inputs",
+        new JsonArray().add(new JsonArray().add(1)))).status()).isEqualTo(400);
+    Prometheus after = scrape();
+
+    String[] replica = {"deployment", "clf-m", "model", "clf", "version", "2", "replica", "0"};
+    assertThat(after.sum("mlplatform_predictions_seconds_count", with(replica, "outcome", "ok"))
+        - before.sum("mlplatform_predictions_seconds_count", with(replica, "outcome", "ok"))).isEqualTo(25);
+    assertThat(after.sum("mlplatform_predictions_seconds_count", with(replica, "outcome", "error"))
+        - before.sum("mlplatform_predictions_seconds_count", with(replica, "outcome", "error"))).isEqualTo(1);
+    assertThat(after.find("mlplatform_predictions_seconds_bucket", with(replica, "outcome", "ok"))).isNotEmpty();
+    assertThat(after.sum("mlplatform_batch_size_rows_sum", replica) - before.sum("mlplatform_batch_size_rows_sum",
+        replica)).isEqualTo(25);
+    assertThat(after.find("mlplatform_batch_queue_seconds_count", replica)).isNotEmpty();
+    // the gateway's requests by route pattern (not by path: names do not make new series) and status
+    String route = after.find("vertx_http_server_requests_total").stream().map(s -> s.labels().get("route"))
+        .filter(r -> r != null && r.contains("predict")).findFirst().orElseThrow(() -> new AssertionError(
+            "no predict route in " + after.find("vertx_http_server_requests_total")));
+    assertThat(route).doesNotContain("clf-m");
+    assertThat(after.sum("vertx_http_server_requests_total", "route", route, "code", "200")
+        - before.sum("vertx_http_server_requests_total", "route", route, "code", "200")).isEqualTo(25);
+    assertThat(after.sum("vertx_http_server_requests_total", "route", route, "code", "400")
+        - before.sum("vertx_http_server_requests_total", "route", route, "code", "400")).isEqualTo(1);
+    assertThat(after.find("jvm_memory_used_bytes")).isNotEmpty();
+    assertThat(after.find("jvm_gc_pause_seconds_count")).isNotEmpty();
+    assertThat(after.find("vertx_eventbus_handlers")).isNotEmpty();
+    assertThat(api.delete("/api/deployments/clf-m").status()).isEqualTo(204);
+  }
+
+  static Prometheus scrape() {
+    Api.Response scraped = api.get("/metrics");
+    assertThat(scraped.status()).isEqualTo(200);
+    assertThat(scraped.contentType()).startsWith("text/plain");
+    return Prometheus.parse(scraped.text());
+  }
+
+  private static String[] with(String[] labels, String... more) {
+    String[] all = java.util.Arrays.copyOf(labels, labels.length + more.length);
+    System.arraycopy(more, 0, all, labels.length, more.length);
+    return all;
   }
 
   static JsonObject awaitReady(String name, int replicas) {

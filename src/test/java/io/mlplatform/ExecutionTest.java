@@ -1,6 +1,7 @@
 package io.mlplatform;
 
 import io.mlplatform.support.Api;
+import io.mlplatform.support.Prometheus;
 import io.mlplatform.support.TestNodes;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -424,6 +425,27 @@ class ExecutionTest {
         .put("steps", new JsonArray().add(step));
   }
 
+  @Test
+  @DisplayName("/metrics counts executions by type and status, with their durations")
+  void executionMetrics() throws Exception {
+    api.upload("/api/datasets", Map.of("name", "metered"), "metered.csv", "a,b\n1,x\n2,y\n".getBytes());
+    Prometheus before = Prometheus.parse(api.get("/metrics").text());
+    String id = api.postJson("/api/executions", new JsonObject().put("type", "transform").put("dataset", "metered")
+        .put("steps", new JsonArray().add(new JsonObject().put("select", new JsonArray().add("a"))))
+        .put("output", "metered-a")).json().getString("id");
+    assertThat(awaitEnd(id).getString("status")).isEqualTo("succeeded");
+    long deadline = System.currentTimeMillis() + 5_000;
+    double counted;
+    do {
+      Prometheus after = Prometheus.parse(api.get("/metrics").text());
+      counted = after.sum("mlplatform_executions_seconds_count", "type", "transform", "status", "succeeded")
+          - before.sum("mlplatform_executions_seconds_count", "type", "transform", "status", "succeeded");
+      assertThat(after.sum("mlplatform_executions_seconds_sum", "type", "transform", "status", "succeeded"))
+          .isPositive();
+    } while (counted < 1 && System.currentTimeMillis() < deadline && sleep(100));
+    assertThat(counted).isEqualTo(1);
+  }
+
   static JsonObject awaitEnd(String id) {
     long deadline = System.currentTimeMillis() + 120_000;
     while (true) {
@@ -439,5 +461,10 @@ class ExecutionTest {
         Thread.currentThread().interrupt();
       }
     }
+  }
+
+  private static boolean sleep(long millis) throws InterruptedException {
+    Thread.sleep(millis);
+    return true;
   }
 }

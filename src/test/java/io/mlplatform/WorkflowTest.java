@@ -2,6 +2,7 @@ package io.mlplatform;
 
 import io.mlplatform.mcp.Envelope;
 import io.mlplatform.support.Api;
+import io.mlplatform.support.Prometheus;
 import io.mlplatform.support.TestNodes;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -76,6 +77,22 @@ class WorkflowTest {
   static JsonObject stepOf(JsonObject run, String id) {
     return run.getJsonArray("steps").stream().map(JsonObject.class::cast).filter(s -> id.equals(s.getString("id")))
         .findFirst().orElseThrow();
+  }
+
+  @Test
+  @DisplayName("/metrics counts workflow runs by workflow and status")
+  void runMetrics() throws Exception {
+    Prometheus before = Prometheus.parse(api.get("/metrics").text());
+    assertThat(run(workflow("metered", call("list", "model.list", new JsonObject())), new JsonObject())
+        .getString("status")).isEqualTo("succeeded");
+    long deadline = System.currentTimeMillis() + 5_000;
+    double counted;
+    do {
+      counted = Prometheus.parse(api.get("/metrics").text()).sum("mlplatform_workflow_runs_seconds_count",
+          "workflow", "metered", "status", "succeeded")
+          - before.sum("mlplatform_workflow_runs_seconds_count", "workflow", "metered", "status", "succeeded");
+    } while (counted < 1 && System.currentTimeMillis() < deadline && sleep(100));
+    assertThat(counted).isEqualTo(1);
   }
 
   @Test
@@ -290,5 +307,10 @@ class WorkflowTest {
         .put("input", new JsonObject().put("dataset", "people")));
     assertThat(unfit.status()).isEqualTo(400);
     assertThat(unfit.errorMessage()).contains("validation_dataset");
+  }
+
+  private static boolean sleep(long millis) throws InterruptedException {
+    Thread.sleep(millis);
+    return true;
   }
 }

@@ -1,5 +1,6 @@
 package io.mlplatform.gateway;
 
+import io.mlplatform.Meters;
 import io.mlplatform.NodeStatus;
 import io.mlplatform.Settings;
 import io.mlplatform.access.Permission;
@@ -22,6 +23,7 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.StaticHandler;
 import io.vertx.ext.web.openapi.router.RequestExtractor;
+import io.vertx.micrometer.PrometheusScrapingHandler;
 import io.vertx.ext.web.openapi.router.RouterBuilder;
 import io.vertx.openapi.contract.OpenAPIContract;
 
@@ -117,6 +119,13 @@ public final class GatewayVerticle extends VerticleBase {
     });
     router.route(EventBridge.PATH).subRouter(EventBridge.router(vertx, authentication));
     new AgentEndpoint(vertx, client, stores.objects(), settings.allowedOrigins()).mount(router, Authentication::caller);
+    if (Meters.registryName(vertx) != null) {
+      // Prometheus' scrape: a read, so a scraper on a platform that requires keys sends a viewer's (bearer token)
+      router.get(StatusVerticle.METRICS).handler(ctx -> {
+        Policy.authorize(Authentication.caller(ctx), Permission.READ, "metrics");
+        ctx.next();
+      }).handler(PrometheusScrapingHandler.create(Meters.registryName(vertx)));
+    }
     // the console's built assets have content hashes in their names: browsers keep them; index.html, which names
     // them, is fetched again every time, so a new version of the platform serves a new console at once
     // (a route's prefix is taken off the path a StaticHandler looks up)

@@ -1,5 +1,6 @@
 package io.mlplatform.gateway;
 
+import io.mlplatform.Meters;
 import io.mlplatform.NodeStatus;
 import io.mlplatform.Settings;
 import io.mlplatform.storage.Stores;
@@ -9,12 +10,15 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
+import io.vertx.micrometer.PrometheusScrapingHandler;
 
 /**
  * /health and /ready on a node without the gateway role (a hub, model, data or execution node), on the HTTP host and
- * port a gateway would use, so that an orchestrator checks every node the same way. Nothing else is served there.
+ * port a gateway would use, so that an orchestrator checks every node the same way, and /metrics for Prometheus (no
+ * key is asked there: keep the port on the cluster's network). Nothing else is served there.
  */
 public final class StatusVerticle extends VerticleBase {
+  static final String METRICS = "/metrics";
   private final Settings settings;
   private final NodeStatus status;
   private final Stores stores;
@@ -32,6 +36,9 @@ public final class StatusVerticle extends VerticleBase {
     router.get("/health").handler(ctx -> ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
         .end(new JsonObject().put("status", "up").put("node", status.nodeId()).encode()));
     router.get("/ready").handler(new Readiness(vertx, status, stores.mongo(vertx), stores.objects())::handle);
+    if (Meters.registryName(vertx) != null) {
+      router.get(METRICS).handler(PrometheusScrapingHandler.create(Meters.registryName(vertx)));
+    }
     return vertx.createHttpServer().requestHandler(router)
         .listen(settings.httpPort(), settings.httpHost()).onSuccess(listening -> server = listening);
   }

@@ -1,5 +1,9 @@
 package io.mlplatform.execution.deployments;
 
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
 import io.mlplatform.runtime.LoadedModel;
 import io.mlplatform.runtime.Tensor;
 import io.mlplatform.runtime.TensorSpec;
@@ -14,6 +18,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Adaptive batching for one replica: a request that finds the model idle runs at once; requests that arrive while
@@ -24,7 +29,7 @@ import java.util.Map;
 final class Batcher {
   private static final int MAX_IN_FLIGHT = 2;
 
-  private record Pending(Map<String, Tensor> inputs, int rows, Promise<Map<String, Tensor>> promise) {
+  private record Pending(Map<String, Tensor> inputs, int rows, Promise<Map<String, Tensor>> promise, long queuedAt) {
   }
 
   private final Vertx vertx;
@@ -40,14 +45,28 @@ final class Batcher {
   private long waitTimer = -1;
   private long requests;
   private long modelCalls;
+  /** Rows per model call, and how long a request waited in the queue for its batch. */
+  private final DistributionSummary batchRows;
+  private final Timer queueWait;
 
-  Batcher(Vertx vertx, LoadedModel model, boolean enabled, int maxRows, long maxWaitMillis) {
+  Batcher(Vertx vertx, LoadedModel model, boolean enabled, int maxRows, long maxWaitMillis, MeterRegistry meters,
+          Tags tags) {
     this.vertx = vertx;
     this.model = model;
     this.batchable = enabled && model.batchable() && leadingBatchDimension(model.inputs())
         && leadingBatchDimension(model.outputs());
     this.maxRows = maxRows;
     this.maxWaitMillis = maxWaitMillis;
+    this.batchRows = DistributionSummary.builder("mlplatform.batch.size").description("rows per model call")
+        .baseUnit("rows").tags(tags).publishPercentileHistogram().maximumExpectedValue((double) Math.max(maxRows, 1))
+        .register(meters);
+    this.queueWait = Timer.builder("mlplatform.batch.queue").description("time a request waited for its batch")
+        .tags(tags).publishPercentileHistogram().register(meters);
+  }
+
+  void removeMeters(MeterRegistry meters) {
+    meters.remove(batchRows);
+    meters.remove(queueWait);
   }
 
   private static boolean leadingBatchDimension(List<TensorSpec> specs) {
@@ -74,10 +93,11 @@ final class Batcher {
     if (!batchable) {
       modelCalls++;
       unbatched++;
+      batchRows.record(inputs.values().iterator().next().rows());
       return model.predict(inputs).andThen(done -> unbatched--);
     }
     int rows = inputs.values().iterator().next().rows();
-    Pending pending = new Pending(inputs, rows, Promise.promise());
+    Pending pending = new Pending(inputs, rows, Promise.promise(), System.nanoTime());
     queue.add(pending);
     queuedRows += rows;
     drain();
@@ -116,6 +136,9 @@ final class Batcher {
     queuedRows -= rows;
     inFlight++;
     modelCalls++;
+    long now = System.nanoTime();
+    batch.forEach(p -> queueWait.record(now - p.queuedAt(), TimeUnit.NANOSECONDS));
+    batchRows.record(rows);
     run(batch).onComplete(done -> {
       inFlight--;
       drain();

@@ -10,6 +10,10 @@ import io.mlplatform.runtime.LoadedModel;
 import io.mlplatform.runtime.Rows;
 import io.mlplatform.runtime.Tensor;
 import io.mlplatform.runtime.TensorSpec;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import io.mlplatform.Meters;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -20,6 +24,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 /** One loaded copy of a deployment's model, serving predictions on the deployment's event-bus address. */
@@ -33,6 +38,8 @@ final class Replica {
   private final Batcher batcher;
   private final int maxRequestRows;
   private final long attemptMillis;
+  private final Timer answered;
+  private final Timer failed;
   private Nodes.Binding consumer;
 
   Replica(Vertx vertx, JsonObject spec, int version, int index, LoadedModel loaded) {
@@ -43,8 +50,13 @@ final class Replica {
     this.index = index;
     this.loaded = loaded;
     JsonObject batching = spec.getJsonObject("batching", new JsonObject());
+    Tags tags = Tags.of("deployment", deployment, "model", model, "version", String.valueOf(version),
+        "replica", String.valueOf(index));
+    MeterRegistry meters = Meters.of(vertx);
+    this.answered = predictions(meters, tags, "ok");
+    this.failed = predictions(meters, tags, "error");
     this.batcher = new Batcher(vertx, loaded, batching.getBoolean("enabled", true),
-        batching.getInteger("max_batch_size", 256), batching.getLong("max_wait_ms", 0L));
+        batching.getInteger("max_batch_size", 256), batching.getLong("max_wait_ms", 0L), meters, tags);
     this.maxRequestRows = spec.getInteger("max_request_rows", 10_000);
     Number attempt = spec.getNumber("attempt_timeout_ms");
     this.attemptMillis = attempt == null ? loaded.attemptMillis() : attempt.longValue();
@@ -62,8 +74,8 @@ final class Replica {
   Future<Void> serve(String nodeId) {
     OperationRouter router = new OperationRouter(new Envelope.Party("replica@" + nodeId + "/" + deployment + "/" + index,
         "replica"))
-        .on("deployment.predict", this::predict)
-        .on("deployment.infer", this::infer)
+        .on("deployment.predict", payload -> timed(() -> predict(payload)))
+        .on("deployment.infer", payload -> timed(() -> infer(payload)))
         .on("deployment.metadata", payload -> {
           checkVersion(payload);
           return Future.succeededFuture(metadata());
@@ -78,7 +90,32 @@ final class Replica {
   /** Stops taking requests, lets the ones already taken finish, then frees the model. */
   Future<Void> stop() {
     Future<Void> unregistered = consumer == null ? Future.succeededFuture() : consumer.unregister();
-    return unregistered.compose(v -> drained(50)).andThen(v -> loaded.close());
+    return unregistered.compose(v -> drained(50)).andThen(v -> {
+      loaded.close();
+      MeterRegistry meters = Meters.of(vertx);
+      meters.remove(answered);
+      meters.remove(failed);
+      batcher.removeMeters(meters);
+    });
+  }
+
+  private static Timer predictions(MeterRegistry meters, Tags tags, String outcome) {
+    return Timer.builder("mlplatform.predictions").description("prediction requests a replica answered, by outcome")
+        .tags(tags).tag("outcome", outcome).publishPercentileHistogram().register(meters);
+  }
+
+  /** A prediction request, timed on this replica from its arrival to its answer (refusals count as errors). */
+  private Future<JsonObject> timed(java.util.function.Supplier<Future<JsonObject>> request) {
+    long start = System.nanoTime();
+    Future<JsonObject> answer;
+    try {
+      answer = request.get();
+    } catch (RuntimeException e) {
+      failed.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+      throw e;
+    }
+    return answer.andThen(done -> (done.succeeded() ? answered : failed)
+        .record(System.nanoTime() - start, TimeUnit.NANOSECONDS));
   }
 
   private Future<Void> drained(int attemptsLeft) {

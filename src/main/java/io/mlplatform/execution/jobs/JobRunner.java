@@ -1,5 +1,8 @@
 package io.mlplatform.execution.jobs;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.mlplatform.Meters;
 import io.mlplatform.access.Policy;
 import io.mlplatform.mcp.Addresses;
 import io.mlplatform.mcp.Caller;
@@ -30,6 +33,7 @@ public final class JobRunner {
   private static final Envelope.Party HUB = new Envelope.Party(Addresses.HUB, "hub");
 
   private final String nodeId;
+  private final MeterRegistry meters;
   private final ExecutionStore store;
   private final Map<String, JobType> types;
   private final SparkRuntime spark;
@@ -46,6 +50,7 @@ public final class JobRunner {
     this.types = types;
     this.spark = spark;
     this.client = client;
+    this.meters = Meters.of(vertx);
     this.workers = vertx.createSharedWorkerExecutor("mlp-jobs", Math.max(1, concurrency), 6, TimeUnit.HOURS);
     this.loop = new ClaimLoop(vertx, nodeId, store.queue(), concurrency, leaseMillis, this::run)
         .afterRenew(this::afterRenew);
@@ -62,6 +67,7 @@ public final class JobRunner {
 
   private void run(JsonObject execution) {
     String id = execution.getString("_id");
+    long started = System.nanoTime();
     publish(id, "running", 0.0);
     JobType type = types.get(execution.getString("type"));
     Context context = new Context(id, execution.getJsonObject("request"), Caller.fromJson(execution.getJsonObject("caller")));
@@ -104,6 +110,9 @@ public final class JobRunner {
           .onSuccess(recorded -> {
             if (recorded) {
               publish(id, status, outcome.succeeded() ? 1.0 : null);
+              Timer.builder("mlplatform.executions").description("executions that ended on this node, by type and"
+                  + " status; the time is this attempt's").tag("type", String.valueOf(execution.getString("type")))
+                  .tag("status", status).register(meters).record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
             }
           })
           .onComplete(recorded -> {
