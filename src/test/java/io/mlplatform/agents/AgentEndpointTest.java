@@ -173,7 +173,8 @@ class AgentEndpointTest {
     JsonObject datasets = editor.request("completion/complete", new JsonObject()
         .put("ref", new JsonObject().put("type", "ref/prompt").put("name", "train_and_deploy"))
         .put("argument", new JsonObject().put("name", "dataset").put("value", "cu"))).result();
-    assertThat(datasets.getJsonObject("completion").getJsonArray("values")).containsExactly("customers");
+    assertThat(datasets.getJsonObject("completion").getJsonArray("values"))
+        .containsExactlyInAnyOrder("customers", "customers-copy");
     JsonObject prompt = editor.request("prompts/get", new JsonObject().put("name", "train_and_deploy")
         .put("arguments", new JsonObject().put("dataset", "customers").put("label", "churned"))).result();
     assertThat(prompt.getJsonArray("messages").getJsonObject(0).getJsonObject("content").getString("text"))
