@@ -200,7 +200,8 @@ public final class Settings {
     }
   }
 
-  static boolean isLoopback(String host) {
+  /** Whether a host name or address is this machine's loopback interface. */
+  public static boolean isLoopback(String host) {
     return "localhost".equalsIgnoreCase(host) || host.startsWith("127.") || "::1".equals(host) || "[::1]".equals(host);
   }
 

@@ -1,5 +1,6 @@
 package io.mlplatform.agents;
 
+import io.mlplatform.Settings;
 import io.mlplatform.access.Policy;
 import io.mlplatform.mcp.Caller;
 import io.modelcontextprotocol.common.McpTransportContext;
@@ -40,7 +41,6 @@ final class StatelessHttpTransport implements McpStatelessServerTransport {
   private static final Logger LOG = LoggerFactory.getLogger(StatelessHttpTransport.class);
   private static final List<String> VERSIONS = List.of(ProtocolVersions.MCP_2025_11_25, ProtocolVersions.MCP_2025_06_18,
       ProtocolVersions.MCP_2025_03_26);
-  private static final Set<String> LOOPBACK = Set.of("localhost", "127.0.0.1", "[::1]", "::1");
 
   private final McpJsonMapper json;
   private final Set<String> allowedOrigins;
@@ -161,7 +161,7 @@ final class StatelessHttpTransport implements McpStatelessServerTransport {
     }
     try {
       String host = new URI(origin).getHost();
-      return host != null && LOOPBACK.contains(host.toLowerCase(Locale.ROOT));
+      return host != null && Settings.isLoopback(host);
     } catch (java.net.URISyntaxException e) {
       return false;
     }

@@ -12,7 +12,6 @@ import io.vertx.core.json.JsonObject;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import java.util.function.BiFunction;
 
 import static io.mlplatform.agents.Schemas.*;
@@ -27,7 +26,6 @@ import static io.mlplatform.agents.Schemas.*;
 final class Tools {
   static final int MAX_WAIT_SECONDS = 50;
   private static final long POLL_MILLIS = 500;
-  private static final Set<String> ENDED = Set.of("succeeded", "failed", "cancelled");
 
   /** A tool: how agents see it, the permission it needs, what it does with its arguments. */
   record Tool(String name, String title, String description, Permission permission, JsonObject input,
@@ -308,7 +306,7 @@ final class Tools {
 
   private void poll(PlatformCalls calls, String operation, JsonObject payload, long until, Promise<JsonObject> done) {
     calls.operation(operation, payload).onFailure(done::fail).onSuccess(found -> {
-      if (ENDED.contains(found.getString("status")) || System.currentTimeMillis() + POLL_MILLIS > until) {
+      if (PlatformCalls.ENDED.contains(found.getString("status")) || System.currentTimeMillis() + POLL_MILLIS > until) {
         done.complete(found);
       } else {
         vertx.setTimer(POLL_MILLIS, t -> poll(calls, operation, payload, until, done));

@@ -24,7 +24,8 @@ import java.util.function.Consumer;
 public final class PlatformCalls {
   private static final Envelope.Party HUB = new Envelope.Party(Addresses.HUB, "hub");
   private static final long POLL_MILLIS = 300;
-  private static final Set<String> ENDED = Set.of("succeeded", "failed", "cancelled");
+  /** The statuses of an execution or a workflow run that has ended. */
+  public static final Set<String> ENDED = Set.of("succeeded", "failed", "cancelled");
 
   private final Vertx vertx;
   private final McpClient client;
