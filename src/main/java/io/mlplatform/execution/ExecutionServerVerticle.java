@@ -1,5 +1,6 @@
 package io.mlplatform.execution;
 
+import io.mlplatform.execution.deployments.DeploymentSpec;
 import io.mlplatform.execution.deployments.DeploymentStore;
 import io.mlplatform.Settings;
 import io.mlplatform.execution.deployments.Reconciler;
@@ -26,19 +27,18 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The execution server: deployments (desired state and status) and, through its reconciler, the replicas this node
  * serves. Batch executions come with Spark in a later step.
  */
 public final class ExecutionServerVerticle extends VerticleBase {
-  /** Published on every change to a deployment, so that every node reconciles at once. */
-  public static final String DEPLOYMENT_EVENTS = Addresses.EVENTS_PREFIX + "deployments";
   private static final Envelope.Party HUB = new Envelope.Party(Addresses.HUB, "hub");
-  /** Rows a batch may hold: enough for a few multi-row requests to share one model call. */
-  private static final int DEFAULT_MAX_BATCH_ROWS = 256;
 
   private final String nodeId;
   private final Stores stores;
@@ -64,7 +64,7 @@ public final class ExecutionServerVerticle extends VerticleBase {
     deployments = new DeploymentStore(stores.mongo(vertx));
     client = new McpClient(vertx, self, settings.requestTimeoutMillis());
     reconciler = new Reconciler(vertx, nodeId, deployments, client, stores.objects());
-    vertx.eventBus().consumer(DEPLOYMENT_EVENTS, event -> reconciler.reconcileNow());
+    vertx.eventBus().consumer(Addresses.DEPLOYMENT_EVENTS, event -> reconciler.reconcileNow());
     executions = new ExecutionStore(stores.mongo(vertx));
     spark = new SparkRuntime(settings.sparkMaster(), settings.sparkConf(), stores.objects().endpoint(), settings.s3AccessKey(),
         settings.s3SecretKey());
@@ -122,11 +122,8 @@ public final class ExecutionServerVerticle extends VerticleBase {
   }
 
   private Future<JsonObject> create(JsonObject json, Caller caller) {
-    Payload p = new Payload(json);
-    String name = p.name("name");
-    JsonObject desired = desired(p, new JsonObject().put("name", name).put("model", p.name("model"))
-        .put("version", "latest").put("replicas", 1).put("batching", batching(null))
-        .put("created_by", caller == null ? null : caller.name()));
+    JsonObject desired = DeploymentSpec.created(new Payload(json), caller == null ? null : caller.name());
+    String name = desired.getString("name");
     return checkServable(desired).compose(v -> deployments.create(desired)).compose(created -> changed(name));
   }
 
@@ -134,62 +131,37 @@ public final class ExecutionServerVerticle extends VerticleBase {
     Payload p = new Payload(json);
     String name = p.name("name");
     return deployments.get(name).compose(current -> {
-      JsonObject desired = desired(p, current.copy());
-      JsonObject set = new JsonObject().put("version", desired.getString("version"))
-          .put("replicas", desired.getInteger("replicas")).put("batching", desired.getJsonObject("batching"));
-      if (desired.getValue("attempt_timeout_ms") != null) {
-        set.put("attempt_timeout_ms", desired.getInteger("attempt_timeout_ms"));
+      JsonObject desired = DeploymentSpec.apply(p, current.copy());
+      JsonObject set = new JsonObject();
+      List<String> unset = new ArrayList<>();
+      for (String field : DeploymentSpec.CHANGEABLE) {
+        if (desired.getValue(field) != null) {
+          set.put(field, desired.getValue(field));
+        } else if (current.getValue(field) != null) {
+          unset.add(field);
+        }
       }
-      return checkServable(desired).compose(v -> deployments.update(name, set));
+      return checkServable(desired).compose(v -> deployments.update(name, set, unset));
     }).compose(updated -> changed(name));
   }
 
   private Future<JsonObject> delete(JsonObject json) {
     String name = new Payload(json).name("name");
     return deployments.delete(name).map(v -> {
-      client.publish(DEPLOYMENT_EVENTS, "deployment.changed", new JsonObject().put("name", name).put("change", "deleted"));
+      client.publish(Addresses.DEPLOYMENT_EVENTS, "deployment.changed", new JsonObject().put("name", name).put("change", "deleted"));
       return new JsonObject().put("deleted", name);
     });
   }
 
-  /** The fields a request may set, over {@code base}. */
-  private static JsonObject desired(Payload p, JsonObject base) {
-    Object version = p.json().getValue("version");
-    if (version != null) {
-      if (version instanceof Number n && n.intValue() >= 1 && n.doubleValue() == n.intValue()) {
-        base.put("version", Integer.toString(n.intValue()));
-      } else if (version instanceof String ref && ref.matches("[A-Za-z0-9][A-Za-z0-9_-]{0,63}")) {
-        base.put("version", ref);
-      } else {
-        throw McpException.invalidField("version", "must be a version number, an alias or \"latest\"");
-      }
-    }
-    if (p.json().containsKey("replicas")) {
-      base.put("replicas", p.optionalInt("replicas", 1, 1, 16));
-    }
-    if (p.json().containsKey("batching")) {
-      base.put("batching", batching(p.optionalObject("batching")));
-    }
-    if (p.json().containsKey("attempt_timeout_ms")) {
-      base.put("attempt_timeout_ms", p.optionalInt("attempt_timeout_ms", 2000, 100, 300_000));
-    }
-    return base;
-  }
-
-  private static JsonObject batching(JsonObject given) {
-    Payload p = new Payload(given);
-    Object enabled = p.json().getValue("enabled");
-    if (enabled != null && !(enabled instanceof Boolean)) {
-      throw McpException.invalidField("batching.enabled", "must be true or false");
-    }
-    return new JsonObject().put("enabled", enabled == null || (Boolean) enabled)
-        .put("max_batch_size", p.optionalInt("max_batch_size", DEFAULT_MAX_BATCH_ROWS, 1, 10_000))
-        .put("max_wait_ms", p.optionalInt("max_wait_ms", 0, 0, 1000));
+  /** Every version the deployment names must exist and serve online. */
+  private Future<Void> checkServable(JsonObject desired) {
+    return Future.all(DeploymentSpec.versionRefs(desired).stream().map(ref -> checkServable(desired, ref)).toList())
+        .mapEmpty();
   }
 
   /** The version must exist and be of a format that serves online; an LLM's API key must be set here. */
-  private Future<Void> checkServable(JsonObject desired) {
-    JsonObject payload = new JsonObject().put("name", desired.getString("model")).put("version", desired.getString("version"));
+  private Future<Void> checkServable(JsonObject desired, String ref) {
+    JsonObject payload = new JsonObject().put("name", desired.getString("model")).put("version", ref);
     return client.send(Addresses.HUB, client.newRequest(HUB, "model.version.get", payload)).compose(registered -> {
       JsonObject version = Reconciler.servable(registered);
       String format = version.getString("format");
@@ -212,7 +184,7 @@ public final class ExecutionServerVerticle extends VerticleBase {
   }
 
   private Future<JsonObject> changed(String name) {
-    client.publish(DEPLOYMENT_EVENTS, "deployment.changed", new JsonObject().put("name", name).put("change", "updated"));
+    client.publish(Addresses.DEPLOYMENT_EVENTS, "deployment.changed", new JsonObject().put("name", name).put("change", "updated"));
     return withStatus(name);
   }
 
@@ -231,14 +203,21 @@ public final class ExecutionServerVerticle extends VerticleBase {
         .map(replicas -> describe(deployment, replicas)));
   }
 
-  /** The deployment with each replica's report and an overall status: ready when one replica serves. */
+  /**
+   * The deployment with each replica's report and an overall status: ready when every version it serves has a
+   * ready replica, degraded when only some have (requests for the others go to the first entry's).
+   */
   private static JsonObject describe(JsonObject deployment, List<JsonObject> replicas) {
     String name = deployment.getString("name");
     JsonArray mine = new JsonArray();
     replicas.stream().filter(r -> name.equals(r.getString("deployment"))).forEach(mine::add);
-    boolean anyReady = mine.stream().anyMatch(r -> "ready".equals(((JsonObject) r).getString("status")));
+    Set<String> lanes = DeploymentSpec.laneIds(deployment);
+    Set<String> ready = new HashSet<>();
+    mine.stream().map(r -> (JsonObject) r).filter(r -> "ready".equals(r.getString("status")))
+        .forEach(r -> ready.add(r.getString("lane", DeploymentSpec.FIRST_LANE)));
     boolean allFailed = !mine.isEmpty() && mine.stream().allMatch(r -> "failed".equals(((JsonObject) r).getString("status")));
-    String status = anyReady ? "ready" : allFailed ? "failed" : "pending";
+    String status = ready.containsAll(lanes) ? "ready" : ready.contains(DeploymentSpec.FIRST_LANE) ? "degraded"
+        : allFailed ? "failed" : "pending";
     return deployment.copy().put("status", status).put("replica_status", mine);
   }
 }

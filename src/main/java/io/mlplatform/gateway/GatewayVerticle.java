@@ -93,7 +93,7 @@ public final class GatewayVerticle extends VerticleBase {
           new ContractValidation(vertx, contract).install(api, checkedInCode);
           Calls calls = new Calls(client);
           new ApiRoutes(calls, stores.objects(), settings.maxUploadBytes()).bind(api);
-          new InferenceRoutes(calls).bind(api);
+          new InferenceRoutes(calls, new TrafficSplits(client).start(vertx), new Shadows(Meters.of(vertx))).bind(api);
           api.getRoute("health").addHandler(ctx -> json(ctx, 200, new JsonObject().put("status", "up")
               .put("node", status.nodeId())));
           api.getRoute("ready").addHandler(new Readiness(vertx, status, mongo, stores.objects())::handle);

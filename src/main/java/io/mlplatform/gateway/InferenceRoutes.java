@@ -29,9 +29,13 @@ final class InferenceRoutes {
       .enable(StreamReadFeature.USE_FAST_DOUBLE_PARSER).enable(StreamReadFeature.USE_FAST_BIG_NUMBER_PARSER).build();
 
   private final Calls calls;
+  private final TrafficSplits splits;
+  private final Shadows shadows;
 
-  InferenceRoutes(Calls calls) {
+  InferenceRoutes(Calls calls, TrafficSplits splits, Shadows shadows) {
     this.calls = calls;
+    this.splits = splits;
+    this.shadows = shadows;
   }
 
   /** The hot path: bodies are checked by the replica (tensor by tensor), not by the contract's validator. */
@@ -51,25 +55,42 @@ final class InferenceRoutes {
     api.getRoute("v2Ready").addHandler(ctx -> Calls.respond(ctx, 200, new JsonObject().put("ready", true)));
   }
 
+  /**
+   * A prediction goes to the version the request names, else to a traffic entry drawn by its percent; a drawn share
+   * is mirrored to the deployment's shadow, whose answer is only compared ({@link Shadows}).
+   */
   private void forward(RoutingContext ctx, String operation) {
     String name = ctx.pathParam("name");
     Payload.checkName("name", name);
     JsonObject payload = body(ctx);
     String version = ctx.pathParam("version");
+    String address;
+    String shadow = null;
     if (version != null) {
       payload.put("version", version);
+      address = versionAddress(name, version);
+    } else {
+      address = splits.address(name);
+      shadow = splits.shadow(name);
     }
-    toReplicas(ctx, name, operation, payload).onSuccess(result -> Calls.respond(ctx, 200, result)).onFailure(ctx::fail);
+    Future<JsonObject> answer = toReplicas(ctx, name, address, operation, payload);
+    answer.onSuccess(result -> Calls.respond(ctx, 200, result)).onFailure(ctx::fail);
+    if (shadow != null) {
+      Envelope.Party replicas = new Envelope.Party(shadow, "deployment");
+      shadows.compare(name, answer, calls.mirror(ctx, shadow, replicas, operation, payload));
+    }
   }
 
   private void metadata(RoutingContext ctx, boolean readiness) {
     String name = ctx.pathParam("name");
     Payload.checkName("name", name);
     JsonObject payload = new JsonObject();
-    if (ctx.pathParam("version") != null) {
-      payload.put("version", ctx.pathParam("version"));
+    String version = ctx.pathParam("version");
+    if (version != null) {
+      payload.put("version", version);
     }
-    toReplicas(ctx, name, "deployment.metadata", payload)
+    String address = version == null ? Addresses.deployment(name) : versionAddress(name, version);
+    toReplicas(ctx, name, address, "deployment.metadata", payload)
         .onSuccess(metadata -> Calls.respond(ctx, 200, readiness
             ? new JsonObject().put("name", name).put("ready", true) : metadata))
         .onFailure(ctx::fail);
@@ -80,19 +101,53 @@ final class InferenceRoutes {
    * node leaving), dies or does not answer within the deployment's attempt deadline goes to another replica
    * ({@link io.mlplatform.mcp.McpClient}).
    */
-  private Future<JsonObject> toReplicas(RoutingContext ctx, String name, String operation, JsonObject payload) {
+  private Future<JsonObject> toReplicas(RoutingContext ctx, String name, String address, String operation,
+                                        JsonObject payload) {
     Envelope.Party replicas = new Envelope.Party(Addresses.deployment(name), "deployment");
-    return calls.send(ctx, Addresses.deployment(name), replicas, operation, payload)
-        .recover(failure -> unavailable(failure) ? whyUnavailable(ctx, name) : Future.failedFuture(failure));
+    return calls.send(ctx, address, replicas, operation, payload).recover(failure -> {
+      if (!unavailable(failure)) {
+        return Future.failedFuture(failure);
+      }
+      if (address.equals(Addresses.deployment(name)) || payload.getValue("version") != null) {
+        return whyUnavailable(ctx, name, payload.getValue("version"));
+      }
+      // a traffic entry whose replicas are not ready (yet): the first entry's serve it
+      return toReplicas(ctx, name, Addresses.deployment(name), operation, payload);
+    });
+  }
+
+  /** Where the replicas of one version serve; a version that is not a number is served by none. */
+  private static String versionAddress(String name, String version) {
+    try {
+      return Addresses.deploymentVersion(name, Integer.parseInt(version));
+    } catch (NumberFormatException e) {
+      throw McpException.notFound("deployment '" + name + "' has no version '" + Payload.printable(version) + "'");
+    }
   }
 
   private static boolean unavailable(Throwable failure) {
     return McpException.wrap(failure).code() == ErrorCode.UNAVAILABLE;
   }
 
-  /** No replica answered: 404 when the deployment does not exist, else 503 with Retry-After. */
-  private Future<JsonObject> whyUnavailable(RoutingContext ctx, String name) {
+  /**
+   * No replica answered: 404 when the deployment does not exist or does not serve the version asked for, else 503
+   * with Retry-After.
+   */
+  private Future<JsonObject> whyUnavailable(RoutingContext ctx, String name, Object version) {
     return calls.lookup(ctx, "deployment.get", new JsonObject().put("name", name)).compose(deployment -> {
+      if (version != null) {
+        java.util.Set<String> served = new java.util.TreeSet<>();
+        deployment.getJsonArray("replica_status", new JsonArray()).forEach(r -> {
+          JsonObject report = (JsonObject) r;
+          if ("ready".equals(report.getString("status"))) {
+            served.add(String.valueOf(report.getValue("version")));
+          }
+        });
+        if (!served.isEmpty() && !served.contains(version.toString())) {
+          return Future.failedFuture(McpException.notFound("deployment '" + name + "' serves version"
+              + (served.size() > 1 ? "s " : " ") + String.join(", ", served) + ", not " + version));
+        }
+      }
       ctx.response().putHeader("Retry-After", "1");
       return Future.failedFuture(new McpException(ErrorCode.UNAVAILABLE, "deployment '" + name
           + "' has no ready replica yet (status " + deployment.getString("status") + ")"));

@@ -56,9 +56,15 @@ public final class DeploymentStore {
     return mongo.find(DEPLOYMENTS, new JsonObject()).map(found -> found.stream().map(Documents::shown).toList());
   }
 
-  public Future<JsonObject> update(String name, JsonObject set) {
-    return mongo.updateCollection(DEPLOYMENTS, byId(name),
-            new JsonObject().put("$set", set.copy().put("updated_at", Instant.now().toString())))
+  /** Sets the fields of {@code set} and removes those named in {@code unset}. */
+  public Future<JsonObject> update(String name, JsonObject set, Collection<String> unset) {
+    JsonObject change = new JsonObject().put("$set", set.copy().put("updated_at", Instant.now().toString()));
+    if (!unset.isEmpty()) {
+      JsonObject removed = new JsonObject();
+      unset.forEach(field -> removed.put(field, ""));
+      change.put("$unset", removed);
+    }
+    return mongo.updateCollection(DEPLOYMENTS, byId(name), change)
         .compose(result -> result.getDocMatched() == 0
             ? Future.failedFuture(McpException.notFound("deployment '" + name + "' does not exist"))
             : get(name));
@@ -81,7 +87,8 @@ public final class DeploymentStore {
   public Future<Void> report(String nodeId, Collection<JsonObject> reports) {
     JsonArray kept = new JsonArray();
     List<Future<String>> saves = reports.stream().map(report -> {
-      String id = report.getString("deployment") + "/" + nodeId + "/" + report.getInteger("index");
+      String id = report.getString("deployment") + "/" + nodeId + "/" + report.getString("lane") + "/"
+          + report.getInteger("index");
       kept.add(id);
       return mongo.save(REPLICAS, report.copy().put("_id", id).put("node", nodeId)
           .put("updated_at", Instant.now().toString()));

@@ -1,5 +1,6 @@
 package io.mlplatform.execution.deployments;
 
+import io.mlplatform.Meters;
 import io.mlplatform.mcp.Addresses;
 import io.mlplatform.mcp.Envelope;
 import io.mlplatform.mcp.McpClient;
@@ -42,8 +43,10 @@ public final class Reconciler {
   private static final long RETRY_FAILED_MILLIS = 15_000;
   private static final Envelope.Party HUB = new Envelope.Party(Addresses.HUB, "hub");
 
-  /** This node's replicas of one deployment, all of one version, and how loading them went. */
+  /** This node's replicas of one lane of a deployment, all of one version, and how loading them went. */
   private static final class Slot {
+    final String deployment;
+    final Lane lane;
     int version;
     final List<Replica> replicas = new ArrayList<>();
     String status = "loading";
@@ -51,6 +54,11 @@ public final class Reconciler {
     long failedAt;
     boolean busy;
     int wanted;
+
+    Slot(String deployment, Lane lane) {
+      this.deployment = deployment;
+      this.lane = lane;
+    }
   }
 
   private final Vertx vertx;
@@ -60,7 +68,10 @@ public final class Reconciler {
   private final ObjectStore objects;
   private final WorkerExecutor workers;
   private final WebClient web;
+  /** By deployment and lane ({@link #key}). */
   private final Map<String, Slot> slots = new HashMap<>();
+  /** Each deployment's prediction log on this node, shared by its replicas here (sample 0 when logging is off). */
+  private final Map<String, PredictionLog> logs = new HashMap<>();
   private final Path artifactDir;
   private long timer = -1;
   private boolean running;
@@ -111,22 +122,43 @@ public final class Reconciler {
           List<Future<Void>> work = new ArrayList<>();
           for (JsonObject deployment : deployments) {
             String name = deployment.getString("name");
-            present.add(name);
-            int mine = Placement.replicasOn(nodeId, name, deployment.getInteger("replicas", 1), live);
-            work.add(ensure(deployment, mine));
-          }
-          for (String name : new ArrayList<>(slots.keySet())) {
-            if (!present.contains(name)) {
-              work.add(ensure(new JsonObject().put("name", name), 0));
+            log(deployment).configure(deployment.getJsonObject("logging"));
+            for (Lane lane : Lane.of(deployment)) {
+              present.add(key(name, lane));
+              int mine = Placement.replicasOn(nodeId, lane.placementKey(name), deployment.getInteger("replicas", 1), live);
+              work.add(ensure(deployment, lane, mine));
             }
           }
+          for (Map.Entry<String, Slot> gone : new ArrayList<>(slots.entrySet())) {
+            if (!present.contains(gone.getKey()) && !gone.getValue().busy) {
+              slots.remove(gone.getKey());
+              work.add(stopAll(gone.getValue().replicas));
+            }
+          }
+          for (String name : new ArrayList<>(logs.keySet())) {
+            if (deployments.stream().noneMatch(d -> name.equals(d.getString("name")))) {
+              PredictionLog log = logs.remove(name);
+              work.add(log.roll().andThen(v -> log.removeMeters(Meters.of(vertx))));
+            }
+          }
+          logs.values().forEach(PredictionLog::tick);
           return Future.join(work).transform(v -> report());
         }));
   }
 
-  /** Brings this node's replicas of one deployment to {@code count} replicas of its current version. */
-  private Future<Void> ensure(JsonObject deployment, int count) {
-    String name = deployment.getString("name");
+  private PredictionLog log(JsonObject deployment) {
+    return logs.computeIfAbsent(deployment.getString("name"), name -> new PredictionLog(name,
+        deployment.getString("model"), nodeId, objects,
+        (operation, payload) -> client.send(Addresses.HUB, client.newRequest(HUB, operation, payload)), Meters.of(vertx)));
+  }
+
+  private static String key(String deployment, Lane lane) {
+    return deployment + " " + lane.id();
+  }
+
+  /** Brings this node's replicas of one lane of a deployment to {@code count} replicas of the version it names. */
+  private Future<Void> ensure(JsonObject deployment, Lane lane, int count) {
+    String name = key(deployment.getString("name"), lane);
     Slot slot = slots.get(name);
     if (slot != null && slot.busy) {
       return Future.succeededFuture();
@@ -138,7 +170,7 @@ public final class Reconciler {
       slots.remove(name);
       return stopAll(slot.replicas);
     }
-    return resolve(deployment).compose(version -> {
+    return resolve(deployment, lane).compose(version -> {
       int number = version.getInteger("version");
       Slot current = slots.get(name);
       if (current != null && current.version == number && current.replicas.size() == count
@@ -152,9 +184,9 @@ public final class Reconciler {
       if (current != null && current.version == number && "ready".equals(current.status)) {
         return resize(current, deployment, version, count);
       }
-      return replace(name, current, deployment, version, count);
+      return replace(name, lane, current, deployment, version, count);
     }, failure -> {
-      Slot failed = slots.computeIfAbsent(name, n -> new Slot());
+      Slot failed = slots.computeIfAbsent(name, n -> new Slot(deployment.getString("name"), lane));
       failed.status = "failed";
       failed.reason = failure.getMessage();
       failed.failedAt = System.currentTimeMillis();
@@ -164,15 +196,15 @@ public final class Reconciler {
   }
 
   /** Loads {@code count} replicas of a new version; once they serve, the old ones stop. */
-  private Future<Void> replace(String name, Slot old, JsonObject deployment, JsonObject version, int count) {
-    Slot next = new Slot();
+  private Future<Void> replace(String name, Lane lane, Slot old, JsonObject deployment, JsonObject version, int count) {
+    Slot next = new Slot(deployment.getString("name"), lane);
     next.version = version.getInteger("version");
     next.busy = true;
     next.wanted = count;
     if (old == null || old.replicas.isEmpty()) {
       slots.put(name, next);
     }
-    return loadReplicas(deployment, version, 0, count).compose(loaded -> {
+    return loadReplicas(deployment, lane, version, 0, count).compose(loaded -> {
       next.replicas.addAll(loaded);
       next.status = "ready";
       next.busy = false;
@@ -205,7 +237,7 @@ public final class Reconciler {
     }
     slot.busy = true;
     slot.wanted = count;
-    return loadReplicas(deployment, version, have, count - have).transform(outcome -> {
+    return loadReplicas(deployment, slot.lane, version, have, count - have).transform(outcome -> {
       slot.busy = false;
       if (outcome.succeeded()) {
         slot.replicas.addAll(outcome.result());
@@ -216,7 +248,8 @@ public final class Reconciler {
     });
   }
 
-  private Future<List<Replica>> loadReplicas(JsonObject deployment, JsonObject registered, int firstIndex, int count) {
+  private Future<List<Replica>> loadReplicas(JsonObject deployment, Lane lane, JsonObject registered, int firstIndex,
+                                             int count) {
     JsonObject version = servable(registered);
     return artifactFile(version).compose(file -> {
       List<Future<Replica>> replicas = new ArrayList<>();
@@ -224,7 +257,8 @@ public final class Reconciler {
         int index = firstIndex + i;
         replicas.add(workers.<LoadedModel>executeBlocking(() -> Runtimes.load(version, file, workers, web, System.getenv()), false)
             .compose(model -> {
-              Replica replica = new Replica(vertx, deployment, version.getInteger("version"), index, model);
+              Replica replica = new Replica(vertx, deployment, lane, version.getInteger("version"), index, model,
+                  log(deployment));
               return replica.serve(nodeId).map(replica);
             }));
       }
@@ -261,20 +295,19 @@ public final class Reconciler {
     });
   }
 
-  /** The registry's version that the deployment names now (following aliases and "latest"). */
-  private Future<JsonObject> resolve(JsonObject deployment) {
-    JsonObject payload = new JsonObject().put("name", deployment.getString("model"))
-        .put("version", deployment.getString("version", "latest"));
+  /** The registry's version that a lane names now (following aliases and "latest"). */
+  private Future<JsonObject> resolve(JsonObject deployment, Lane lane) {
+    JsonObject payload = new JsonObject().put("name", deployment.getString("model")).put("version", lane.ref());
     return client.send(Addresses.HUB, client.newRequest(HUB, "model.version.get", payload));
   }
 
   private Future<Void> report() {
     List<JsonObject> reports = new ArrayList<>();
-    slots.forEach((name, slot) -> {
+    slots.values().forEach(slot -> {
       int shown = Math.max(slot.wanted, slot.replicas.size());
       for (int i = 0; i < shown; i++) {
         boolean serving = i < slot.replicas.size();
-        JsonObject report = new JsonObject().put("deployment", name).put("index", i)
+        JsonObject report = new JsonObject().put("deployment", slot.deployment).put("lane", slot.lane.id()).put("index", i)
             .put("version", serving ? slot.replicas.get(i).version() : slot.version)
             .put("status", serving ? "ready" : slot.busy ? "loading" : slot.status);
         if (slot.reason != null) {
@@ -296,7 +329,10 @@ public final class Reconciler {
     List<Replica> all = new ArrayList<>();
     slots.values().forEach(slot -> all.addAll(slot.replicas));
     slots.clear();
-    return store.leave(nodeId).otherwiseEmpty().compose(v -> stopAll(all)).andThen(v -> {
+    List<PredictionLog> rolled = new ArrayList<>(logs.values());
+    logs.clear();
+    return store.leave(nodeId).otherwiseEmpty().compose(v -> stopAll(all))
+        .compose(v -> Future.join(rolled.stream().map(PredictionLog::roll).toList()).<Void>mapEmpty()).andThen(v -> {
       web.close();
       try (var files = Files.list(artifactDir)) {
         for (Path file : files.toList()) {

@@ -20,6 +20,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -31,6 +32,7 @@ import java.util.stream.Collectors;
 final class Replica {
   private final Vertx vertx;
   private final String deployment;
+  private final Lane lane;
   private final String model;
   private final int version;
   private final int index;
@@ -40,18 +42,21 @@ final class Replica {
   private final long attemptMillis;
   private final Timer answered;
   private final Timer failed;
-  private Nodes.Binding consumer;
+  private final PredictionLog log;
+  private final List<Nodes.Binding> consumers = new ArrayList<>();
 
-  Replica(Vertx vertx, JsonObject spec, int version, int index, LoadedModel loaded) {
+  Replica(Vertx vertx, JsonObject spec, Lane lane, int version, int index, LoadedModel loaded, PredictionLog log) {
     this.vertx = vertx;
     this.deployment = spec.getString("name");
+    this.lane = lane;
     this.model = spec.getString("model");
     this.version = version;
     this.index = index;
     this.loaded = loaded;
+    this.log = log;
     JsonObject batching = spec.getJsonObject("batching", new JsonObject());
     Tags tags = Tags.of("deployment", deployment, "model", model, "version", String.valueOf(version),
-        "replica", String.valueOf(index));
+        "lane", lane.id(), "replica", String.valueOf(index));
     MeterRegistry meters = Meters.of(vertx);
     this.answered = predictions(meters, tags, "ok");
     this.failed = predictions(meters, tags, "error");
@@ -70,10 +75,13 @@ final class Replica {
     return index;
   }
 
-  /** Starts serving: completes once the cluster routes the deployment's address here too. */
+  /**
+   * Starts serving: completes once the cluster routes the lane's address here too, and the version's (where requests
+   * naming this version go).
+   */
   Future<Void> serve(String nodeId) {
-    OperationRouter router = new OperationRouter(new Envelope.Party("replica@" + nodeId + "/" + deployment + "/" + index,
-        "replica"))
+    OperationRouter router = new OperationRouter(new Envelope.Party("replica@" + nodeId + "/" + deployment + "/"
+        + lane.id() + "/" + index, "replica"))
         .on("deployment.predict", payload -> timed(() -> predict(payload)))
         .on("deployment.infer", payload -> timed(() -> infer(payload)))
         .on("deployment.metadata", payload -> {
@@ -81,15 +89,14 @@ final class Replica {
           return Future.succeededFuture(metadata());
         })
         .attemptDeadline(attemptMillis);
-    return router.bind(vertx, Addresses.deployment(deployment)).map(bound -> {
-      consumer = bound;
-      return null;
-    });
+    return Future.all(router.bind(vertx, lane.address()).onSuccess(consumers::add),
+            router.bind(vertx, Addresses.deploymentVersion(deployment, version)).onSuccess(consumers::add))
+        .mapEmpty();
   }
 
   /** Stops taking requests, lets the ones already taken finish, then frees the model. */
   Future<Void> stop() {
-    Future<Void> unregistered = consumer == null ? Future.succeededFuture() : consumer.unregister();
+    Future<Void> unregistered = Future.join(consumers.stream().map(Nodes.Binding::unregister).toList()).mapEmpty();
     return unregistered.compose(v -> drained(50)).andThen(v -> {
       loaded.close();
       MeterRegistry meters = Meters.of(vertx);
@@ -134,9 +141,10 @@ final class Replica {
       throw McpException.invalidField("inputs", "must be an array of rows");
     }
     checkRows(rows.size());
+    long start = System.nanoTime();
     Map<String, Tensor> tensors = Rows.toTensors(loaded.inputs(), rows);
     TensorSpec.check(loaded.inputs(), tensors);
-    return batcher.submit(tensors).map(outputs -> new JsonObject().put("deployment", deployment)
+    return batcher.submit(tensors).andThen(done -> logged(start, tensors, done.result())).map(outputs -> new JsonObject().put("deployment", deployment)
         .put("model", model).put("version", version).put("outputs", Rows.fromTensors(outputs)));
   }
 
@@ -147,6 +155,7 @@ final class Replica {
     if (!(inputs instanceof JsonArray list) || list.isEmpty()) {
       throw McpException.invalidField("inputs", "must be a non-empty array of tensors");
     }
+    long start = System.nanoTime();
     Map<String, Tensor> tensors = new LinkedHashMap<>();
     for (Object item : list) {
       if (!(item instanceof JsonObject json)) {
@@ -158,7 +167,7 @@ final class Replica {
     TensorSpec.check(loaded.inputs(), tensors);
     checkRows(tensors.values().iterator().next().rows());
     Set<String> wanted = requestedOutputs(payload.getValue("outputs"));
-    return batcher.submit(tensors).map(outputs -> {
+    return batcher.submit(tensors).andThen(done -> logged(start, tensors, done.result())).map(outputs -> {
       JsonArray out = new JsonArray();
       outputs.values().stream().filter(t -> wanted == null || wanted.contains(t.name()))
           .forEach(t -> out.add(t.toJson()));
@@ -169,6 +178,14 @@ final class Replica {
       }
       return answer;
     });
+  }
+
+  /** Offers a sampled answered request to the deployment's prediction log (a queue; writing happens elsewhere). */
+  private void logged(long start, Map<String, Tensor> inputs, Map<String, Tensor> outputs) {
+    if (outputs != null && log.sampled()) {
+      log.offer(new PredictionLog.Entry(System.currentTimeMillis(), version, lane.id(), System.nanoTime() - start,
+          inputs, outputs));
+    }
   }
 
   private Set<String> requestedOutputs(Object outputs) {

@@ -1,0 +1,249 @@
+package io.mlplatform;
+
+import io.mlplatform.support.Api;
+import io.mlplatform.support.Prometheus;
+import io.mlplatform.support.TestModels;
+import io.mlplatform.support.TestNodes;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+@DisplayName("A deployment splits its traffic over versions, mirrors it to a shadow and logs a sample of it")
+class DeploymentTrafficTest {
+  private static final int REQUESTS = 2000;
+  @TempDir
+  static Path dir;
+  static Node node;
+  static Api api;
+  static Map<Integer, TestModels.Classifier> models = new HashMap<>();
+
+  @BeforeAll
+  static void start() throws Exception {
+    node = TestNodes.start(dir.resolve("node"));
+    api = new Api(node.httpPort());
+    api.postJson("/api/models", new JsonObject().put("name", "clf"));
+    for (int version = 1; version <= 3; version++) {
+      models.put(version, TestModels.classifier(dir, 6 + version));
+      assertThat(api.upload("/api/models/clf/versions", Map.of("format", "onnx"), "v" + version + ".onnx",
+          models.get(version).onnx()).status()).isEqualTo(201);
+    }
+    assertThat(api.putJson("/api/models/clf/aliases/challenger", new JsonObject().put("version", 2)).status())
+        .isEqualTo(200);
+  }
+
+  @AfterAll
+  static void stop() {
+    node.close();
+  }
+
+  @Test
+  @DisplayName("90/10 over 2,000 requests within ±5 %, shadow answers never returned but compared, a 25 % sample logged")
+  void canaryShadowAndLogging() throws Exception {
+    Api.Response created = api.postJson("/api/deployments", new JsonObject().put("name", "clf-c").put("model", "clf")
+        .put("traffic", new JsonArray().add(split(1, 90)).add(split("challenger", 10)))
+        .put("shadow", new JsonObject().put("version", 3))
+        .put("logging", new JsonObject().put("sample", 0.25).put("roll_seconds", 1)));
+    assertThat(created.status()).as(created.text()).isEqualTo(201);
+    JsonObject ready = awaitStatus("clf-c", "ready");
+    assertThat(ready.getJsonArray("replica_status").stream().map(r -> ((JsonObject) r).getString("lane")))
+        .containsExactlyInAnyOrder("traffic/0", "traffic/1", "shadow");
+    Prometheus before = scrape();
+
+    Map<Integer, Integer> answeredBy = new HashMap<>();
+    ExecutorService callers = Executors.newFixedThreadPool(4);
+    try {
+      Random random = new Random(11);
+      List<Future<JsonObject>> answers = new java.util.ArrayList<>();
+      List<float[]> rows = new java.util.ArrayList<>();
+      for (int i = 0; i < REQUESTS; i++) {
+        float[] row = {(float) random.nextGaussian(), (float) random.nextGaussian(), (float) random.nextGaussian(),
+            (float) random.nextGaussian()};
+        rows.add(row);
+        answers.add(callers.submit(() -> {
+          Api.Response answer = api.postJson("/api/deployments/clf-c/predict",
+              new JsonObject().put("inputs", new JsonArray().add(DeploymentTest.jsonRow(row))));
+          assertThat(answer.status()).as(answer.text()).isEqualTo(200);
+          return answer.json();
+        }));
+      }
+      for (int i = 0; i < REQUESTS; i++) {
+        JsonObject answer = answers.get(i).get();
+        int version = answer.getInteger("version");
+        answeredBy.merge(version, 1, Integer::sum);
+        // the answer is the named version's own, never the shadow's
+        double[] expected = models.get(version).probabilities(rows.get(i));
+        assertThat(answer.getJsonArray("outputs").getJsonObject(0).getJsonArray("output").getDouble(0))
+            .isCloseTo(expected[0], within(1e-5));
+      }
+    } finally {
+      callers.shutdownNow();
+    }
+    assertThat(answeredBy.keySet()).containsOnly(1, 2);
+    assertThat(answeredBy.get(2) / (double) REQUESTS).isBetween(0.05, 0.15);
+
+    // every request was mirrored to version 3; its answers, another model's, were compared and counted
+    String[] shadowed = {"deployment", "clf-c"};
+    Prometheus after = awaitMetric("mlplatform_shadow_predictions_total", shadowed, REQUESTS);
+    assertThat(after.sum("mlplatform_shadow_predictions_total", "deployment", "clf-c", "outcome", "failed")).isZero();
+    assertThat(after.sum("mlplatform_shadow_predictions_total", "deployment", "clf-c", "outcome", "different"))
+        .isGreaterThan(REQUESTS / 2.0);
+    assertThat(after.sum("mlplatform_predictions_seconds_count", "deployment", "clf-c", "lane", "shadow", "version", "3")
+        - before.sum("mlplatform_predictions_seconds_count", "deployment", "clf-c", "lane", "shadow"))
+        .isEqualTo(REQUESTS);
+    assertThat(after.sum("mlplatform_predictions_seconds_count", "deployment", "clf-c", "version", "2", "outcome", "ok"))
+        .isEqualTo((double) answeredBy.get(2));
+
+    // a quarter of the 4,000 answers (2,000 served, 2,000 shadowed) logged: within 5 standard deviations
+    awaitLogged("clf-c-predictions");
+    List<JsonObject> versions = api.get("/api/datasets/clf-c-predictions/versions").json().getJsonArray("items")
+        .stream().map(v -> (JsonObject) v).toList();
+    long logged = versions.stream().mapToLong(v -> v.getJsonObject("lineage").getLong("rows")).sum();
+    double sd = Math.sqrt(2 * REQUESTS * 0.25 * 0.75);
+    assertThat((double) logged).isBetween(2 * REQUESTS * 0.25 - 5 * sd, 2 * REQUESTS * 0.25 + 5 * sd);
+    assertThat(scrape().sum("mlplatform_prediction_log_dropped_requests_total", "deployment", "clf-c")).isZero();
+    JsonObject first = versions.get(0);
+    assertThat(first.getJsonArray("schema").stream().map(c -> ((JsonObject) c).getString("name")))
+        .contains("logged_at", "model_version", "lane", "latency_ms", "input_0", "input_3", "output_output_0");
+    assertThat(first.getJsonObject("lineage").getString("source")).isEqualTo("prediction-log");
+    assertThat(versions.stream().map(v -> v.getJsonObject("lineage").getJsonArray("model_versions"))
+        .flatMap(JsonArray::stream)).contains(1, 3);
+    Api.Response previewed = api.get("/api/datasets/clf-c-predictions/versions/" + first.getInteger("version")
+        + "/preview");
+    assertThat(previewed.status()).as(previewed.text()).isEqualTo(200);
+    JsonArray preview = previewed.json().getJsonArray("rows");
+    assertThat(preview).isNotEmpty();
+    for (Object item : preview) {
+      JsonObject row = (JsonObject) item;
+      float[] inputs = new float[4];
+      for (int c = 0; c < 4; c++) {
+        inputs[c] = row.getNumber("input_" + c).floatValue();
+      }
+      assertThat(row.getDouble("output_output_0"))
+          .isCloseTo(models.get(row.getInteger("model_version")).probabilities(inputs)[0], within(1e-5));
+    }
+
+    // the alias moves: the canary's lane serves version 3 in place; then version 3 takes all and the rest goes
+    assertThat(api.putJson("/api/models/clf/aliases/challenger", new JsonObject().put("version", 3)).status())
+        .isEqualTo(200);
+    awaitLaneVersion("clf-c", "traffic/1", 3);
+    Api.Response promoted = api.patchJson("/api/deployments/clf-c", new JsonObject()
+        .put("traffic", new JsonArray().add(split(3, 100))).putNull("shadow").putNull("logging"));
+    assertThat(promoted.status()).as(promoted.text()).isEqualTo(200);
+    assertThat(promoted.json().containsKey("traffic")).isFalse();
+    assertThat(promoted.json().getString("version")).isEqualTo("3");
+    awaitLaneVersion("clf-c", "traffic/0", 3);
+    long deadline = System.currentTimeMillis() + 20_000;
+    while (api.get("/api/deployments/clf-c").json().getJsonArray("replica_status").size() > 1) {
+      assertThat(System.currentTimeMillis()).as("the canary and shadow lanes stop").isLessThan(deadline);
+      Thread.sleep(100);
+    }
+    assertThat(api.postJson("/api/deployments/clf-c/predict", new JsonObject().put("inputs",
+        new JsonArray().add(new JsonArray().add(1).add(2).add(3).add(4)))).json().getInteger("version")).isEqualTo(3);
+    assertThat(api.postJson("/v2/models/clf-c/versions/1/infer", new JsonObject()).status()).isEqualTo(404);
+    assertThat(api.delete("/api/deployments/clf-c").status()).isEqualTo(204);
+  }
+
+  @Test
+  @DisplayName("a split that does not add up, names a version twice or with a version, a bad shadow or sample: 400")
+  void badSplits() {
+    Map<JsonObject, String> refused = new java.util.LinkedHashMap<>();
+    refused.put(new JsonObject().put("traffic", new JsonArray().add(split(1, 50)).add(split(2, 49))), "add up to 100");
+    refused.put(new JsonObject().put("traffic", new JsonArray().add(split(1, 50)).add(split(1, 50))), "twice");
+    refused.put(new JsonObject().put("version", 1).put("traffic", new JsonArray().add(split(1, 100))), "not both");
+    refused.put(new JsonObject().put("traffic", new JsonArray().add(split(1, 50)).add(split(9, 50))), "9");
+    refused.put(new JsonObject().put("shadow", new JsonObject().put("version", 2).put("percent", 0)), "percent");
+    refused.put(new JsonObject().put("logging", new JsonObject().put("sample", 1.5)), "sample");
+    refused.forEach((change, why) -> {
+      JsonObject request = change.copy().put("name", "clf-bad").put("model", "clf");
+      Api.Response response = api.postJson("/api/deployments", request);
+      assertThat(response.status()).as(request.encode()).isIn(400, 404);
+      assertThat(response.text()).as(request.encode()).contains(why);
+    });
+    assertThat(api.get("/api/deployments/clf-bad").status()).isEqualTo(404);
+  }
+
+  private static JsonObject split(Object version, int percent) {
+    return new JsonObject().put("version", version).put("percent", percent);
+  }
+
+  private static Prometheus scrape() {
+    return Prometheus.parse(api.get("/metrics").text());
+  }
+
+  private static Prometheus awaitMetric(String name, String[] labels, double total) throws InterruptedException {
+    long deadline = System.currentTimeMillis() + 20_000;
+    while (true) {
+      Prometheus now = scrape();
+      if (now.sum(name, labels) >= total) {
+        assertThat(now.sum(name, labels)).isEqualTo(total);
+        return now;
+      }
+      assertThat(System.currentTimeMillis()).as("%s reaches %s", name, total).isLessThan(deadline);
+      Thread.sleep(100);
+    }
+  }
+
+  /** The log's dataset once every row the node counted as logged is in one of its versions. */
+  private static void awaitLogged(String dataset) throws InterruptedException {
+    long deadline = System.currentTimeMillis() + 20_000;
+    while (true) {
+      double counted = scrape().sum("mlplatform_prediction_log_rows_total", "deployment", "clf-c");
+      Api.Response versions = api.get("/api/datasets/" + dataset + "/versions");
+      if (versions.status() == 200 && counted > 0) {
+        long rows = versions.json().getJsonArray("items").stream()
+            .mapToLong(v -> ((JsonObject) v).getJsonObject("lineage").getLong("rows")).sum();
+        Thread.sleep(1500);
+        if (rows == counted && scrape().sum("mlplatform_prediction_log_rows_total", "deployment", "clf-c") == counted) {
+          return;
+        }
+      }
+      assertThat(System.currentTimeMillis()).as("the prediction log is written").isLessThan(deadline);
+      Thread.sleep(200);
+    }
+  }
+
+  private static void awaitLaneVersion(String name, String lane, int version) throws InterruptedException {
+    long deadline = System.currentTimeMillis() + 20_000;
+    while (true) {
+      JsonObject deployment = api.get("/api/deployments/" + name).json();
+      boolean switched = deployment.getJsonArray("replica_status").stream().map(r -> (JsonObject) r)
+          .filter(r -> lane.equals(r.getString("lane"))).allMatch(r -> r.getInteger("version") == version
+              && "ready".equals(r.getString("status")));
+      if (switched && deployment.getJsonArray("replica_status").stream()
+          .anyMatch(r -> lane.equals(((JsonObject) r).getString("lane")))) {
+        return;
+      }
+      assertThat(System.currentTimeMillis()).as("%s lane %s serves version %s: %s", name, lane, version, deployment)
+          .isLessThan(deadline);
+      Thread.sleep(100);
+    }
+  }
+
+  private static JsonObject awaitStatus(String name, String status) throws InterruptedException {
+    long deadline = System.currentTimeMillis() + 20_000;
+    while (true) {
+      JsonObject deployment = api.get("/api/deployments/" + name).json();
+      if (status.equals(deployment.getString("status"))) {
+        return deployment;
+      }
+      assertThat(System.currentTimeMillis()).as("%s %s: %s", name, status, deployment).isLessThan(deadline);
+      Thread.sleep(100);
+    }
+  }
+}
