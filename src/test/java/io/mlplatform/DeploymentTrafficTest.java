@@ -110,7 +110,7 @@ class DeploymentTrafficTest {
         .isEqualTo((double) answeredBy.get(2));
 
     // a quarter of the 4,000 answers (2,000 served, 2,000 shadowed) logged: within 5 standard deviations
-    awaitLogged("clf-c-predictions");
+    awaitLogged("clf-c-predictions", "clf-c");
     List<JsonObject> versions = api.get("/api/datasets/clf-c-predictions/versions").json().getJsonArray("items")
         .stream().map(v -> (JsonObject) v).toList();
     long logged = versions.stream().mapToLong(v -> v.getJsonObject("lineage").getLong("rows")).sum();
@@ -160,6 +160,64 @@ class DeploymentTrafficTest {
   }
 
   @Test
+  @DisplayName("a monitor execution flags the input whose logged values moved from the training data, not the others")
+  void driftReport() throws Exception {
+    Random random = new Random(5);
+    StringBuilder csv = new StringBuilder("input_0,input_1,input_2,input_3,plan\n");
+    for (int i = 0; i < 2000; i++) {
+      csv.append(random.nextGaussian()).append(',').append(random.nextGaussian()).append(',')
+          .append(random.nextGaussian()).append(',').append(random.nextGaussian()).append(',')
+          .append(i % 3 == 0 ? "pro" : "free").append('\n');
+    }
+    assertThat(api.upload("/api/datasets", Map.of("name", "clf-train"), "train.csv", csv.toString().getBytes())
+        .status()).isEqualTo(201);
+    assertThat(api.postJson("/api/deployments", new JsonObject().put("name", "clf-d").put("model", "clf")
+        .put("version", 1).put("logging", new JsonObject().put("sample", 1.0).put("roll_seconds", 1))).status())
+        .isEqualTo(201);
+    Api.Response unlogged = api.postJson("/api/executions", new JsonObject().put("type", "monitor")
+        .put("deployment", "clf-d").put("baseline", new JsonObject().put("dataset", "clf-train")));
+    assertThat(unlogged.status()).as(unlogged.text()).isEqualTo(400);
+    assertThat(unlogged.errorMessage()).contains("logged no predictions");
+    awaitStatus("clf-d", "ready");
+    // 500 rows whose first input moved by 1.5 standard deviations; the other three as in training
+    for (int request = 0; request < 10; request++) {
+      JsonArray rows = new JsonArray();
+      for (int r = 0; r < 50; r++) {
+        rows.add(new JsonArray().add(1.5 + random.nextGaussian()).add(random.nextGaussian())
+            .add(random.nextGaussian()).add(random.nextGaussian()));
+      }
+      assertThat(api.postJson("/api/deployments/clf-d/predict", new JsonObject().put("inputs", rows)).status())
+          .isEqualTo(200);
+    }
+    awaitLogged("clf-d-predictions", "clf-d");
+
+    Api.Response queued = api.postJson("/api/executions", new JsonObject().put("type", "monitor")
+        .put("deployment", "clf-d").put("window_minutes", 10).put("baseline", new JsonObject().put("dataset", "clf-train")));
+    assertThat(queued.status()).as(queued.text()).isEqualTo(202);
+    JsonObject ended = ExecutionTest.awaitEnd(queued.json().getString("id"), api);
+    assertThat(ended.getString("status")).as(ended.encode()).isEqualTo("succeeded");
+    JsonObject report = ended.getJsonObject("result");
+    assertThat(report.getJsonArray("drifted")).containsExactly("input_0");
+    assertThat(report.getJsonObject("rows").getInteger("current")).isEqualTo(500);
+    assertThat(report.getJsonArray("features").stream().map(f -> ((JsonObject) f).getString("feature")))
+        .containsExactly("input_0", "input_1", "input_2", "input_3");
+    JsonObject moved = report.getJsonArray("features").getJsonObject(0);
+    assertThat(moved.getDouble("psi")).isGreaterThan(0.2);
+    assertThat(moved.getJsonArray("bins")).hasSize(10);
+    assertThat(report.getJsonObject("prediction").getBoolean("compared")).isFalse();
+    JsonArray stored = api.get("/api/models/clf/versions/1").json().getJsonArray("drift_reports");
+    assertThat(stored).hasSize(1);
+    assertThat(stored.getJsonObject(0).getJsonArray("drifted")).containsExactly("input_0");
+
+    Api.Response unknown = api.postJson("/api/executions", new JsonObject().put("type", "monitor")
+        .put("deployment", "clf-d").put("baseline", new JsonObject().put("dataset", "clf-train"))
+        .put("features", new JsonArray().add("plan")));
+    assertThat(unknown.status()).isEqualTo(400);
+    assertThat(unknown.errorMessage()).contains("plan");
+    assertThat(api.delete("/api/deployments/clf-d").status()).isEqualTo(204);
+  }
+
+  @Test
   @DisplayName("a split that does not add up, names a version twice or with a version, a bad shadow or sample: 400")
   void badSplits() {
     Map<JsonObject, String> refused = new java.util.LinkedHashMap<>();
@@ -200,16 +258,16 @@ class DeploymentTrafficTest {
   }
 
   /** The log's dataset once every row the node counted as logged is in one of its versions. */
-  private static void awaitLogged(String dataset) throws InterruptedException {
+  private static void awaitLogged(String dataset, String deployment) throws InterruptedException {
     long deadline = System.currentTimeMillis() + 20_000;
     while (true) {
-      double counted = scrape().sum("mlplatform_prediction_log_rows_total", "deployment", "clf-c");
+      double counted = scrape().sum("mlplatform_prediction_log_rows_total", "deployment", deployment);
       Api.Response versions = api.get("/api/datasets/" + dataset + "/versions");
       if (versions.status() == 200 && counted > 0) {
         long rows = versions.json().getJsonArray("items").stream()
             .mapToLong(v -> ((JsonObject) v).getJsonObject("lineage").getLong("rows")).sum();
         Thread.sleep(1500);
-        if (rows == counted && scrape().sum("mlplatform_prediction_log_rows_total", "deployment", "clf-c") == counted) {
+        if (rows == counted && scrape().sum("mlplatform_prediction_log_rows_total", "deployment", deployment) == counted) {
           return;
         }
       }

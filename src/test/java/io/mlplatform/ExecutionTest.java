@@ -447,6 +447,11 @@ class ExecutionTest {
   }
 
   static JsonObject awaitEnd(String id) {
+    return awaitEnd(id, api);
+  }
+
+  /** The execution once it ended (asked of the platform behind {@code api}). */
+  static JsonObject awaitEnd(String id, Api api) {
     long deadline = System.currentTimeMillis() + 120_000;
     while (true) {
       JsonObject execution = api.get("/api/executions/" + id).json();

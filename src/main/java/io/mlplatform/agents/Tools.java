@@ -139,12 +139,23 @@ final class Tools {
                 "a version number, an alias (followed when it moves) or \"latest\" (the default)"))
             .put("replicas", integer("how many replicas (default 1)", 1, 16)), "name", "model"),
         object(props().put("name", string("its name")).put("status", string("its status")), "name"), Hints.CHANGE));
-    tools.add(operation("scale_deployment", "Scale or switch a deployment", "Changes how many replicas a deployment"
-        + " runs, or which model version it serves.", "deployment.update", input(props()
+    JsonObject versionRef = new JsonObject().put("type", JsonArray.of("integer", "string"))
+        .put("description", "a version number, an alias or \"latest\"");
+    tools.add(operation("scale_deployment", "Scale, switch, canary or shadow a deployment", "Changes how many"
+        + " replicas a deployment runs, which model version it serves, a traffic split over versions (a canary: e.g."
+        + " [{version: 3, percent: 90}, {version: 4, percent: 10}]), a shadow version that gets a copy of the"
+        + " requests (null removes it) or the share of predictions logged to the dataset <name>-predictions.",
+        "deployment.update", input(props()
             .put("name", name("the deployment"))
             .put("replicas", integer("how many replicas", 1, 16))
-            .put("version", new JsonObject().put("type", JsonArray.of("integer", "string"))
-                .put("description", "a version number or an alias")), "name"),
+            .put("version", versionRef)
+            .put("traffic", array("entries {version, percent}; the percents add up to 100",
+                new JsonObject().put("type", "object").put("properties", new JsonObject().put("version", versionRef)
+                    .put("percent", integer("the whole percent of requests", 0, 100)))))
+            .put("shadow", new JsonObject().put("type", JsonArray.of("object", "null")).put("description",
+                "{version, percent (100)}: mirrored requests, answers compared, never returned"))
+            .put("logging", new JsonObject().put("type", JsonArray.of("object", "null")).put("description",
+                "{sample: 0 to 1, roll_seconds (60), roll_rows (10000)}")), "name"),
         object(props().put("name", string("its name")), "name"), Hints.SET));
     tools.add(new Tool("delete_deployment", "Delete a deployment", "Removes a prediction endpoint; its replicas"
         + " unload.", Policy.required("deployment.delete"), input(props().put("name", name("the deployment")), "name"),

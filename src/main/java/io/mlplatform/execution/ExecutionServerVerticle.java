@@ -9,6 +9,7 @@ import io.mlplatform.execution.jobs.EvaluateJob;
 import io.mlplatform.execution.jobs.ExecutionStore;
 import io.mlplatform.execution.jobs.JobRunner;
 import io.mlplatform.execution.jobs.JobType;
+import io.mlplatform.execution.jobs.MonitorJob;
 import io.mlplatform.execution.jobs.TrainJob;
 import io.mlplatform.execution.jobs.TransformJob;
 import io.mlplatform.execution.spark.SparkRuntime;
@@ -69,7 +70,8 @@ public final class ExecutionServerVerticle extends VerticleBase {
     spark = new SparkRuntime(settings.sparkMaster(), settings.sparkConf(), stores.objects().endpoint(), settings.s3AccessKey(),
         settings.s3SecretKey());
     types = Map.of("transform", new TransformJob(stores.objects()), "train", new TrainJob(stores.objects()),
-        "batch_predict", new BatchPredictJob(stores.objects()), "evaluate", new EvaluateJob(stores.objects()));
+        "batch_predict", new BatchPredictJob(stores.objects()), "evaluate", new EvaluateJob(stores.objects()),
+        "monitor", new MonitorJob());
     jobs = new JobRunner(vertx, nodeId, executions, types, settings.executionConcurrency(),
         settings.executionLeaseMillis(), spark, client, stores.objects());
     vertx.eventBus().<Envelope>consumer(JobRunner.EVENTS, event -> {

@@ -130,9 +130,10 @@ public final class ModelRegistry {
     });
   }
 
-  public Future<JsonObject> addEvaluation(String name, String ref, JsonObject evaluation) {
+  /** Appends a record about a version (an evaluation, a drift report) to one of its array fields. */
+  public Future<JsonObject> addToVersion(String name, String ref, String field, JsonObject record) {
     return getVersion(name, ref).compose(version -> changed(name,
-        models.pushToVersion(name, version.getInteger("version"), "evaluations", evaluation)))
+        models.pushToVersion(name, version.getInteger("version"), field, record)))
         .compose(v -> getVersion(name, ref));
   }
 

@@ -60,7 +60,8 @@ public final class ModelServerVerticle extends VerticleBase {
         .onBehalf("model.version.create", this::createVersion)
         .on("model.version.list", p -> registry.listVersions(new Payload(p).name("name")))
         .on("model.version.get", p -> registry.getVersion(new Payload(p).name("name"), new Payload(p).string("version")))
-        .on("model.version.evaluation", this::addEvaluation)
+        .on("model.version.evaluation", p -> addToVersion(p, "evaluation", "evaluations"))
+        .on("model.version.drift", p -> addToVersion(p, "report", "drift_reports"))
         .on("model.alias.set", this::setAlias)
         .on("model.alias.delete", this::deleteAlias);
     return registry.ensureIndexes()
@@ -199,12 +200,15 @@ public final class ModelServerVerticle extends VerticleBase {
         .put("signature", inspected.getJsonObject("signature")).put("labels", p.json().getJsonArray("onnx_labels")));
   }
 
-  /** Appends an evaluation (dataset, version, execution, metrics) to a version: the version itself stays as it was. */
-  private Future<JsonObject> addEvaluation(JsonObject json) {
+  /**
+   * Appends a record about a version to one of its lists (an evaluation: dataset, version, execution, metrics; a
+   * drift report): the version itself stays as it was.
+   */
+  private Future<JsonObject> addToVersion(JsonObject json, String field, String list) {
     Payload p = new Payload(json);
-    JsonObject evaluation = p.object("evaluation");
-    Payload.checkUserJson("evaluation", evaluation);
-    return registry.addEvaluation(p.name("name"), p.string("version"), evaluation);
+    JsonObject record = p.object(field);
+    Payload.checkUserJson(field, record);
+    return registry.addToVersion(p.name("name"), p.string("version"), list, record);
   }
 
   private Future<JsonObject> setAlias(JsonObject json) {
