@@ -209,6 +209,19 @@ class DeploymentTrafficTest {
     assertThat(stored).hasSize(1);
     assertThat(stored.getJsonObject(0).getJsonArray("drifted")).containsExactly("input_0");
 
+    // a workflow gates on the report: the run stops, naming the drifted input
+    JsonObject monitor = new JsonObject().put("type", "monitor").put("deployment", "clf-d").put("window_minutes", 10)
+        .put("baseline", new JsonObject().put("dataset", "clf-train"));
+    JsonObject workflow = WorkflowTest.workflow("drift-gate", WorkflowTest.call("drift", "execution.create", monitor),
+        WorkflowTest.step("steady", "gate").put("condition", "${ $count(steps.drift.result.drifted) = 0 }")
+            .put("reason", "${ 'inputs drifted: ' & $join(steps.drift.result.drifted, ', ') }"));
+    assertThat(api.postJson("/api/workflows", workflow).status()).isEqualTo(201);
+    JsonObject stopped = WorkflowTest.awaitEnd(api, api.postJson("/api/workflows/drift-gate/runs", new JsonObject())
+        .json().getString("id"));
+    assertThat(stopped.getString("status")).as(stopped.encode()).isEqualTo("failed");
+    assertThat(stopped.getJsonObject("error").getString("code")).isEqualTo("gate_closed");
+    assertThat(stopped.getJsonObject("error").getString("message")).contains("inputs drifted: input_0");
+
     Api.Response unknown = api.postJson("/api/executions", new JsonObject().put("type", "monitor")
         .put("deployment", "clf-d").put("baseline", new JsonObject().put("dataset", "clf-train"))
         .put("features", new JsonArray().add("plan")));

@@ -216,6 +216,15 @@ final class Tools {
             .put("prediction", string("the output holding the prediction"))
             .put("task", enumeration("the kind of model", "classification", "regression")), "model", "dataset"),
         started));
+    tools.add(start("start_monitor", "Report a deployment's drift", "Compares the inputs a deployment logged"
+        + " (its logging must be on) in the last window_minutes with a baseline dataset (default: the one its model"
+        + " version was trained on), feature by feature (PSI, Kolmogorov-Smirnov, chi-square), and stores the report"
+        + " with the model version; the result lists the drifted features." + poll, "monitor", input(props()
+            .put("deployment", name("the deployment"))
+            .put("window_minutes", integer("how far back to look (default 60)", 1, 43_200))
+            .put("baseline", anyObject("optional {dataset, version?}: what the inputs are compared with"))
+            .put("features", strings("the inputs to compare (default: every input the baseline has)")), "deployment"),
+        started));
     tools.add(start("start_batch_prediction", "Score a dataset", "Scores every row of a dataset with a model"
         + " version and records the rows with their predictions as a new dataset." + poll, "batch_predict",
         input(datasetInput.copy()
