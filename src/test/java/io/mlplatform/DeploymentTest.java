@@ -376,6 +376,11 @@ class DeploymentTest {
   }
 
   static JsonObject awaitStatus(String name, String status) {
+    return awaitStatus(api, name, status);
+  }
+
+  /** The deployment once the platform behind {@code api} reports it in {@code status}. */
+  static JsonObject awaitStatus(Api api, String name, String status) {
     long deadline = System.currentTimeMillis() + 20_000;
     while (true) {
       JsonObject deployment = api.get("/api/deployments/" + name).json();

@@ -60,7 +60,7 @@ class DeploymentTrafficTest {
         .put("shadow", new JsonObject().put("version", 3))
         .put("logging", new JsonObject().put("sample", 0.25).put("roll_seconds", 1)));
     assertThat(created.status()).as(created.text()).isEqualTo(201);
-    JsonObject ready = awaitStatus("clf-c", "ready");
+    JsonObject ready = DeploymentTest.awaitStatus(api, "clf-c", "ready");
     assertThat(ready.getJsonArray("replica_status").stream().map(r -> ((JsonObject) r).getString("lane")))
         .containsExactlyInAnyOrder("traffic/0", "traffic/1", "shadow");
     Prometheus before = scrape();
@@ -178,7 +178,7 @@ class DeploymentTrafficTest {
         .put("deployment", "clf-d").put("baseline", new JsonObject().put("dataset", "clf-train")));
     assertThat(unlogged.status()).as(unlogged.text()).isEqualTo(400);
     assertThat(unlogged.errorMessage()).contains("logged no predictions");
-    awaitStatus("clf-d", "ready");
+    DeploymentTest.awaitStatus(api, "clf-d", "ready");
     // 500 rows whose first input moved by 1.5 standard deviations; the other three as in training
     for (int request = 0; request < 10; request++) {
       JsonArray rows = new JsonArray();
@@ -302,18 +302,6 @@ class DeploymentTrafficTest {
       }
       assertThat(System.currentTimeMillis()).as("%s lane %s serves version %s: %s", name, lane, version, deployment)
           .isLessThan(deadline);
-      Thread.sleep(100);
-    }
-  }
-
-  private static JsonObject awaitStatus(String name, String status) throws InterruptedException {
-    long deadline = System.currentTimeMillis() + 20_000;
-    while (true) {
-      JsonObject deployment = api.get("/api/deployments/" + name).json();
-      if (status.equals(deployment.getString("status"))) {
-        return deployment;
-      }
-      assertThat(System.currentTimeMillis()).as("%s %s: %s", name, status, deployment).isLessThan(deadline);
       Thread.sleep(100);
     }
   }

@@ -48,6 +48,9 @@ final class PredictionLog {
   /** One logged request, as the replica answered it. */
   record Entry(long atMillis, int version, String lane, long latencyNanos, Map<String, Tensor> inputs,
                Map<String, Tensor> outputs) {
+    int rows() {
+      return inputs.values().iterator().next().rows();
+    }
   }
 
   private final String deployment;
@@ -105,7 +108,7 @@ final class PredictionLog {
   /** Queues a sampled request; never blocks: a full queue drops it and counts it. */
   void offer(Entry entry) {
     if (queue.offer(entry)) {
-      queuedRows.addAndGet(entry.inputs().values().iterator().next().rows());
+      queuedRows.addAndGet(entry.rows());
     } else {
       dropped.increment();
     }
@@ -128,7 +131,7 @@ final class PredictionLog {
     lastRoll = System.currentTimeMillis();
     List<Entry> entries = new ArrayList<>();
     queue.drainTo(entries);
-    long rows = entries.stream().mapToLong(e -> e.inputs().values().iterator().next().rows()).sum();
+    long rows = entries.stream().mapToLong(Entry::rows).sum();
     queuedRows.addAndGet(-rows);
     String key = "prediction-logs/" + deployment + "/" + Instant.now().toString().replace(':', '-') + "-" + nodeId
         + "-" + (sequence++) + ".jsonl";

@@ -119,9 +119,11 @@ public final class Reconciler {
         .compose(live -> store.forgetReportsOutside(live)
             .compose(v -> store.forgetNodesSilentFor(FORGET_NODE_MILLIS)).compose(v -> store.all()).compose(deployments -> {
           Set<String> present = new HashSet<>();
+          Set<String> names = new HashSet<>();
           List<Future<Void>> work = new ArrayList<>();
           for (JsonObject deployment : deployments) {
             String name = deployment.getString("name");
+            names.add(name);
             log(deployment).configure(deployment.getJsonObject("logging"));
             for (Lane lane : Lane.of(deployment)) {
               present.add(key(name, lane));
@@ -136,7 +138,7 @@ public final class Reconciler {
             }
           }
           for (String name : new ArrayList<>(logs.keySet())) {
-            if (deployments.stream().noneMatch(d -> name.equals(d.getString("name")))) {
+            if (!names.contains(name)) {
               PredictionLog log = logs.remove(name);
               work.add(log.roll().andThen(v -> log.removeMeters(Meters.of(vertx))));
             }
