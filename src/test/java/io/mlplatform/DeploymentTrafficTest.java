@@ -279,14 +279,22 @@ class DeploymentTrafficTest {
       if (versions.status() == 200 && counted > 0) {
         long rows = versions.json().getJsonArray("items").stream()
             .mapToLong(v -> ((JsonObject) v).getJsonObject("lineage").getLong("rows")).sum();
-        Thread.sleep(1500);
-        if (rows == counted && scrape().sum("mlplatform_prediction_log_rows_total", "deployment", deployment) == counted) {
-          return;
+        // nothing queued or being written, and still so a moment later (an answer is logged just after it is sent)
+        if (rows == counted && pending(deployment) == 0) {
+          Thread.sleep(500);
+          if (pending(deployment) == 0
+              && scrape().sum("mlplatform_prediction_log_rows_total", "deployment", deployment) == counted) {
+            return;
+          }
         }
       }
       assertThat(System.currentTimeMillis()).as("the prediction log is written").isLessThan(deadline);
       Thread.sleep(200);
     }
+  }
+
+  private static double pending(String deployment) {
+    return scrape().sum("mlplatform_prediction_log_pending_rows", "deployment", deployment);
   }
 
   private static void awaitLaneVersion(String name, String lane, int version) throws InterruptedException {

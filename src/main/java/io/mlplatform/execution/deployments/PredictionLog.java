@@ -1,6 +1,7 @@
 package io.mlplatform.execution.deployments;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.mlplatform.formats.Inspection;
 import io.mlplatform.formats.TabularFiles;
@@ -61,8 +62,11 @@ final class PredictionLog {
   private final BiFunction<String, JsonObject, Future<JsonObject>> hub;
   private final ArrayBlockingQueue<Entry> queue = new ArrayBlockingQueue<>(QUEUE_REQUESTS);
   private final AtomicLong queuedRows = new AtomicLong();
+  /** Rows of the roll being written (0 between rolls). */
+  private volatile long writingRows;
   private final Counter logged;
   private final Counter dropped;
+  private final Gauge pending;
   private volatile double sample;
   private volatile int rollSeconds = DEFAULT_ROLL_SECONDS;
   private volatile int rollRows = DEFAULT_ROLL_ROWS;
@@ -84,6 +88,9 @@ final class PredictionLog {
     this.dropped = Counter.builder("mlplatform.prediction.log.dropped")
         .description("sampled predictions not logged: the queue was full or a roll could not be written")
         .tag("deployment", deployment).baseUnit("requests").register(meters);
+    this.pending = Gauge.builder("mlplatform.prediction.log.pending", () -> queuedRows.get() + writingRows)
+        .description("sampled prediction rows queued or being written, not yet in the log's dataset")
+        .tag("deployment", deployment).baseUnit("rows").register(meters);
   }
 
   static String dataset(String deployment) {
@@ -132,6 +139,7 @@ final class PredictionLog {
     List<Entry> entries = new ArrayList<>();
     queue.drainTo(entries);
     long rows = entries.stream().mapToLong(Entry::rows).sum();
+    writingRows = rows;
     queuedRows.addAndGet(-rows);
     String key = "prediction-logs/" + deployment + "/" + Instant.now().toString().replace(':', '-') + "-" + nodeId
         + "-" + (sequence++) + ".jsonl";
@@ -139,6 +147,7 @@ final class PredictionLog {
         .recover(failure -> objects.remove(written.object()).transform(v -> Future.failedFuture(failure))))
         .transform(done -> {
           writing = false;
+          writingRows = 0;
           if (done.succeeded()) {
             logged.increment(rows);
           } else {
@@ -224,5 +233,6 @@ final class PredictionLog {
   void removeMeters(MeterRegistry meters) {
     meters.remove(logged);
     meters.remove(dropped);
+    meters.remove(pending);
   }
 }
