@@ -27,6 +27,7 @@ import static org.assertj.core.api.Assertions.within;
 @DisplayName("A deployment splits its traffic over versions, mirrors it to a shadow and logs a sample of it")
 class DeploymentTrafficTest {
   private static final int REQUESTS = 2000;
+  private static final int WORKFLOW_PREDICTIONS = 300;
   @TempDir
   static Path dir;
   static Node node;
@@ -137,6 +138,26 @@ class DeploymentTrafficTest {
       assertThat(row.getDouble("output_output_0"))
           .isCloseTo(models.get(row.getInteger("model_version")).probabilities(inputs)[0], within(1e-5));
     }
+
+    // predictions from a workflow's steps (as from an agent's tools) take the same split and the same mirror
+    JsonArray items = new JsonArray();
+    for (int i = 0; i < WORKFLOW_PREDICTIONS; i++) {
+      items.add(i);
+    }
+    assertThat(api.postJson("/api/workflows", WorkflowTest.workflow("clf-c-scores",
+        WorkflowTest.step("score", "map").put("items", "${input.items}").put("concurrency", 8)
+            .put("task", new JsonObject().put("deployment", "clf-c").put("inputs", new JsonObject()
+                .put("inputs", new JsonArray().add(new JsonArray().add("${item}").add(0).add(0).add(0))))))
+        .put("output", "${steps.score.results.version}")).status()).isEqualTo(201);
+    JsonObject run = WorkflowTest.awaitEnd(api, api.postJson("/api/workflows/clf-c-scores/runs",
+        new JsonObject().put("input", new JsonObject().put("items", items))).json().getString("id"));
+    assertThat(run.getString("status")).as(run.encode()).isEqualTo("succeeded");
+    Map<Object, Long> stepVersions = run.getJsonArray("output").stream()
+        .collect(java.util.stream.Collectors.groupingBy(v -> v, java.util.stream.Collectors.counting()));
+    assertThat(stepVersions.keySet()).containsOnly(1, 2);
+    // 10 % of 300: 30 expected, sd 5.2
+    assertThat(stepVersions.get(2)).isBetween(5L, 60L);
+    awaitMetric("mlplatform_shadow_predictions_total", shadowed, REQUESTS + WORKFLOW_PREDICTIONS);
 
     // the alias moves: the canary's lane serves version 3 in place; then version 3 takes all and the rest goes
     assertThat(api.putJson("/api/models/clf/aliases/challenger", new JsonObject().put("version", 3)).status())

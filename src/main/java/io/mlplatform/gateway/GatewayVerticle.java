@@ -9,6 +9,8 @@ import io.mlplatform.access.Policy;
 import io.mlplatform.mcp.Caller;
 import io.mlplatform.mcp.Envelope;
 import io.mlplatform.mcp.McpClient;
+import io.mlplatform.mcp.Shadows;
+import io.mlplatform.mcp.TrafficSplits;
 import io.mlplatform.storage.Stores;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -93,7 +95,7 @@ public final class GatewayVerticle extends VerticleBase {
           new ContractValidation(vertx, contract).install(api, checkedInCode);
           Calls calls = new Calls(client);
           new ApiRoutes(calls, stores.objects(), settings.maxUploadBytes()).bind(api);
-          new InferenceRoutes(calls, new TrafficSplits(client).start(vertx), new Shadows(Meters.of(vertx))).bind(api);
+          new InferenceRoutes(calls, TrafficSplits.of(vertx, client), new Shadows(Meters.of(vertx))).bind(api);
           api.getRoute("health").addHandler(ctx -> json(ctx, 200, new JsonObject().put("status", "up")
               .put("node", status.nodeId())));
           api.getRoute("ready").addHandler(new Readiness(vertx, status, mongo, stores.objects())::handle);

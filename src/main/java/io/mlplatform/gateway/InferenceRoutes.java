@@ -8,6 +8,8 @@ import io.mlplatform.mcp.Envelope;
 import io.mlplatform.mcp.ErrorCode;
 import io.mlplatform.mcp.McpException;
 import io.mlplatform.mcp.Payload;
+import io.mlplatform.mcp.Shadows;
+import io.mlplatform.mcp.TrafficSplits;
 import io.vertx.core.Future;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;

@@ -1,5 +1,6 @@
 package io.mlplatform.workflow;
 
+import io.mlplatform.Meters;
 import io.mlplatform.access.Policy;
 import io.mlplatform.mcp.Addresses;
 import io.mlplatform.mcp.Caller;
@@ -7,6 +8,8 @@ import io.mlplatform.mcp.Envelope;
 import io.mlplatform.mcp.ErrorCode;
 import io.mlplatform.mcp.McpClient;
 import io.mlplatform.mcp.McpException;
+import io.mlplatform.mcp.Shadows;
+import io.mlplatform.mcp.TrafficSplits;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -29,21 +32,25 @@ public final class PlatformCalls {
 
   private final Vertx vertx;
   private final McpClient client;
+  private final TrafficSplits splits;
+  private final Shadows shadows;
   private final Caller caller;
 
   public PlatformCalls(Vertx vertx, McpClient client) {
-    this(vertx, client, null);
+    this(vertx, client, TrafficSplits.of(vertx, client), new Shadows(Meters.of(vertx)), null);
   }
 
-  private PlatformCalls(Vertx vertx, McpClient client, Caller caller) {
+  private PlatformCalls(Vertx vertx, McpClient client, TrafficSplits splits, Shadows shadows, Caller caller) {
     this.vertx = vertx;
     this.client = client;
+    this.splits = splits;
+    this.shadows = shadows;
     this.caller = caller;
   }
 
   /** These calls made on behalf of {@code caller} (null: the platform's own, unchecked). */
   public PlatformCalls onBehalfOf(Caller caller) {
-    return new PlatformCalls(vertx, client, caller);
+    return new PlatformCalls(vertx, client, splits, shadows, caller);
   }
 
   /** Whom these calls are made for (null: the platform itself). */
@@ -70,13 +77,23 @@ public final class PlatformCalls {
     return send(Addresses.HUB, HUB, operation, payload);
   }
 
-  /** A prediction; a replica that went away mid-request is asked once more (scoring has no side effect). */
+  /**
+   * A prediction, on the version the deployment's traffic split draws (as a request to the gateway would be), a drawn
+   * share mirrored to its shadow. A replica that went away mid-request, or a canary lane not ready, leaves it to the
+   * deployment's first lane (scoring has no side effect).
+   */
   public Future<JsonObject> predict(String deployment, JsonObject payload) {
     Envelope.Party replicas = new Envelope.Party(Addresses.deployment(deployment), "deployment");
-    return send(Addresses.deployment(deployment), replicas, "deployment.predict", payload)
+    Future<JsonObject> answer = send(splits.address(deployment), replicas, "deployment.predict", payload)
         .recover(failure -> McpException.wrap(failure).code() == ErrorCode.UNAVAILABLE
             ? send(Addresses.deployment(deployment), replicas, "deployment.predict", payload)
             : Future.failedFuture(failure));
+    String shadow = splits.shadow(deployment);
+    if (shadow != null) {
+      shadows.compare(deployment, answer, send(shadow, new Envelope.Party(shadow, "deployment"), "deployment.predict",
+          payload));
+    }
+    return answer;
   }
 
   /**

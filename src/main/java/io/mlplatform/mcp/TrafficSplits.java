@@ -1,12 +1,10 @@
-package io.mlplatform.gateway;
+package io.mlplatform.mcp;
 
-import io.mlplatform.mcp.Addresses;
-import io.mlplatform.mcp.Envelope;
-import io.mlplatform.mcp.McpClient;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.shareddata.Shareable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -15,11 +13,12 @@ import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * The deployments that split their traffic over versions or mirror it to a shadow, as this gateway last read them:
+ * The deployments that split their traffic over versions or mirror it to a shadow, as this node last read them:
  * read at start, on every deployment change and every few seconds (a missed event costs at most that). A deployment
- * not in the table serves from its own address, so a prediction never waits for the table.
+ * not in the table serves from its own address, so a prediction never waits for the table. One table per node,
+ * shared by whatever sends predictions there (the gateway's routes, agents' tools, workflow steps).
  */
-final class TrafficSplits {
+public final class TrafficSplits implements Shareable {
   private static final Logger LOG = LoggerFactory.getLogger(TrafficSplits.class);
   private static final long REFRESH_MILLIS = 5000;
   private static final int PAGE = 1000;
@@ -34,19 +33,28 @@ final class TrafficSplits {
   private boolean refreshing;
   private boolean again;
 
-  TrafficSplits(McpClient client) {
+  private TrafficSplits(McpClient client) {
     this.client = client;
   }
 
-  TrafficSplits start(Vertx vertx) {
-    vertx.eventBus().consumer(Addresses.DEPLOYMENT_EVENTS, event -> refresh());
-    vertx.setPeriodic(REFRESH_MILLIS, id -> refresh());
-    refresh();
-    return this;
+  /** The node's table; the first caller starts it, and its refreshes run on that caller's context. */
+  public static TrafficSplits of(Vertx vertx, McpClient client) {
+    boolean[] created = {false};
+    TrafficSplits splits = (TrafficSplits) vertx.sharedData().getLocalMap("mlplatform.deployments")
+        .computeIfAbsent("traffic-splits", key -> {
+          created[0] = true;
+          return new TrafficSplits(client);
+        });
+    if (created[0]) {
+      vertx.eventBus().consumer(Addresses.DEPLOYMENT_EVENTS, event -> splits.refresh());
+      vertx.setPeriodic(REFRESH_MILLIS, id -> splits.refresh());
+      splits.refresh();
+    }
+    return splits;
   }
 
   /** The address a prediction for {@code deployment} goes to: its own, or a traffic entry's drawn by its percent. */
-  String address(String deployment) {
+  public String address(String deployment) {
     Split split = splits.get(deployment);
     if (split == null || split.cumulative.length == 0) {
       return Addresses.deployment(deployment);
@@ -61,7 +69,7 @@ final class TrafficSplits {
   }
 
   /** Where to mirror this prediction, or null: the deployment's shadow, drawn by its percent. */
-  String shadow(String deployment) {
+  public String shadow(String deployment) {
     Split split = splits.get(deployment);
     if (split == null || split.shadowAddress == null) {
       return null;

@@ -1,4 +1,4 @@
-package io.mlplatform.gateway;
+package io.mlplatform.mcp;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -8,22 +8,25 @@ import io.vertx.core.json.JsonObject;
 
 import java.util.Iterator;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Compares a shadow version's answers with those the caller got, and counts how they compared per deployment:
  * {@code same} (every output equal, numbers within a relative 1e-6), {@code different}, or {@code failed} (the shadow
  * failed, or its answer could not be compared because the caller's request failed).
  */
-final class Shadows {
+public final class Shadows {
   private static final double TOLERANCE = 1e-6;
 
   private final MeterRegistry meters;
+  private final Map<String, Counter> counters = new ConcurrentHashMap<>();
 
-  Shadows(MeterRegistry meters) {
+  public Shadows(MeterRegistry meters) {
     this.meters = meters;
   }
 
-  void compare(String deployment, Future<JsonObject> served, Future<JsonObject> mirrored) {
+  /** Counts how the mirrored answer compared with the served one, once both are in. */
+  public void compare(String deployment, Future<JsonObject> served, Future<JsonObject> mirrored) {
     Future.join(served, mirrored).onComplete(both -> {
       String outcome;
       if (served.failed() || mirrored.failed()) {
@@ -31,8 +34,9 @@ final class Shadows {
       } else {
         outcome = same(served.result().getValue("outputs"), mirrored.result().getValue("outputs")) ? "same" : "different";
       }
-      Counter.builder("mlplatform.shadow.predictions").description("mirrored predictions, by how the shadow's answer compared")
-          .tag("deployment", deployment).tag("outcome", outcome).register(meters).increment();
+      counters.computeIfAbsent(deployment + " " + outcome, key -> Counter.builder("mlplatform.shadow.predictions")
+          .description("mirrored predictions, by how the shadow's answer compared")
+          .tag("deployment", deployment).tag("outcome", outcome).register(meters)).increment();
     });
   }
 
