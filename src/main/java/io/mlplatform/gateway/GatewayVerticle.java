@@ -72,7 +72,8 @@ public final class GatewayVerticle extends VerticleBase {
           api.rootHandler(metrics.newRecorder()::track);
           // the router resolves '..' before routing: /api/models/x/versions/.. would be model x
           api.rootHandler(ctx -> {
-            if (DOT_SEGMENT.matcher(ctx.request().path()).find()) {
+            String path = ctx.request().path();
+            if ((path.indexOf('.') >= 0 || path.indexOf('%') >= 0) && DOT_SEGMENT.matcher(path).find()) {
               ctx.fail(io.mlplatform.mcp.McpException.invalid("the path may not hold '.' or '..' segments"));
             } else {
               ctx.next();
@@ -96,16 +97,16 @@ public final class GatewayVerticle extends VerticleBase {
           Calls calls = new Calls(client);
           new ApiRoutes(calls, stores.objects(), settings.maxUploadBytes()).bind(api);
           new InferenceRoutes(calls, TrafficSplits.of(vertx, client), new Shadows(Meters.of(vertx))).bind(api);
-          api.getRoute("health").addHandler(ctx -> json(ctx, 200, new JsonObject().put("status", "up")
+          api.getRoute("health").addHandler(ctx -> Calls.respond(ctx, 200, new JsonObject().put("status", "up")
               .put("node", status.nodeId())));
           api.getRoute("ready").addHandler(new Readiness(vertx, status, mongo, stores.objects())::handle);
           api.getRoute("getMetrics").addHandler(ctx -> {
             Policy.authorize(Authentication.caller(ctx), Permission.READ, "metrics");
-            json(ctx, 200, metrics.toJson(ctx.queryParams().get("deployment")).put("node", status.nodeId()));
+            Calls.respond(ctx, 200, metrics.toJson(ctx.queryParams().get("deployment")).put("node", status.nodeId()));
           });
           api.getRoute("getCaller").addHandler(ctx -> {
             Caller caller = Authentication.caller(ctx);
-            json(ctx, 200, caller.toJson().put("anonymous", caller.anonymous())
+            Calls.respond(ctx, 200, caller.toJson().put("anonymous", caller.anonymous())
                 .put("permissions", Policy.permissionsJson(caller.roles())));
           });
           return listen(api.createRouter(), contractText, client);
@@ -147,10 +148,6 @@ public final class GatewayVerticle extends VerticleBase {
         server = ar.result();
       }
     });
-  }
-
-  private static void json(RoutingContext ctx, int code, JsonObject body) {
-    ctx.response().setStatusCode(code).putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(body.encode());
   }
 
   /** The port the server listens on (useful when the configured port is 0). */

@@ -32,6 +32,20 @@ public record Envelope(String mcpVersion, String messageId, String timestamp, Pa
     }
   }
 
+  /** The last millisecond stamped on this thread, and its text: an envelope is stamped thousands of times a second. */
+  private static final ThreadLocal<Object[]> LAST_STAMP = ThreadLocal.withInitial(() -> new Object[]{-1L, ""});
+
+  /** The current time as ISO-8601 text, to the millisecond. */
+  static String now() {
+    long millis = System.currentTimeMillis();
+    Object[] last = LAST_STAMP.get();
+    if ((long) last[0] != millis) {
+      last[0] = millis;
+      last[1] = Instant.ofEpochMilli(millis).toString();
+    }
+    return (String) last[1];
+  }
+
   /** A random (version 4) UUID from a thread-local generator: message ids need uniqueness, not secrecy. */
   static String newId() {
     ThreadLocalRandom random = ThreadLocalRandom.current();
@@ -41,12 +55,12 @@ public record Envelope(String mcpVersion, String messageId, String timestamp, Pa
   }
 
   public static Envelope request(Party sender, Party recipient, String operation, JsonObject payload) {
-    return new Envelope(VERSION, newId(), Instant.now().toString(), sender, recipient,
+    return new Envelope(VERSION, newId(), now(), sender, recipient,
         REQUEST, operation, payload == null ? new JsonObject() : payload, new JsonObject());
   }
 
   public static Envelope event(Party sender, String operation, JsonObject payload) {
-    return new Envelope(VERSION, newId(), Instant.now().toString(), sender,
+    return new Envelope(VERSION, newId(), now(), sender,
         new Party("*", "broadcast"), EVENT, operation, payload, new JsonObject());
   }
 
@@ -61,7 +75,7 @@ public record Envelope(String mcpVersion, String messageId, String timestamp, Pa
   }
 
   private Envelope response(Party responder, JsonObject payload) {
-    return new Envelope(VERSION, newId(), Instant.now().toString(), responder, sender,
+    return new Envelope(VERSION, newId(), now(), responder, sender,
         RESPONSE, operation, payload, new JsonObject().put("correlation_id", messageId));
   }
 

@@ -24,7 +24,8 @@ public final class OperationRouter {
   private static final Logger LOG = LoggerFactory.getLogger(OperationRouter.class);
 
   private final Envelope.Party self;
-  private final Map<String, BiFunction<JsonObject, Caller, Future<JsonObject>>> handlers = new HashMap<>();
+  /** Each operation's handler, given the request (the caller is read from it only by handlers that need it). */
+  private final Map<String, Function<Envelope, Future<JsonObject>>> handlers = new HashMap<>();
   private DeliveryOptions replyOptions = attemptOptions(READ_ATTEMPT_MILLIS);
 
   public OperationRouter(Envelope.Party self) {
@@ -33,13 +34,13 @@ public final class OperationRouter {
 
   /** Registers the handler of one operation; it receives the request's payload. */
   public OperationRouter on(String operation, Function<JsonObject, Future<JsonObject>> handler) {
-    handlers.put(operation, (payload, caller) -> handler.apply(payload));
+    handlers.put(operation, request -> handler.apply(request.payload()));
     return this;
   }
 
   /** Registers the handler of an operation that needs to know who asked (the request's caller, null if none). */
   public OperationRouter onBehalf(String operation, BiFunction<JsonObject, Caller, Future<JsonObject>> handler) {
-    handlers.put(operation, handler);
+    handlers.put(operation, request -> handler.apply(request.payload(), request.caller()));
     return this;
   }
 
@@ -64,13 +65,13 @@ public final class OperationRouter {
 
   private void handle(Message<Envelope> message) {
     Envelope request = message.body();
-    BiFunction<JsonObject, Caller, Future<JsonObject>> handler = handlers.get(request.operation());
+    Function<Envelope, Future<JsonObject>> handler = handlers.get(request.operation());
     Future<JsonObject> outcome;
     if (handler == null) {
       outcome = Future.failedFuture(McpException.invalid("unknown operation " + request.operation()));
     } else {
       try {
-        outcome = handler.apply(request.payload(), request.caller());
+        outcome = handler.apply(request);
       } catch (RuntimeException e) {
         outcome = Future.failedFuture(e);
       }

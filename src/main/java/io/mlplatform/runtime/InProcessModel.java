@@ -1,17 +1,29 @@
 package io.mlplatform.runtime;
 
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.WorkerExecutor;
 
 import java.util.List;
 import java.util.Map;
 
-/** A model scored in this JVM: CPU work, so each batch runs on the worker pool it was loaded with. */
+/**
+ * A model scored in this JVM: CPU work, so a batch runs on the worker pool the model was loaded with, unless its
+ * measured cost says it takes less than a hop to a worker and back (a tiny model's few rows: tens of microseconds):
+ * then it runs on the calling event loop, where its answer is needed anyway.
+ */
 public abstract class InProcessModel implements LoadedModel {
+  /** The longest a batch may be expected to take and still run on an event loop. */
+  static final long INLINE_NANOS = 100_000;
+  /** Weight of the latest call in the running estimate of the time per row. */
+  private static final double SMOOTHING = 0.05;
+
   private final String platform;
   private final List<TensorSpec> inputs;
   private final List<TensorSpec> outputs;
   private final WorkerExecutor workers;
+  /** Running estimate of a call's time per row; unknown (no inline run) until a call was measured. */
+  private volatile double nanosPerRow = Double.NaN;
 
   protected InProcessModel(String platform, List<TensorSpec> inputs, List<TensorSpec> outputs, WorkerExecutor workers) {
     this.platform = platform;
@@ -40,6 +52,24 @@ public abstract class InProcessModel implements LoadedModel {
 
   @Override
   public Future<Map<String, Tensor>> predict(Map<String, Tensor> batch) {
-    return workers.executeBlocking(() -> run(batch), false);
+    int rows = batch.isEmpty() ? 1 : Math.max(1, batch.values().iterator().next().rows());
+    if (Context.isOnEventLoopThread() && nanosPerRow * rows < INLINE_NANOS) {
+      try {
+        return Future.succeededFuture(timed(batch, rows));
+      } catch (Exception e) {
+        return Future.failedFuture(e);
+      }
+    }
+    return workers.executeBlocking(() -> timed(batch, rows), false);
+  }
+
+  private Map<String, Tensor> timed(Map<String, Tensor> batch, int rows) throws Exception {
+    long start = System.nanoTime();
+    Map<String, Tensor> outputs = run(batch);
+    double perRow = (System.nanoTime() - start) / (double) rows;
+    double estimate = nanosPerRow;
+    // racing updates from several threads lose a sample now and then: an estimate, not an account
+    nanosPerRow = Double.isNaN(estimate) ? perRow : estimate + SMOOTHING * (perRow - estimate);
+    return outputs;
   }
 }

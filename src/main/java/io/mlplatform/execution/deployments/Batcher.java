@@ -24,7 +24,8 @@ import java.util.concurrent.TimeUnit;
  * Adaptive batching for one replica: a request that finds the model idle runs at once; requests that arrive while
  * batches are running queue up and run together as the next batch (up to maxRows rows), so under load many
  * single-row requests cost one model call. With maxWaitMillis > 0, an idle model also waits that long for company.
- * Runs on the replica's event loop; the model itself scores on worker threads.
+ * Runs on the replica's event loop; the model scores on worker threads, or on this event loop when a batch costs
+ * less than the hop to a worker ({@link io.mlplatform.runtime.InProcessModel}).
  */
 final class Batcher {
   private static final int MAX_IN_FLIGHT = 2;
