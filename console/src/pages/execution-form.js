@@ -1,4 +1,4 @@
-// The form that starts an execution of each type (transform, train, batch_predict, evaluate), checked before it is sent.
+// The form that starts an execution of each type (transform, train, batch_predict, evaluate, monitor), checked before it is sent.
 import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
 import * as api from '../api.js';
@@ -9,6 +9,7 @@ export const TYPES = {
   train: 'Train a model',
   batch_predict: 'Score a dataset (batch prediction)',
   evaluate: 'Evaluate a model',
+  monitor: 'Drift report of a deployment',
 };
 
 const ALGORITHMS = ['logistic_regression', 'linear_regression', 'random_forest_classifier', 'random_forest_regressor',
@@ -76,9 +77,12 @@ export function ExecutionForm({ presetType, presetDataset, onStarted, onCancel }
   const [params, setParams] = useState('');
   const [missing, setMissing] = useState('drop');
   const [outputFormat, setOutputFormat] = useState('csv');
+  const [deployment, setDeployment] = useState('');
+  const [windowMinutes, setWindowMinutes] = useState('60');
   const { errors, refused, busy, submit, reset } = useSubmit();
   const datasets = useResource(() => api.get('/api/datasets?limit=500'), []);
   const models = useResource(() => api.get('/api/models?limit=500'), []);
+  const deployments = useResource(() => (type === 'monitor' ? api.get('/api/deployments?limit=500') : Promise.resolve(null)), [type]);
   const columns = useColumns(dataset);
   const columnNames = Object.keys(columns);
 
@@ -87,6 +91,14 @@ export function ExecutionForm({ presetType, presetDataset, onStarted, onCancel }
 
   const build = () => {
     const found = {};
+    if (type === 'monitor') {
+      // the baseline is optional: by default the data the deployed version was trained on
+      const body = { type, deployment, window_minutes: Number(windowMinutes) };
+      if (!deployment) found.deployment = 'Choose a deployment.';
+      if (!(Number.isInteger(body.window_minutes) && body.window_minutes > 0)) found.window = 'Whole minutes, e.g. 60.';
+      if (dataset) body.baseline = { dataset };
+      return { found, body };
+    }
     const body = { type, dataset };
     if (!dataset) found.dataset = 'Choose a dataset.';
     if (type === 'transform') {
@@ -136,10 +148,11 @@ export function ExecutionForm({ presetType, presetDataset, onStarted, onCancel }
 
   const send = async () => onStarted(await api.post('/api/executions', build().body));
 
-  const datasetField = html`<${Field} label="Dataset" error=${errors.dataset}>${(id, d) => html`
+  const datasetField = html`<${Field} label=${type === 'monitor' ? 'Baseline dataset' : 'Dataset'} error=${errors.dataset}
+      hint=${type === 'monitor' ? 'by default, the data the deployed version was trained on' : undefined}>${(id, d) => html`
     <select id=${id} value=${dataset} onChange=${(e) => { setDataset(e.target.value); setFeatures([]); setLabel(''); }}
             aria-invalid=${!!errors.dataset} aria-describedby=${d}>
-      <option value="">Choose…</option>
+      <option value="">${type === 'monitor' ? 'The training data' : 'Choose…'}</option>
       ${((datasets.data && datasets.data.items) || []).map((x) => html`<option value=${x.name}>${x.name}</option>`)}
     </select>`}<//>`;
   const featureField = (title, hint) => html`<fieldset class=${'field wide checks' + (errors.features ? ' invalid' : '')}>
@@ -158,6 +171,14 @@ export function ExecutionForm({ presetType, presetDataset, onStarted, onCancel }
             <select id=${id} value=${type} onChange=${(e) => { setType(e.target.value); reset(); }}>
               ${Object.entries(TYPES).map(([k, v]) => html`<option value=${k}>${v}</option>`)}
             </select>`}<//>`}
+          ${type === 'monitor' && html`<${Field} label="Deployment" error=${errors.deployment}>${(id, d) => html`
+            <select id=${id} value=${deployment} onChange=${(e) => setDeployment(e.target.value)} aria-invalid=${!!errors.deployment} aria-describedby=${d}>
+              <option value="">Choose…</option>
+              ${((deployments.data && deployments.data.items) || []).map((x) => html`<option value=${x.name}>${x.name}</option>`)}
+            </select>`}<//>
+            <${Field} label="Window (minutes)" error=${errors.window} hint="the logged predictions of the last minutes">${(id, d) => html`
+              <input id=${id} value=${windowMinutes} inputmode="numeric" onInput=${(e) => setWindowMinutes(e.target.value)}
+                     aria-invalid=${!!errors.window} aria-describedby=${d} />`}<//>`}
           ${datasetField}
           ${(type === 'batch_predict' || type === 'evaluate') && html`<${Field} label="Model" error=${errors.model}>${(id, d) => html`
             <select id=${id} value=${model} onChange=${(e) => setModel(e.target.value)} aria-invalid=${!!errors.model} aria-describedby=${d}>

@@ -8,6 +8,7 @@ import {
   Card, Empty, ErrorNote, KeyValues, Loading, Page, Pill, Progress, duration, number, timeAgo, useResource,
 } from '../ui.js';
 import { ExecutionForm, TYPES } from './execution-form.js';
+import { DriftReport } from './drift.js';
 
 const STATUSES = ['all', 'queued', 'running', 'succeeded', 'failed', 'cancelled'];
 const ACTIVE = (status) => status === 'queued' || status === 'running';
@@ -97,12 +98,15 @@ function MetricBars({ metrics }) {
   </div>`;
 }
 
+/** What the platform adds to a request for its own use (resolved sources, artifacts): not the user's words. */
+const INTERNAL_REQUEST_FIELDS = ['source', 'model_artifact', 'baseline_source', 'current_sources', 'previous_sources', 'kinds', 'log'];
+
 function Outputs({ result }) {
   if (!result) return null;
   return html`<ul class="outputs">
     ${(result.outputs || []).map((o) => html`<li>Dataset <a href=${'#/datasets/' + api.enc(o.dataset)}>${o.dataset}</a> v${o.version}
       ${o.row_count != null && html`<span class="muted"> · ${number(o.row_count)} rows</span>`}</li>`)}
-    ${result.model && html`<li>Model <a href=${'#/models/' + api.enc(result.model)}>${result.model}</a> v${result.version}</li>`}
+    ${result.model && html`<li>Model <a href=${'#/models/' + api.enc(result.model)}>${result.model}</a> v${result.version || result.model_version}</li>`}
   </ul>`;
 }
 
@@ -179,6 +183,7 @@ export function ExecutionPage({ id }) {
         ${e.error && html`<div class="error-note" role="alert"><strong>${e.status === 'cancelled' ? 'Cancelled' : 'Failed'}</strong>
           <span class="error-message">${e.error}</span></div>`}
       <//>
+      ${e.type === 'monitor' && e.result && html`<${Card} title="Drift report" id="drift"><${DriftReport} report=${e.result} /><//>`}
       <div class="grid-2 top">
         <${Card} title="Log" id="log">
           <pre class="log" ref=${logBox} tabindex="0" aria-label="Execution log" aria-live="polite">${lines.length === 0
@@ -198,7 +203,7 @@ export function ExecutionPage({ id }) {
               : html`<p class="muted">${ACTIVE(e.status) ? 'Not finished yet.' : 'No result.'}</p>`}
           <//>
           <${Card} title="Request"><${KeyValues} object=${Object.fromEntries(Object.entries(e.request || {})
-            .filter(([k]) => !['source', 'model_artifact'].includes(k)))} /><//>
+            .filter(([k]) => !INTERNAL_REQUEST_FIELDS.includes(k)))} /><//>
         </div>
       </div>
     <//>`;

@@ -6,6 +6,7 @@ import {
   Card, Empty, ErrorNote, Field, FormActions, KeyValues, Loading, Page, Pill, bytes, number, timeAgo, useResource, useSubmit,
 } from '../ui.js';
 import { AliasForm, DeployForm, UploadVersionForm } from './model-forms.js';
+import { DriftReports } from './drift.js';
 
 export function Models() {
   const [search, setSearch] = useState('');
@@ -180,5 +181,7 @@ function VersionDetail({ model, version, aliases }) {
           ${version.evaluations.map((e) => html`<p><a href=${'#/executions/' + e.execution}>${e.dataset || 'evaluation'}</a>
             <${KeyValues} object=${e.metrics} /></p>`)}</div>`}
       </div>
+      ${version.drift_reports && version.drift_reports.length > 0 && html`<div id="drift">
+        <h3>Drift of the served inputs</h3><${DriftReports} reports=${version.drift_reports} /></div>`}
     <//>`;
 }
