@@ -39,23 +39,16 @@ class AgentEndpointTest {
     // calls without a key may read (the conformance suite sends none); keys decide everything else
     node = TestNodes.start(dir, Map.of("MLP_ANONYMOUS_ROLES", "viewer", "MLP_ADMIN_KEY", ADMIN_KEY));
     Api admin = new Api(node.httpPort()).withKey(ADMIN_KEY);
-    editorKey = key(admin, "agent", "editor");
-    viewerKey = key(admin, "reader", "viewer");
+    editorKey = admin.createKey("agent", "editor");
+    viewerKey = admin.createKey("reader", "viewer");
     editor = new McpHttp(node.httpPort(), editorKey);
     viewer = new McpHttp(node.httpPort(), viewerKey);
-    predictor = new McpHttp(node.httpPort(), key(admin, "scorer", "predictor"));
+    predictor = new McpHttp(node.httpPort(), admin.createKey("scorer", "predictor"));
   }
 
   @AfterAll
   static void stop() {
     node.close();
-  }
-
-  private static String key(Api admin, String name, String role) {
-    Api.Response created = admin.postJson("/api/keys", new JsonObject().put("name", name)
-        .put("roles", new JsonArray().add(role)));
-    assertThat(created.status()).as(created.text()).isEqualTo(201);
-    return created.json().getString("key");
   }
 
   /** Customers: numbers, a string column, empty cells; churn follows usage and tenure. */

@@ -1,5 +1,6 @@
 package io.mlplatform.support;
 
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.io.ByteArrayOutputStream;
@@ -52,6 +53,16 @@ public final class Api {
     public String errorMessage() {
       return json().getJsonObject("error").getString("message");
     }
+  }
+
+  /** Creates an API key with one role (this Api calls as an admin) and answers its secret. */
+  public String createKey(String name, String role) {
+    Response created = postJson("/api/keys", new JsonObject().put("name", name)
+        .put("roles", new JsonArray().add(role)));
+    if (created.status() != 201) {
+      throw new IllegalStateException("creating key " + name + ": " + created.status() + " " + created.text());
+    }
+    return created.json().getString("key");
   }
 
   public Response get(String path) {
