@@ -168,6 +168,19 @@ class DatasetApiTest {
   }
 
   @Test
+  @DisplayName("a format field sent ahead of the file says how to read it, whatever the file's name")
+  void formatFieldAheadOfTheFile() {
+    String lines = "{\"x\": 1, \"y\": \"a\"}\n{\"x\": 2, \"y\": null}\n";
+    Map<String, String> fields = new java.util.LinkedHashMap<>();
+    fields.put("name", "named-format");
+    fields.put("format", "jsonl");
+    Api.Response created = api.upload("/api/datasets", fields, "export.data", lines.getBytes());
+    assertThat(created.status()).as(created.text()).isEqualTo(201);
+    assertThat(created.json().getJsonObject("version").getString("format")).isEqualTo("jsonl");
+    assertThat(created.json().getJsonObject("version").getLong("row_count")).isEqualTo(2);
+  }
+
+  @Test
   @DisplayName("ragged, empty or unreadable files and taken names are refused, and leave nothing behind")
   void badFiles() throws Exception {
     int objectsBefore = ObjectListing.keys(node, "datasets").size();

@@ -65,20 +65,35 @@ final class Uploads {
     Promise<Streams> file = Promise.promise();
     // a second file is only known once the first is under way: the whole upload is refused when it ends
     boolean[] secondFile = {false};
+    boolean[] fileSeen = {false};
     request.setExpectMultipart(true);
     request.uploadHandler(upload -> {
-      if (!"file".equals(upload.name()) || file.future().isComplete()) {
-        secondFile[0] = file.future().isComplete();
-        file.tryFail(McpException.invalidField(upload.name(), "unexpected file; send exactly one file, in 'file'"));
+      if (!"file".equals(upload.name()) || fileSeen[0]) {
+        if (fileSeen[0]) {
+          secondFile[0] = true;
+        } else {
+          file.tryFail(McpException.invalidField(upload.name(), "unexpected file; send exactly one file, in 'file'"));
+        }
         upload.handler(chunk -> { });
         return;
       }
-      try {
-        file.complete(stream(context, upload, request.formAttributes(), bucket, tabular));
-      } catch (McpException e) {
-        upload.handler(chunk -> { });
-        file.fail(e);
-      }
+      fileSeen[0] = true;
+      // the form's fields ahead of the file are handed over only once the file's part has begun: read them (the
+      // format) on the next turn of the event loop, the file's bytes held meanwhile
+      upload.pause();
+      context.runOnContext(v -> {
+        try {
+          Streams streams = stream(context, upload, request.formAttributes(), bucket, tabular);
+          if (!file.tryComplete(streams)) {
+            // the request failed meanwhile: what it stored is not kept
+            streams.stored().onSuccess(store::remove);
+          }
+        } catch (McpException e) {
+          upload.handler(chunk -> { });
+          file.tryFail(e);
+        }
+        upload.resume();
+      });
     });
     request.exceptionHandler(failure -> {
       ended.tryFail(failure);
@@ -86,7 +101,9 @@ final class Uploads {
     });
     request.endHandler(v -> {
       ended.tryComplete();
-      file.tryFail(McpException.invalidField("file", "is required"));
+      if (!fileSeen[0]) {
+        file.tryFail(McpException.invalidField("file", "is required"));
+      }
     });
     request.resume();
     return file.future().compose(streams -> Future.join(streams.stored(), streams.inspected()).transform(done -> {
