@@ -4,11 +4,13 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.micrometer.Label;
+import io.vertx.micrometer.MetricsDomain;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.micrometer.VertxPrometheusOptions;
 import io.vertx.micrometer.backends.BackendRegistries;
 
 import java.util.EnumSet;
+import java.util.List;
 
 /**
  * The node's meters, scraped at {@code GET /metrics} in Prometheus' text format: Vert.x's own (HTTP requests by route,
@@ -25,13 +27,24 @@ public final class Meters {
   private Meters() {
   }
 
-  /** The Vert.x metrics options of a node: Micrometer with a Prometheus registry of that name. */
-  static MicrometerMetricsOptions options(String registryName) {
-    return new MicrometerMetricsOptions().setEnabled(true).setRegistryName(registryName).setJvmMetricsEnabled(true)
+  /**
+   * The Vert.x metrics options of a node: Micrometer with a Prometheus registry of that name; Vert.x's per-request
+   * meters only with {@code vertxMeters}.
+   */
+  static MicrometerMetricsOptions options(String registryName, boolean vertxMeters) {
+    MicrometerMetricsOptions options = new MicrometerMetricsOptions().setEnabled(true).setRegistryName(registryName).setJvmMetricsEnabled(true)
         .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true).setPublishQuantiles(true))
         // bounded label values only: routes (not paths), methods, codes, event-bus addresses
         .setLabels(EnumSet.of(Label.HTTP_ROUTE, Label.HTTP_METHOD, Label.HTTP_CODE, Label.EB_ADDRESS, Label.EB_FAILURE,
             Label.POOL_TYPE, Label.POOL_NAME));
+    if (!vertxMeters) {
+      // the ones recorded on every request; pools, the JVM's and the platform's stay
+      for (MetricsDomain domain : List.of(MetricsDomain.HTTP_SERVER, MetricsDomain.NET_SERVER, MetricsDomain.EVENT_BUS,
+          MetricsDomain.HTTP_CLIENT, MetricsDomain.NET_CLIENT)) {
+        options.addDisabledMetricsCategory(domain);
+      }
+    }
+    return options;
   }
 
   /** Remembers which registry this Vert.x records into. */

@@ -110,7 +110,7 @@ public final class Node implements AutoCloseable {
   private static Vertx startVertx(Settings settings, HazelcastClusterManager clusterManager, String nodeId)
       throws Exception {
     String registry = "mlplatform-" + nodeId;
-    VertxOptions options = new VertxOptions().setMetricsOptions(Meters.options(registry));
+    VertxOptions options = new VertxOptions().setMetricsOptions(Meters.options(registry, settings.vertxMetrics()));
     if (clusterManager == null) {
       Vertx vertx = Vertx.builder().with(options).withMetrics(new MicrometerMetricsFactory()).build();
       Meters.bind(vertx, registry);

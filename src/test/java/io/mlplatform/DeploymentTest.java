@@ -348,6 +348,34 @@ class DeploymentTest {
     assertThat(api.delete("/api/deployments/clf-m").status()).isEqualTo(204);
   }
 
+  @Test
+  @DisplayName("MLP_METRICS_VERTX=false keeps the platform's and the JVM's meters and drops Vert.x's per-request ones")
+  void withoutVertxMeters() throws Exception {
+    try (Node lean = TestNodes.start(dir.resolve("lean"), Map.of("MLP_METRICS_VERTX", "false"))) {
+      Api leanApi = new Api(lean.httpPort());
+      leanApi.postJson("/api/models", new JsonObject().put("name", "clf"));
+      assertThat(leanApi.upload("/api/models/clf/versions", Map.of("format", "onnx"), "v1.onnx", first.onnx()).status())
+          .isEqualTo(201);
+      assertThat(leanApi.postJson("/api/deployments", new JsonObject().put("name", "clf-l").put("model", "clf"))
+          .status()).isEqualTo(201);
+      JsonObject request = new JsonObject().put("inputs", new JsonArray().add(jsonRow(new float[]{0.5f, -1.2f, 0.3f, 2.0f})));
+      long deadline = System.currentTimeMillis() + 20_000;
+      while (leanApi.postJson("/api/deployments/clf-l/predict", request).status() != 200) {
+        assertThat(System.currentTimeMillis()).as("clf-l ready").isLessThan(deadline);
+        Thread.sleep(100);
+      }
+      for (int i = 0; i < 5; i++) {
+        assertThat(leanApi.postJson("/api/deployments/clf-l/predict", request).status()).isEqualTo(200);
+      }
+      Prometheus scraped = Prometheus.parse(leanApi.get("/metrics").text());
+      assertThat(scraped.sum("mlplatform_predictions_seconds_count", "deployment", "clf-l", "outcome", "ok"))
+          .isEqualTo(6);
+      assertThat(scraped.find("jvm_memory_used_bytes")).isNotEmpty();
+      assertThat(scraped.find("vertx_http_server_requests_total")).isEmpty();
+      assertThat(scraped.find("vertx_eventbus_handlers")).isEmpty();
+    }
+  }
+
   static Prometheus scrape() {
     Api.Response scraped = api.get("/metrics");
     assertThat(scraped.status()).isEqualTo(200);

@@ -13,6 +13,7 @@ import io.mlplatform.mcp.Shadows;
 import io.mlplatform.mcp.TrafficSplits;
 import io.mlplatform.storage.Stores;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
@@ -29,7 +30,9 @@ import io.vertx.micrometer.PrometheusScrapingHandler;
 import io.vertx.ext.web.openapi.router.RouterBuilder;
 import io.vertx.openapi.contract.OpenAPIContract;
 
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -69,9 +72,10 @@ public final class GatewayVerticle extends VerticleBase {
           RouterBuilder api = RouterBuilder.create(vertx, contract, RequestExtractor.withBodyHandler());
           BodyHandler jsonBodies = BodyHandler.create(false).setBodyLimit(settings.maxJsonBytes());
           RequestMetrics metrics = RequestMetrics.of(vertx);
-          api.rootHandler(metrics.newRecorder()::track);
+          List<Handler<RoutingContext>> front = new ArrayList<>();
+          front.add(metrics.newRecorder()::track);
           // the router resolves '..' before routing: /api/models/x/versions/.. would be model x
-          api.rootHandler(ctx -> {
+          front.add(ctx -> {
             String path = ctx.request().path();
             if ((path.indexOf('.') >= 0 || path.indexOf('%') >= 0) && DOT_SEGMENT.matcher(path).find()) {
               ctx.fail(io.mlplatform.mcp.McpException.invalid("the path may not hold '.' or '..' segments"));
@@ -79,11 +83,11 @@ public final class GatewayVerticle extends VerticleBase {
               ctx.next();
             }
           });
-          api.rootHandler(new CrossSite(settings.allowedOrigins())::handle);
-          api.rootHandler(authentication::handle);
+          front.add(new CrossSite(settings.allowedOrigins())::handle);
+          front.add(authentication::handle);
           // uploads stream to the object store as they arrive: only non-multipart bodies are buffered
           // (and no WebSocket handshake's: the event bridge upgrades it, which a read request cannot)
-          api.rootHandler(ctx -> {
+          front.add(ctx -> {
             if (Uploads.isMultipart(ctx.request())
                 || HttpHeaders.WEBSOCKET.toString().equalsIgnoreCase(ctx.request().getHeader(HttpHeaders.UPGRADE))) {
               ctx.next();
@@ -91,12 +95,15 @@ public final class GatewayVerticle extends VerticleBase {
               jsonBodies.handle(ctx);
             }
           });
+          front.forEach(api::rootHandler);
           Set<String> checkedInCode = new HashSet<>(ApiRoutes.CHECKED_IN_CODE);
           checkedInCode.addAll(InferenceRoutes.CHECKED_IN_CODE);
           new ContractValidation(vertx, contract).install(api, checkedInCode);
           Calls calls = new Calls(client);
           new ApiRoutes(calls, stores.objects(), settings.maxUploadBytes()).bind(api);
-          new InferenceRoutes(calls, TrafficSplits.of(vertx, client), new Shadows(Meters.of(vertx))).bind(api);
+          InferenceRoutes inference = new InferenceRoutes(calls, TrafficSplits.of(vertx, client),
+              new Shadows(Meters.of(vertx)));
+          inference.bind(api);
           api.getRoute("health").addHandler(ctx -> Calls.respond(ctx, 200, new JsonObject().put("status", "up")
               .put("node", status.nodeId())));
           api.getRoute("ready").addHandler(new Readiness(vertx, status, mongo, stores.objects())::handle);
@@ -109,11 +116,11 @@ public final class GatewayVerticle extends VerticleBase {
             Calls.respond(ctx, 200, caller.toJson().put("anonymous", caller.anonymous())
                 .put("permissions", Policy.permissionsJson(caller.roles())));
           });
-          return listen(api.createRouter(), contractText, client);
+          return listen(api.createRouter(), inference.hotPath(vertx, front), contractText, client);
         }));
   }
 
-  private Future<HttpServer> listen(Router router, Buffer contractText, McpClient client) {
+  private Future<HttpServer> listen(Router router, Router hotPath, Buffer contractText, McpClient client) {
     router.get("/openapi.yaml").handler(ctx -> ctx.response()
         .putHeader(HttpHeaders.CONTENT_TYPE, "application/yaml").end(contractText));
     router.route(EventBridge.PATH).handler(ctx -> {
@@ -135,19 +142,27 @@ public final class GatewayVerticle extends VerticleBase {
     router.route("/assets/*").handler(StaticHandler.create(WEBROOT + "/assets").setCachingEnabled(true)
         .setMaxAgeSeconds(ONE_YEAR_SECONDS));
     router.route().handler(StaticHandler.create(WEBROOT).setCachingEnabled(false));
-    router.route().failureHandler(Failures::render);
-    router.errorHandler(404, Failures::render);
-    router.errorHandler(405, Failures::render);
-    router.errorHandler(500, Failures::render);
+    rendersFailures(router);
+    rendersFailures(hotPath);
     // port 0 with several gateways: -1 asks Vert.x for one random port that they all share
     int port = settings.httpPort() == 0 && settings.httpInstances() > 1 ? -1 : settings.httpPort();
     HttpServerOptions options = new HttpServerOptions().setHost(settings.httpHost()).setPort(port)
         .setTcpNoDelay(true);
-    return vertx.createHttpServer(options).requestHandler(router).listen().andThen(ar -> {
+    return vertx.createHttpServer(options)
+        .requestHandler(request -> (InferenceRoutes.onHotPath(request) ? hotPath : router).handle(request))
+        .listen().andThen(ar -> {
       if (ar.succeeded()) {
         server = ar.result();
       }
     });
+  }
+
+  /** Every failure and every unrouted request answered the same way. */
+  private static void rendersFailures(Router router) {
+    router.route().failureHandler(Failures::render);
+    router.errorHandler(404, Failures::render);
+    router.errorHandler(405, Failures::render);
+    router.errorHandler(500, Failures::render);
   }
 
   /** The port the server listens on (useful when the configured port is 0). */
