@@ -68,10 +68,12 @@ final class Calls {
   }
 
   private Future<JsonObject> exchange(RoutingContext ctx, String address, Envelope request) {
-    String operation = request.operation();
-    long start = System.nanoTime();
-    ctx.addEndHandler(ended -> ACCESS.info("{} {} {}us {} {}", operation, ctx.response().getStatusCode(),
-        (System.nanoTime() - start) / 1000, request.messageId(), Authentication.caller(ctx).name()));
+    if (ACCESS.isInfoEnabled()) {
+      String operation = request.operation();
+      long start = System.nanoTime();
+      ctx.addEndHandler(ended -> ACCESS.info("{} {} {}us {} {}", operation, ctx.response().getStatusCode(),
+          (System.nanoTime() - start) / 1000, request.messageId(), Authentication.caller(ctx).name()));
+    }
     return client.exchange(address, request).compose(response -> {
       ctx.response().putHeader(SERVED_BY, response.sender().id());
       return response.isError() ? Future.failedFuture(response.error()) : Future.succeededFuture(response.result());
