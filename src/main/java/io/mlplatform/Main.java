@@ -1,5 +1,6 @@
 package io.mlplatform;
 
+import io.mlplatform.cli.Mlp;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -7,12 +8,24 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 
-/** Starts one node: `java -jar mlplatform.jar [--cluster] [--config conf/config.json]`. */
+/**
+ * Starts one node: `java -jar mlplatform.jar [--cluster] [--config conf/config.json]`; with a command
+ * (`java -jar mlplatform.jar models list`, see bin/mlp) runs the command line instead, which loads none of the node's
+ * classes.
+ */
 public final class Main {
   private Main() {
   }
 
   public static void main(String[] args) {
+    if (args.length > 0 && !args[0].equals("--cluster") && !args[0].equals("--config")) {
+      Mlp.main(args);
+      return;
+    }
+    startNode(args);
+  }
+
+  private static void startNode(String[] args) {
     System.setProperty("io.netty.tryReflectionSetAccessible", "true");
     Logger log = LoggerFactory.getLogger(Main.class);
     Map<String, String> environment = new HashMap<>(System.getenv());
