@@ -150,8 +150,9 @@ public final class DefinitionCheck {
     if (!Boolean.TRUE.equals(result.getValid())) {
       List<String> problems = new ArrayList<>();
       if (result.getErrors() != null) {
-        result.getErrors().forEach(error -> problems.add(("".equals(error.getInstanceLocation()) ? "input"
-            : "input" + error.getInstanceLocation()) + ": " + error.getError()));
+        // the validator's locations are URI fragments ("#/rows"): the message reads "input/rows"
+        result.getErrors().forEach(error -> problems.add("input" + error.getInstanceLocation().replaceFirst("^#", "")
+            + ": " + error.getError()));
       }
       throw new McpException(ErrorCode.INVALID_ARGUMENT, "the input does not fit the workflow's input_schema: "
           + (problems.isEmpty() ? result.getError() : String.join("; ", problems)), new JsonObject().put("field", "input"));

@@ -95,6 +95,9 @@ public final class Expressions {
       throw McpException.invalidField(where, "expression '" + expression + "' does not parse: " + e.getMessage());
     } catch (RuntimeException e) {
       throw McpException.invalidField(where, "expression '" + expression + "' does not parse: " + e);
+    } catch (StackOverflowError e) {
+      // the parser recurses per nesting level: about a thousand nested brackets overflow a thread's stack
+      throw McpException.invalidField(where, "expression '" + expression + "' nests too deeply to parse");
     }
   }
 
