@@ -40,6 +40,8 @@ public final class Expressions {
   /** Expressions run on these worker threads, never on an event loop: a heavy one holds a worker, not the hub. */
   private static final Map<Vertx, WorkerExecutor> WORKERS = new WeakHashMap<>();
   private static final int MAX_DEPTH = 200;
+  /** The longest expression parsed: a workflow's expressions are a line or two; 10 KB of literal took 0.2 s to parse. */
+  static final int MAX_EXPRESSION_CHARS = 4096;
   /** Parsed expressions are thread-safe and reused. */
   private static final Map<String, Jsonata> PARSED = new ConcurrentHashMap<>();
 
@@ -83,6 +85,11 @@ public final class Expressions {
     Jsonata found = PARSED.get(expression);
     if (found != null) {
       return found;
+    }
+    if (expression.length() > MAX_EXPRESSION_CHARS) {
+      // the parser takes seconds over long literals, on the event loop of whoever stores the workflow
+      throw McpException.invalidField(where, "an expression may hold at most " + MAX_EXPRESSION_CHARS
+          + " characters (got " + expression.length() + ": '" + expression.substring(0, 40) + "…')");
     }
     try {
       Jsonata jsonata = Jsonata.jsonata(expression);

@@ -193,7 +193,7 @@ class DefinitionCheckTest {
     McpException e = refusedAt(workflow(call("c", "model.get", new JsonObject().put("name", "${input.model &}"))),
         "c", "inputs");
     assertThat(e.getMessage()).contains("'input.model &'").contains("does not parse");
-    String deep = "${" + "[".repeat(3000) + "1" + "]".repeat(3000) + "}";
+    String deep = "${" + "[".repeat(1900) + "1" + "]".repeat(1900) + "}";
     assertThat(refusedAt(workflow(gate("g", deep)), "g", "condition").getMessage()).contains("nests too deeply");
     McpException unknownFunction = catchThrowableOfType(McpException.class, () ->
         DefinitionCheck.check(workflow(gate("g", "${$promote(1)}"))));

@@ -197,9 +197,22 @@ class ExpressionsTest {
   }
 
   @Test
+  @DisplayName("an expression longer than 4,096 characters is refused before it is parsed (its literals parse slowly)")
+  void longExpressions() {
+    String literal = "${'" + "x".repeat(50_000) + "'}";
+    long start = System.nanoTime();
+    McpException refused = catchThrowableOfType(McpException.class, () -> Expressions.check(literal, "condition"));
+    assertThat(refused).isNotNull();
+    assertThat(refused.getMessage()).startsWith("condition: ").contains("at most 4096 characters").hasSizeLessThan(200);
+    assertThat(System.nanoTime() - start).as("refused without parsing").isLessThan(TimeUnit.MILLISECONDS.toNanos(100));
+    assertThat(Expressions.check("${'" + "x".repeat(3000) + "'}", "condition")).isEmpty();
+  }
+
+  @Test
   @DisplayName("hostile expressions are refused, not run: deep nesting, $pad bombs, huge values, runaway recursion")
   void hostileExpressions() {
-    String deep = "${" + "(".repeat(3000) + "1" + ")".repeat(3000) + "}";
+    // under the length limit, but deep enough to overflow the parser's stack
+    String deep = "${" + "(".repeat(1900) + "1" + ")".repeat(1900) + "}";
     McpException nested = catchThrowableOfType(McpException.class, () -> Expressions.check(deep, "condition"));
     assertThat(nested).as("a deeply nested expression is an invalid_argument, not a StackOverflowError").isNotNull();
     assertThat(nested.getMessage()).startsWith("condition: ").contains("nests too deeply");
