@@ -2,7 +2,6 @@ package io.mlplatform.workflow;
 
 import com.dashjoin.jsonata.JException;
 import com.dashjoin.jsonata.Jsonata;
-import com.dashjoin.jsonata.Timebox;
 import com.dashjoin.jsonata.Utils;
 import io.mlplatform.mcp.McpException;
 import io.vertx.core.Future;
@@ -169,7 +168,9 @@ public final class Expressions {
     Jsonata jsonata = parsed(expression, where);
     try {
       Jsonata.Frame frame = jsonata.createFrame();
-      new Timebox(frame, TIMEOUT_MILLIS, MAX_DEPTH);
+      Guard guard = new Guard(expression, where);
+      frame.setEvaluateEntryCallback(callback(Jsonata.EntryCallback.class, arguments -> guard.entered()));
+      frame.setEvaluateExitCallback(callback(Jsonata.ExitCallback.class, arguments -> guard.left(arguments[3])));
       frame.bind("pad", Jsonata.function("pad", (Jsonata.Fn3<String, Number, String, String>) Expressions::pad,
           "<s-ns?:s>"));
       Object value = jsonata.evaluate(scope.plain(), frame);
@@ -187,6 +188,60 @@ public final class Expressions {
     } catch (RuntimeException e) {
       throw McpException.invalidField(where, "expression '" + expression + "' failed: " + e);
     }
+  }
+
+  /**
+   * Bounds one evaluation as JSONata's Timebox does (time, depth of evaluation) and also the strings and arrays each
+   * step builds: {@code $a & $a} doubling in a $reduce filled a 2 GB heap in a second, before any timeout.
+   */
+  private static final class Guard {
+    private final long deadline = System.currentTimeMillis() + TIMEOUT_MILLIS;
+    private final String expression;
+    private final String where;
+    private int depth;
+
+    Guard(String expression, String where) {
+      this.expression = expression;
+      this.where = where;
+    }
+
+    void entered() {
+      if (++depth > MAX_DEPTH) {
+        throw refused("failed: evaluation nests deeper than " + MAX_DEPTH + " (a recursion that does not end?)");
+      }
+      if (System.currentTimeMillis() > deadline) {
+        throw refused("failed: evaluation took longer than " + TIMEOUT_MILLIS + " ms (an endless loop?)");
+      }
+    }
+
+    void left(Object result) {
+      depth--;
+      if (result instanceof String text && text.length() > MAX_BUILT
+          || result instanceof List<?> list && list.size() > MAX_BUILT) {
+        throw refused("built a value over " + MAX_BUILT + " values and characters");
+      }
+    }
+
+    private McpException refused(String why) {
+      return McpException.invalidField(where, "expression '" + expression + "' " + why);
+    }
+  }
+
+  /**
+   * One of the evaluator's callback interfaces running {@code body} with the call's arguments: their first parameter's
+   * type (the parser's Symbol) is not public, so neither a lambda nor a method reference can implement them.
+   */
+  private static <T> T callback(Class<T> type, java.util.function.Consumer<Object[]> body) {
+    return type.cast(java.lang.reflect.Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[]{type},
+        (proxy, method, arguments) -> switch (method.getName()) {
+          case "equals" -> proxy == arguments[0];
+          case "hashCode" -> System.identityHashCode(proxy);
+          case "toString" -> "expression guard";
+          default -> {
+            body.accept(arguments);
+            yield null;
+          }
+        }));
   }
 
   /** JSONata's $pad, refusing to build a string longer than {@link #MAX_BUILT}. */

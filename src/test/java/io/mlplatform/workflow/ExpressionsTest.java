@@ -222,6 +222,13 @@ class ExpressionsTest {
     assertThat(json("${$length($pad('x', 1000))}")).as("a reasonable $pad still works").isEqualTo("1000");
     assertThat(refusal("${[1..1500000]}").getMessage()).contains("built a value over 1000000 values and characters");
 
+    // a string doubled thirty times would be a billion characters: stopped at the step that passes the limit
+    long doubling = System.nanoTime();
+    assertThat(refusal("${$length($reduce([1..30], function($a, $b) { $a & $a }, 'x'))}").getMessage())
+        .contains("built a value over 1000000");
+    assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - doubling)).isLessThan(1000);
+    assertThat(json("${$length($reduce([1..10], function($a, $b) { $a & $a }, 'x'))}")).isEqualTo("1024");
+
     long start = System.nanoTime();
     assertThat(refusal("${($f := function($n) { 1 + $f($n + 1) }; $f(1))}").getMessage()).contains("failed");
     assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isLessThan(1000);
