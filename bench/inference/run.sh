@@ -113,6 +113,11 @@ printf "%-28s %12s %9s %9s %s\n" "constant, 64 conns" "$CEIL2" "$P50" "$P99" "$B
 echo "== (e) without Vert.x's per-request meters (MLP_METRICS_VERTX=false)"
 kill "$NODE"; wait "$NODE" 2>/dev/null || true
 start_node MLP_METRICS_VERTX=false
+# a fresh JVM: as much warm-up as the first node had before its 64-connection runs
+for body in predict infer1; do
+  url="$B/api/deployments/bench/predict"; [ "$body" != predict ] && url="$B/v2/models/bench/infer"
+  load 64 "$url" "$WORK/$body.json" > /dev/null
+done
 read -r LEAN_PREDICT P50 P99 BAD <<<"$(load 64 "$B/api/deployments/bench/predict" "$WORK/predict.json")"
 printf "%-28s %12s %9s %9s %s\n" "predict, 64 conns" "$LEAN_PREDICT" "$P50" "$P99" "$BAD"
 read -r LEAN_INFER P50 P99 BAD <<<"$(load 64 "$B/v2/models/bench/infer" "$WORK/infer1.json")"

@@ -151,10 +151,10 @@ public final class GatewayVerticle extends VerticleBase {
     return vertx.createHttpServer(options)
         .requestHandler(request -> (InferenceRoutes.onHotPath(request) ? hotPath : router).handle(request))
         .listen().andThen(ar -> {
-      if (ar.succeeded()) {
-        server = ar.result();
-      }
-    });
+          if (ar.succeeded()) {
+            server = ar.result();
+          }
+        });
   }
 
   /** Every failure and every unrouted request answered the same way. */

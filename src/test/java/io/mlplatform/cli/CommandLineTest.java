@@ -241,17 +241,22 @@ class CommandLineTest {
     ok("datasets", "upload", "numbers", dir.resolve("numbers.csv").toString());
     String id = ok("executions", "start", "{\"type\": \"transform\", \"dataset\": \"numbers\", \"output\": "
         + "\"numbers-big\", \"steps\": [{\"filter\": \"a > 1\"}]}").id();
+    // the node runs one execution at a time: a second one waits in the queue, where a cancel ends it at once (a
+    // running one may still finish: the platform's cancel is a request)
+    String waiting = ok("executions", "start", "{\"type\": \"transform\", \"dataset\": \"numbers\", \"output\": "
+        + "\"numbers-small\", \"steps\": [{\"filter\": \"a < 5\"}]}").id();
     Run impatient = mlp("executions", "wait", id, "--timeout", "0.001");
     refused(impatient, 4, "timeout");
     assertThat(impatient.err()).contains("stopped waiting");
-    ok("executions", "cancel", id);
-    Run cancelled = mlp("executions", "wait", id, "--timeout", "60");
+    ok("executions", "cancel", waiting);
+    Run cancelled = mlp("executions", "wait", waiting, "--timeout", "60");
     refused(cancelled, 1, "cancelled");
     assertThat(cancelled.out()).containsPattern("(?m)^status:\\s+cancelled$");
-    assertThat(ok("executions", "list", "--status", "cancelled").out()).contains(id);
+    assertThat(ok("executions", "list", "--status", "cancelled").out()).contains(waiting);
     assertThat(ok("executions", "get", id).out()).containsPattern("(?m)^type:\\s+transform$");
+    assertThat(ok("executions", "wait", id, "--timeout", "60").exit()).isZero();
     assertThat(ok("executions", "logs", id).exit()).isZero();
-    refused(mlp("executions", "cancel", id), 1, "conflict");
+    refused(mlp("executions", "cancel", waiting), 1, "conflict");
 
     refused(mlp("executions", "get", "00000000-0000-0000-0000-000000000000"), 1, "not_found");
     refused(mlp("executions", "start", "train", "--dataset", "numbers", "--model", "m", "--label", "nope"), 1,
