@@ -32,7 +32,8 @@ public final class Meters {
    * meters only with {@code vertxMeters}.
    */
   static MicrometerMetricsOptions options(String registryName, boolean vertxMeters) {
-    MicrometerMetricsOptions options = new MicrometerMetricsOptions().setEnabled(true).setRegistryName(registryName).setJvmMetricsEnabled(true)
+    MicrometerMetricsOptions options = new MicrometerMetricsOptions().setEnabled(true).setRegistryName(registryName)
+        .setJvmMetricsEnabled(true)
         .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true).setPublishQuantiles(true))
         // bounded label values only: routes (not paths), methods, codes, event-bus addresses
         .setLabels(EnumSet.of(Label.HTTP_ROUTE, Label.HTTP_METHOD, Label.HTTP_CODE, Label.EB_ADDRESS, Label.EB_FAILURE,

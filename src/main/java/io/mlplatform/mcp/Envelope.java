@@ -32,18 +32,22 @@ public record Envelope(String mcpVersion, String messageId, String timestamp, Pa
     }
   }
 
-  /** The last millisecond stamped on this thread, and its text: an envelope is stamped thousands of times a second. */
-  private static final ThreadLocal<Object[]> LAST_STAMP = ThreadLocal.withInitial(() -> new Object[]{-1L, ""});
+  /** A millisecond and its ISO-8601 text. */
+  private record Stamp(long millis, String text) {
+  }
+
+  /** The last millisecond stamped on this thread: an envelope is stamped thousands of times a second. */
+  private static final ThreadLocal<Stamp> LAST_STAMP = ThreadLocal.withInitial(() -> new Stamp(-1, ""));
 
   /** The current time as ISO-8601 text, to the millisecond. */
   static String now() {
     long millis = System.currentTimeMillis();
-    Object[] last = LAST_STAMP.get();
-    if ((long) last[0] != millis) {
-      last[0] = millis;
-      last[1] = Instant.ofEpochMilli(millis).toString();
+    Stamp last = LAST_STAMP.get();
+    if (last.millis() != millis) {
+      last = new Stamp(millis, Instant.ofEpochMilli(millis).toString());
+      LAST_STAMP.set(last);
     }
-    return (String) last[1];
+    return last.text();
   }
 
   /** A random (version 4) UUID from a thread-local generator: message ids need uniqueness, not secrecy. */

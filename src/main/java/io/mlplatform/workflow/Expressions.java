@@ -98,12 +98,12 @@ public final class Expressions {
       PARSED.put(expression, jsonata);
       return jsonata;
     } catch (JException e) {
-      throw McpException.invalidField(where, "expression '" + expression + "' does not parse: " + e.getMessage());
+      throw refused(where, expression, "does not parse: " + e.getMessage());
     } catch (RuntimeException e) {
-      throw McpException.invalidField(where, "expression '" + expression + "' does not parse: " + e);
+      throw refused(where, expression, "does not parse: " + e);
     } catch (StackOverflowError e) {
       // the parser recurses per nesting level: about a thousand nested brackets overflow a thread's stack
-      throw McpException.invalidField(where, "expression '" + expression + "' nests too deeply to parse");
+      throw refused(where, expression, "nests too deeply to parse");
     }
   }
 
@@ -175,18 +175,17 @@ public final class Expressions {
           "<s-ns?:s>"));
       Object value = jsonata.evaluate(scope.plain(), frame);
       if (size(value, 0) > MAX_BUILT) {
-        throw McpException.invalidField(where, "expression '" + expression + "' built a value over "
-            + MAX_BUILT + " values and characters");
+        throw refused(where, expression, "built a value over " + MAX_BUILT + " values and characters");
       }
       return fromPlain(value);
     } catch (McpException e) {
       throw e;
     } catch (StackOverflowError e) {
-      throw McpException.invalidField(where, "expression '" + expression + "' recursed too deeply");
+      throw refused(where, expression, "recursed too deeply");
     } catch (JException e) {
-      throw McpException.invalidField(where, "expression '" + expression + "' failed: " + e.getMessage());
+      throw refused(where, expression, "failed: " + e.getMessage());
     } catch (RuntimeException e) {
-      throw McpException.invalidField(where, "expression '" + expression + "' failed: " + e);
+      throw refused(where, expression, "failed: " + e);
     }
   }
 
@@ -223,8 +222,13 @@ public final class Expressions {
     }
 
     private McpException refused(String why) {
-      return McpException.invalidField(where, "expression '" + expression + "' " + why);
+      return Expressions.refused(where, expression, why);
     }
+  }
+
+  /** Why {@code expression} (in {@code where}) is refused, in the one form every refusal here takes. */
+  private static McpException refused(String where, String expression, String why) {
+    return McpException.invalidField(where, "expression '" + expression + "' " + why);
   }
 
   /**
