@@ -4,11 +4,15 @@
 #  (b) a bare Vert.x HTTP server answering a constant JSON (the HTTP ceiling of this box),
 #  (c) the platform's predict route and V2 infer at 1, 16 and 64 connections (req/s, p50, p99),
 #  (d) V2 infer with 64 rows a request (rows/s),
-#  (e) the predict route and V2 infer at 64 connections on a node without Vert.x's per-request meters
+#  (e) the predict route and V2 infer at 64 connections on a node without Vert.x's event-bus meters
 #      (MLP_METRICS_VERTX=false),
 # and the ratios (c at 64 connections) / (b), (b) measured before and after (c) and (d) and averaged: the ceiling
-# itself moves by a fifth between runs on this shared machine. Load comes from wrk on loopback; every run is bounded.
+# itself moves by a fifth between runs on this shared machine. Each run also prints the server's CPU time per request
+# (its process's, from /proc; wrk's not counted), and the last line compares the ceiling's with the platform's: a
+# ratio that the machine's other load moves less than it moves req/s. Load comes from wrk on loopback; every run is
+# bounded.
 # Usage: bench/inference/run.sh [--quick]   (--quick: 3 s runs instead of 10 s)
+# MLP_BENCH_JAR=path: the platform's jar to measure (default target/mlplatform.jar), e.g. an older build to compare
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 SECONDS_PER_RUN=10
@@ -33,7 +37,7 @@ java -cp "$CP" InferenceBench ort "$WORK/model.onnx" "$SECONDS_PER_RUN" | tee "$
 start_node() {
   rm -rf "$WORK/data"
   env "$@" MLP_HTTP_PORT=$HTTP MLP_DATA_DIR="$WORK/data" MLP_EMBEDDED_MONGO_PORT=0 MLP_EMBEDDED_S3_PORT=0 \
-    java -Xmx1g -Dmlp.access.log=WARN -jar target/mlplatform.jar > "$WORK/node.log" 2>&1 &
+    java -Xmx1g -Dmlp.access.log=WARN -jar "${MLP_BENCH_JAR:-target/mlplatform.jar}" > "$WORK/node.log" 2>&1 &
   NODE=$!
   PIDS+=($NODE)
   for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$HTTP/ready" >/dev/null && break; sleep 0.5; done
@@ -43,7 +47,8 @@ start_node() {
 B="http://127.0.0.1:$HTTP"
 start_node
 java -cp "$CP" InferenceBench constant "$CONST" > "$WORK/constant.log" 2>&1 &
-PIDS+=($!)
+CONST_PID=$!
+PIDS+=($CONST_PID)
 for _ in $(seq 1 50); do curl -sf "http://127.0.0.1:$CONST/" >/dev/null && break; sleep 0.2; done
 
 echo '{"inputs": [{"name": "input", "datatype": "FP32", "shape": [1, 4], "data": [0.1, 0.2, 0.3, 0.4]}]}' > "$WORK/infer1.json"
@@ -58,14 +63,20 @@ for body in predict infer1 infer64; do
     || { echo "warm-up request $body failed"; exit 1; }
 done
 
-# one wrk run: prints "req/s p50 p99 non2xx"
-load() { # connections url body-file
+# CPU time a process has used, in microseconds (user + system, from /proc: 10 ms ticks)
+cpu_us() { awk -v hz="$(getconf CLK_TCK)" '{print ($14 + $15) * 1000000 / hz}' "/proc/$1/stat"; }
+
+# one wrk run against the server of process PID: prints "req/s p50 p99 cpu-us-per-request non2xx"; the CPU per
+# request is the server's own (wrk's excluded), so it moves less than req/s when the machine is shared
+load() { # connections url body-file pid
   local threads=2; [ "$1" -lt 2 ] && threads=1
   # warm-up (JIT, connection pools), not measured
   BODY="$3" wrk -t"$threads" -c"$1" -d2s -s bench/inference/post.lua "$2" > /dev/null 2>&1 || true
-  local out="$WORK/wrk-$RANDOM.out"
+  local out="$WORK/wrk-$RANDOM.out" cpu_before cpu_after
+  cpu_before=$(cpu_us "$4")
   BODY="$3" wrk -t"$threads" -c"$1" -d"${SECONDS_PER_RUN}s" --latency -s bench/inference/post.lua "$2" > "$out" 2>&1 || true
-  BODY="$3" python3 - "$out" <<'PY'
+  cpu_after=$(cpu_us "$4")
+  BODY="$3" python3 - "$out" "$cpu_before" "$cpu_after" <<'PY'
 import re, sys
 text = open(sys.argv[1]).read()
 def ms(v):
@@ -74,59 +85,68 @@ def ms(v):
         return float("nan")
     return float(m.group(1)) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60000}[m.group(2)]
 rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
+requests = int(re.search(r"(\d+) requests in", text).group(1))
 p50 = ms(re.search(r"^\s+50%\s+(\S+)", text, re.M).group(1))
 p99 = ms(re.search(r"^\s+99%\s+(\S+)", text, re.M).group(1))
+cpu = (float(sys.argv[3]) - float(sys.argv[2])) / max(requests, 1)
 bad = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
 errors = re.search(r"Socket errors: (.*)", text)
-print(f"{rps:.0f} {p50:.2f} {p99:.2f} {bad.group(1) if bad else 0}{' socket errors: ' + errors.group(1) if errors else ''}")
+print(f"{rps:.0f} {p50:.2f} {p99:.2f} {cpu:.1f} {bad.group(1) if bad else 0}{' socket errors: ' + errors.group(1) if errors else ''}")
 PY
 }
 
+ROW="%-28s %10s %8s %8s %12s %s\n"
+row() { # label, then load's fields
+  local label=$1; shift
+  printf "$ROW" "$label" "$1" "$2" "$3" "$4" "${*:5}"
+}
+
 echo "== (b) bare Vert.x HTTP server, constant JSON"
-printf "%-28s %12s %9s %9s %s\n" "run" "req/s" "p50 ms" "p99 ms" "non-200"
-read -r CEIL P50 P99 BAD <<<"$(load 64 "http://127.0.0.1:$CONST/" "$WORK/predict.json")"
-printf "%-28s %12s %9s %9s %s\n" "constant, 64 conns" "$CEIL" "$P50" "$P99" "$BAD"
+printf "$ROW" "run" "req/s" "p50 ms" "p99 ms" "cpu us/req" "non-200"
+read -r CEIL P50 P99 CEIL_CPU BAD <<<"$(load 64 "http://127.0.0.1:$CONST/" "$WORK/predict.json" $CONST_PID)"
+row "constant, 64 conns" "$CEIL" "$P50" "$P99" "$CEIL_CPU" "$BAD"
 
 echo "== (c) platform routes, one ONNX replica, adaptive batching on"
 for c in 1 16 64; do
-  read -r R P50 P99 BAD <<<"$(load $c "$B/api/deployments/bench/predict" "$WORK/predict.json")"
-  printf "%-28s %12s %9s %9s %s\n" "predict, $c conns" "$R" "$P50" "$P99" "$BAD"
-  [ $c = 64 ] && PREDICT64=$R
+  read -r R P50 P99 CPU BAD <<<"$(load $c "$B/api/deployments/bench/predict" "$WORK/predict.json" $NODE)"
+  row "predict, $c conns" "$R" "$P50" "$P99" "$CPU" "$BAD"
+  [ $c = 64 ] && PREDICT64=$R && PREDICT64_CPU=$CPU
 done
 for c in 1 16 64; do
-  read -r R P50 P99 BAD <<<"$(load $c "$B/v2/models/bench/infer" "$WORK/infer1.json")"
-  printf "%-28s %12s %9s %9s %s\n" "v2 infer, $c conns" "$R" "$P50" "$P99" "$BAD"
-  [ $c = 64 ] && INFER64=$R
+  read -r R P50 P99 CPU BAD <<<"$(load $c "$B/v2/models/bench/infer" "$WORK/infer1.json" $NODE)"
+  row "v2 infer, $c conns" "$R" "$P50" "$P99" "$CPU" "$BAD"
+  [ $c = 64 ] && INFER64=$R && INFER64_CPU=$CPU
 done
 
 echo "== (d) v2 infer, 64 rows a request"
-read -r R P50 P99 BAD <<<"$(load 64 "$B/v2/models/bench/infer" "$WORK/infer64.json")"
-printf "%-28s %12s %9s %9s %s   rows/s: %s\n" "v2 infer x64 rows, 64 conns" "$R" "$P50" "$P99" "$BAD" \
-  "$(python3 -c "print(round($R * 64))")"
+read -r R P50 P99 CPU BAD <<<"$(load 64 "$B/v2/models/bench/infer" "$WORK/infer64.json" $NODE)"
+row "v2 infer x64 rows, 64 conns" "$R" "$P50" "$P99" "$CPU" "$BAD   rows/s: $(python3 -c "print(round($R * 64))")"
 
 curl -s "$B/v2/models/bench" | python3 -c 'import json,sys; b=json.load(sys.stdin)["batching"]; print("batching: %d requests in %d model calls" % (b["requests"], b["model_calls"]))'
 
 echo "== (b) again"
-read -r CEIL2 P50 P99 BAD <<<"$(load 64 "http://127.0.0.1:$CONST/" "$WORK/predict.json")"
-printf "%-28s %12s %9s %9s %s\n" "constant, 64 conns" "$CEIL2" "$P50" "$P99" "$BAD"
+read -r CEIL2 P50 P99 CEIL2_CPU BAD <<<"$(load 64 "http://127.0.0.1:$CONST/" "$WORK/predict.json" $CONST_PID)"
+row "constant, 64 conns" "$CEIL2" "$P50" "$P99" "$CEIL2_CPU" "$BAD"
 
-echo "== (e) without Vert.x's per-request meters (MLP_METRICS_VERTX=false)"
+echo "== (e) without Vert.x's event-bus meters (MLP_METRICS_VERTX=false)"
 kill "$NODE"; wait "$NODE" 2>/dev/null || true
 start_node MLP_METRICS_VERTX=false
 # a fresh JVM: as much warm-up as the first node had before its 64-connection runs
 for body in predict infer1; do
   url="$B/api/deployments/bench/predict"; [ "$body" != predict ] && url="$B/v2/models/bench/infer"
-  load 64 "$url" "$WORK/$body.json" > /dev/null
+  load 64 "$url" "$WORK/$body.json" $NODE > /dev/null
 done
-read -r LEAN_PREDICT P50 P99 BAD <<<"$(load 64 "$B/api/deployments/bench/predict" "$WORK/predict.json")"
-printf "%-28s %12s %9s %9s %s\n" "predict, 64 conns" "$LEAN_PREDICT" "$P50" "$P99" "$BAD"
-read -r LEAN_INFER P50 P99 BAD <<<"$(load 64 "$B/v2/models/bench/infer" "$WORK/infer1.json")"
-printf "%-28s %12s %9s %9s %s\n" "v2 infer, 64 conns" "$LEAN_INFER" "$P50" "$P99" "$BAD"
+read -r LEAN_PREDICT P50 P99 CPU BAD <<<"$(load 64 "$B/api/deployments/bench/predict" "$WORK/predict.json" $NODE)"
+row "predict, 64 conns" "$LEAN_PREDICT" "$P50" "$P99" "$CPU" "$BAD"
+read -r LEAN_INFER P50 P99 CPU BAD <<<"$(load 64 "$B/v2/models/bench/infer" "$WORK/infer1.json" $NODE)"
+row "v2 infer, 64 conns" "$LEAN_INFER" "$P50" "$P99" "$CPU" "$BAD"
 
 echo "== ratios to the ceiling at 64 connections (target: >= 0.65), ceiling = mean of (b)'s two runs"
 python3 -c "
 ceiling = ($CEIL + $CEIL2) / 2
-print(f'ceiling {ceiling:.0f} req/s ({$CEIL:.0f} before, {$CEIL2:.0f} after)')
+ceiling_cpu = ($CEIL_CPU + $CEIL2_CPU) / 2
+print(f'ceiling {ceiling:.0f} req/s ({$CEIL:.0f} before, {$CEIL2:.0f} after), {ceiling_cpu:.1f} us of CPU a request')
 print(f'predict / ceiling = {$PREDICT64 / ceiling:.2f}   v2 infer / ceiling = {$INFER64 / ceiling:.2f}')
-print(f'without Vert.x meters: predict / ceiling = {$LEAN_PREDICT / ceiling:.2f}   v2 infer / ceiling = {$LEAN_INFER / ceiling:.2f}')"
+print(f'without Vert.x event-bus meters: predict / ceiling = {$LEAN_PREDICT / ceiling:.2f}   v2 infer / ceiling = {$LEAN_INFER / ceiling:.2f}')
+print(f'server CPU a request, ceiling / platform: predict {ceiling_cpu / $PREDICT64_CPU:.2f}   v2 infer {ceiling_cpu / $INFER64_CPU:.2f}')"
 echo "(wrk, the platform and the baseline server share this machine's $(nproc) cores)"

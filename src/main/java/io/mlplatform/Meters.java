@@ -13,9 +13,9 @@ import java.util.EnumSet;
 import java.util.List;
 
 /**
- * The node's meters, scraped at {@code GET /metrics} in Prometheus' text format: Vert.x's own (HTTP requests by route,
- * method and status, the event bus by address, worker pools), the JVM's (memory, GC, threads), and the platform's
- * (predictions, batches, executions, workflow runs; named {@code mlplatform_*}). One registry per node, named after
+ * The node's meters, scraped at {@code GET /metrics} in Prometheus' text format: Vert.x's own (the event bus by
+ * address, worker pools), the JVM's (memory, GC, threads), and the platform's (HTTP requests by route, method and
+ * status, predictions, batches, executions, workflow runs; named {@code mlplatform_*}). One registry per node, named after
  * it, so that several nodes in one JVM (the tests) each count their own.
  */
 public final class Meters {
@@ -28,22 +28,24 @@ public final class Meters {
   }
 
   /**
-   * The Vert.x metrics options of a node: Micrometer with a Prometheus registry of that name; Vert.x's per-request
-   * meters only with {@code vertxMeters}.
+   * The Vert.x metrics options of a node: Micrometer with a Prometheus registry of that name. Vert.x's HTTP and TCP
+   * meters are off (the gateway records {@code mlplatform_http_requests_seconds} itself, from meters it holds: Vert.x's
+   * looked each meter up in the registry on every request, about a tenth of a prediction's gateway time); its
+   * event-bus meters only with {@code vertxMeters}.
    */
   static MicrometerMetricsOptions options(String registryName, boolean vertxMeters) {
     MicrometerMetricsOptions options = new MicrometerMetricsOptions().setEnabled(true).setRegistryName(registryName)
         .setJvmMetricsEnabled(true)
         .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true).setPublishQuantiles(true))
-        // bounded label values only: routes (not paths), methods, codes, event-bus addresses
-        .setLabels(EnumSet.of(Label.HTTP_ROUTE, Label.HTTP_METHOD, Label.HTTP_CODE, Label.EB_ADDRESS, Label.EB_FAILURE,
-            Label.POOL_TYPE, Label.POOL_NAME));
+        // bounded label values only: event-bus addresses, pools
+        .setLabels(EnumSet.of(Label.EB_ADDRESS, Label.EB_FAILURE, Label.POOL_TYPE, Label.POOL_NAME));
+    for (MetricsDomain domain : List.of(MetricsDomain.HTTP_SERVER, MetricsDomain.NET_SERVER, MetricsDomain.HTTP_CLIENT,
+        MetricsDomain.NET_CLIENT)) {
+      options.addDisabledMetricsCategory(domain);
+    }
     if (!vertxMeters) {
-      // the ones recorded on every request; pools, the JVM's and the platform's stay
-      for (MetricsDomain domain : List.of(MetricsDomain.HTTP_SERVER, MetricsDomain.NET_SERVER, MetricsDomain.EVENT_BUS,
-          MetricsDomain.HTTP_CLIENT, MetricsDomain.NET_CLIENT)) {
-        options.addDisabledMetricsCategory(domain);
-      }
+      // recorded on every message; pools, the JVM's and the platform's stay
+      options.addDisabledMetricsCategory(MetricsDomain.EVENT_BUS);
     }
     return options;
   }

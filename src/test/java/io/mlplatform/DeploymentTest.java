@@ -332,15 +332,24 @@ class DeploymentTest {
     assertThat(after.sum("mlplatform_batch_size_rows_sum", replica) - before.sum("mlplatform_batch_size_rows_sum",
         replica)).isEqualTo(25);
     assertThat(after.find("mlplatform_batch_queue_seconds_count", replica)).isNotEmpty();
-    // the gateway's requests by route pattern (not by path: names do not make new series) and status
-    String route = after.find("vertx_http_server_requests_total").stream().map(s -> s.labels().get("route"))
-        .filter(r -> r != null && r.contains("predict")).findFirst().orElseThrow(() -> new AssertionError(
-            "no predict route in " + after.find("vertx_http_server_requests_total")));
-    assertThat(route).doesNotContain("clf-m");
-    assertThat(after.sum("vertx_http_server_requests_total", "route", route, "code", "200")
-        - before.sum("vertx_http_server_requests_total", "route", route, "code", "200")).isEqualTo(25);
-    assertThat(after.sum("vertx_http_server_requests_total", "route", route, "code", "400")
-        - before.sum("vertx_http_server_requests_total", "route", route, "code", "400")).isEqualTo(1);
+    // the gateway's requests by route pattern (not by path: names do not make new series), method and status
+    String route = "/api/deployments/{name}/predict";
+    String[] predictions = {"route", route, "method", "POST"};
+    assertThat(after.sum("mlplatform_http_requests_seconds_count", with(predictions, "code", "200"))
+        - before.sum("mlplatform_http_requests_seconds_count", with(predictions, "code", "200"))).isEqualTo(25);
+    assertThat(after.sum("mlplatform_http_requests_seconds_count", with(predictions, "code", "400"))
+        - before.sum("mlplatform_http_requests_seconds_count", with(predictions, "code", "400"))).isEqualTo(1);
+    assertThat(after.find("mlplatform_http_requests_seconds_bucket", with(predictions, "code", "200"))).isNotEmpty();
+    assertThat(after.find("mlplatform_http_requests_seconds_count").stream().map(s -> s.labels().get("route")))
+        .noneMatch(r -> r.contains("clf-m"));
+    // a route outside the contract is named by its own pattern, an unknown path is not named at all
+    api.get("/openapi.yaml");
+    api.get("/api/no-such/clf-m");
+    Prometheus later = scrape();
+    assertThat(later.sum("mlplatform_http_requests_seconds_count", "route", "/openapi.yaml", "code", "200"))
+        .isGreaterThanOrEqualTo(1);
+    assertThat(later.sum("mlplatform_http_requests_seconds_count", "route", "unmatched", "code", "404"))
+        .isGreaterThanOrEqualTo(1);
     assertThat(after.find("jvm_memory_used_bytes")).isNotEmpty();
     // GC pauses appear only after a first collection; the GC meters bound at start are always there
     assertThat(after.find("jvm_gc_max_data_size_bytes")).isNotEmpty();
@@ -349,7 +358,7 @@ class DeploymentTest {
   }
 
   @Test
-  @DisplayName("MLP_METRICS_VERTX=false keeps the platform's and the JVM's meters and drops Vert.x's per-request ones")
+  @DisplayName("MLP_METRICS_VERTX=false keeps the platform's and the JVM's meters and drops Vert.x's event-bus ones")
   void withoutVertxMeters() throws Exception {
     try (Node lean = TestNodes.start(dir.resolve("lean"), Map.of("MLP_METRICS_VERTX", "false"))) {
       Api leanApi = new Api(lean.httpPort());
@@ -371,8 +380,9 @@ class DeploymentTest {
       assertThat(scraped.sum("mlplatform_predictions_seconds_count", "deployment", "clf-l", "outcome", "ok"))
           .isEqualTo(6);
       assertThat(scraped.find("jvm_memory_used_bytes")).isNotEmpty();
-      assertThat(scraped.find("vertx_http_server_requests_total")).isEmpty();
       assertThat(scraped.find("vertx_eventbus_handlers")).isEmpty();
+      assertThat(scraped.sum("mlplatform_http_requests_seconds_count", "route", "/api/deployments/{name}/predict"))
+          .isGreaterThanOrEqualTo(6);
     }
   }
 

@@ -27,6 +27,7 @@ import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.StaticHandler;
 import io.vertx.ext.web.openapi.router.RequestExtractor;
 import io.vertx.micrometer.PrometheusScrapingHandler;
+import io.vertx.ext.web.openapi.router.OpenAPIRoute;
 import io.vertx.ext.web.openapi.router.RouterBuilder;
 import io.vertx.openapi.contract.OpenAPIContract;
 
@@ -73,7 +74,7 @@ public final class GatewayVerticle extends VerticleBase {
           BodyHandler jsonBodies = BodyHandler.create(false).setBodyLimit(settings.maxJsonBytes());
           RequestMetrics metrics = RequestMetrics.of(vertx);
           List<Handler<RoutingContext>> front = new ArrayList<>();
-          front.add(metrics.newRecorder()::track);
+          front.add(metrics.newRecorder(Meters.of(vertx))::track);
           // the router resolves '..' before routing: /api/models/x/versions/.. would be model x
           front.add(ctx -> {
             String path = ctx.request().path();
@@ -96,6 +97,14 @@ public final class GatewayVerticle extends VerticleBase {
             }
           });
           front.forEach(api::rootHandler);
+          // each contract route names itself first, so that even a request refused by its validation is counted there
+          for (OpenAPIRoute route : api.getRoutes()) {
+            String pattern = route.getOperation().getOpenAPIPath();
+            route.addHandler(ctx -> {
+              RequestMetrics.routed(ctx, pattern);
+              ctx.next();
+            });
+          }
           Set<String> checkedInCode = new HashSet<>(ApiRoutes.CHECKED_IN_CODE);
           checkedInCode.addAll(InferenceRoutes.CHECKED_IN_CODE);
           new ContractValidation(vertx, contract).install(api, checkedInCode);

@@ -1,23 +1,32 @@
 package io.mlplatform.gateway;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.shareddata.Shareable;
+import io.vertx.ext.web.Route;
 import io.vertx.ext.web.RoutingContext;
 
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
- * The API requests this node's gateways answered in the last minute, second by second: counts, errors and latency
- * percentiles, for the whole node and per deployment. It runs on the prediction path, so each gateway verticle
- * records into its own {@link Recorder} from its own event loop (no counter is written by two threads), and a
- * reading sums them. The percentiles come from log-spaced latency buckets: they are bucket bounds (within 20 %).
+ * The requests this node's gateways answered, recorded once per request for two readers: Prometheus' meter
+ * {@code mlplatform_http_requests_seconds} (route pattern, method, status code; latency histogram), and the console's
+ * last minute, second by second (counts, errors and latency percentiles for the whole node and per deployment,
+ * {@code GET /api/metrics}). It runs on the prediction path, so each gateway verticle records into its own
+ * {@link Recorder} from its own event loop (no counter is written by two threads, and its meters are looked up in a
+ * map of its own, not registered again on every request as Vert.x's HTTP meters were), and a reading sums them. The
+ * console's percentiles come from log-spaced latency buckets: they are bucket bounds (within 20 %).
  */
 final class RequestMetrics implements Shareable {
   static final String PATH = "/api/metrics";
@@ -30,6 +39,9 @@ final class RequestMetrics implements Shareable {
   private static final int REFUSED = 2;
   private static final int FIRST_BUCKET = 3;
   private static final int COUNTERS = FIRST_BUCKET + BOUNDS_MICROS.length;
+  /** Where a request's route pattern is kept in its routing context ({@link #routed}). */
+  private static final String ROUTE = "mlplatform.route";
+  private static final String UNMATCHED = "unmatched";
 
   private final List<Recorder> recorders = new CopyOnWriteArrayList<>();
 
@@ -39,9 +51,9 @@ final class RequestMetrics implements Shareable {
         .computeIfAbsent("request-metrics", key -> new RequestMetrics());
   }
 
-  /** A recorder for one gateway verticle: only its event loop may use it. */
-  Recorder newRecorder() {
-    Recorder recorder = new Recorder();
+  /** A recorder for one gateway verticle, with its meters in {@code meters}: only its event loop may use it. */
+  Recorder newRecorder(MeterRegistry meters) {
+    Recorder recorder = new Recorder(meters);
     recorders.add(recorder);
     return recorder;
   }
@@ -120,23 +132,63 @@ final class RequestMetrics implements Shareable {
     return bounds;
   }
 
+  /**
+   * Names the route a request took, for the meters' {@code route} label: a pattern such as
+   * {@code /api/deployments/{name}/predict}, never a raw path (names would make new series without end).
+   */
+  static void routed(RoutingContext ctx, String pattern) {
+    ctx.put(ROUTE, pattern);
+  }
+
   /** What one gateway verticle answered; written from its event loop only, read from any thread. */
   static final class Recorder {
     private final Series node = new Series();
     private final Map<String, Series> deployments = new ConcurrentHashMap<>();
+    private final MeterRegistry meters;
+    private final Map<TimerKey, Timer> timers = new HashMap<>();
 
-    /** A handler ahead of every route: times each API request (but this one's own) until its response ends. */
+    private record TimerKey(String route, HttpMethod method, int status) {
+    }
+
+    Recorder(MeterRegistry meters) {
+      this.meters = meters;
+    }
+
+    /** A handler ahead of every route: times each request (but the console's own reading) until its response ends. */
     void track(RoutingContext ctx) {
       String path = ctx.request().path();
-      if (path.startsWith("/api/") && !path.equals(PATH) || path.startsWith("/v2/")) {
-        long start = System.nanoTime();
-        ctx.addEndHandler(ended -> record(deploymentOf(path), ctx.response().getStatusCode(),
-            (System.nanoTime() - start) / 1000));
-      }
+      boolean api = path.startsWith("/api/") && !path.equals(PATH) || path.startsWith("/v2/");
+      long start = System.nanoTime();
+      ctx.addEndHandler(ended -> {
+        long nanos = System.nanoTime() - start;
+        int status = ctx.response().getStatusCode();
+        timer(route(ctx), ctx.request().method(), status).record(nanos, TimeUnit.NANOSECONDS);
+        if (api) {
+          record(deploymentOf(path), status, nanos / 1000);
+        }
+      });
       ctx.next();
     }
 
-    /** One answered request; {@code deployment} is null unless it was a prediction. */
+    /** The route named by {@link #routed}, else the pattern of the plain route that answered. */
+    private static String route(RoutingContext ctx) {
+      String named = ctx.get(ROUTE);
+      if (named != null) {
+        return named;
+      }
+      Route current = ctx.currentRoute();
+      return current != null && current.getPath() != null && ctx.response().getStatusCode() != 404
+          ? current.getPath() : UNMATCHED;
+    }
+
+    private Timer timer(String route, HttpMethod method, int status) {
+      return timers.computeIfAbsent(new TimerKey(route, method, status), key -> Timer.builder("mlplatform.http.requests")
+          .description("HTTP requests the gateway answered, by route pattern, method and status code")
+          .tag("route", key.route()).tag("method", key.method().name()).tag("code", Integer.toString(key.status()))
+          .publishPercentileHistogram().register(meters));
+    }
+
+  /** One answered request; {@code deployment} is null unless it was a prediction. */
     void record(String deployment, int status, long micros) {
       long second = System.currentTimeMillis() / 1000;
       int bucket = bucket(micros);
