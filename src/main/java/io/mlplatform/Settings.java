@@ -1,7 +1,7 @@
 package io.mlplatform;
 
-import io.mlplatform.access.Permission;
-import io.mlplatform.access.Policy;
+import io.mlplatform.policy.Permission;
+import io.mlplatform.policy.Policy;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 

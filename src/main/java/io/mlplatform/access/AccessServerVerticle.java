@@ -2,12 +2,14 @@ package io.mlplatform.access;
 
 import io.mlplatform.mcp.Addresses;
 import io.mlplatform.mcp.Caller;
-import io.mlplatform.mcp.ErrorCode;
 import io.mlplatform.mcp.Envelope;
+import io.mlplatform.mcp.ErrorCode;
 import io.mlplatform.mcp.McpClient;
 import io.mlplatform.mcp.McpException;
 import io.mlplatform.mcp.OperationRouter;
 import io.mlplatform.mcp.Payload;
+import io.mlplatform.policy.Permission;
+import io.mlplatform.policy.Policy;
 import io.mlplatform.storage.Stores;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;

@@ -3,6 +3,8 @@ package io.mlplatform.access;
 import io.mlplatform.mcp.Caller;
 import io.mlplatform.mcp.ErrorCode;
 import io.mlplatform.mcp.McpException;
+import io.mlplatform.policy.KeyDigest;
+import io.mlplatform.policy.Policy;
 import io.mlplatform.storage.Documents;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
@@ -10,13 +12,9 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.mongo.IndexOptions;
 import io.vertx.ext.mongo.MongoClient;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.Base64;
-import java.util.HexFormat;
 import java.util.List;
 
 /**
@@ -45,7 +43,7 @@ public final class ApiKeys {
     RANDOM.nextBytes(secret);
     String key = PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
     JsonObject document = new JsonObject().put("_id", name).put("name", name).put("roles", new JsonArray(roles))
-        .put("description", description == null ? "" : description).put("hash", hash(key))
+        .put("description", description == null ? "" : description).put("hash", KeyDigest.of(key))
         .put("prefix", key.substring(0, PREFIX.length() + 6)).put("created_at", Instant.now().toString())
         .put("created_by", creator == null ? null : creator.name());
     return mongo.insert(KEYS, document)
@@ -78,15 +76,6 @@ public final class ApiKeys {
   static Caller callerOf(JsonObject key) {
     return new Caller("key:" + key.getString("name"), key.getString("name"),
         key.getJsonArray("roles", new JsonArray()).stream().map(String::valueOf).toList());
-  }
-
-  /** The hex SHA-256 of a key as presented. */
-  public static String hash(String key) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8)));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("no SHA-256 in this JVM", e);
-    }
   }
 
   private static JsonObject shown(JsonObject document) {

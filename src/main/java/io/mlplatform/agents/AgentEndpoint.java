@@ -1,12 +1,12 @@
 package io.mlplatform.agents;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.mlplatform.access.Permission;
-import io.mlplatform.access.Policy;
 import io.mlplatform.mcp.Caller;
 import io.mlplatform.mcp.ErrorCode;
 import io.mlplatform.mcp.McpClient;
 import io.mlplatform.mcp.McpException;
+import io.mlplatform.policy.Permission;
+import io.mlplatform.policy.Policy;
 import io.mlplatform.storage.ObjectStore;
 import io.mlplatform.workflow.PlatformCalls;
 import io.modelcontextprotocol.common.McpTransportContext;

@@ -1,8 +1,8 @@
 package io.mlplatform.agents;
 
 import io.mlplatform.Settings;
-import io.mlplatform.access.Policy;
 import io.mlplatform.mcp.Caller;
+import io.mlplatform.policy.Policy;
 import io.modelcontextprotocol.common.McpTransportContext;
 import io.modelcontextprotocol.json.McpJsonMapper;
 import io.modelcontextprotocol.server.McpStatelessServerHandler;

@@ -1,8 +1,8 @@
 package io.mlplatform.agents;
 
-import io.mlplatform.access.Permission;
-import io.mlplatform.access.Policy;
 import io.mlplatform.execution.deployments.Reconciler;
+import io.mlplatform.policy.Permission;
+import io.mlplatform.policy.Policy;
 import io.mlplatform.workflow.PlatformCalls;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;

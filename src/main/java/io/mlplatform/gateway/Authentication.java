@@ -1,13 +1,13 @@
 package io.mlplatform.gateway;
 
 import io.mlplatform.Settings;
-import io.mlplatform.access.ApiKeys;
-import io.mlplatform.access.Permission;
-import io.mlplatform.access.Policy;
 import io.mlplatform.mcp.Addresses;
 import io.mlplatform.mcp.Caller;
 import io.mlplatform.mcp.Envelope;
 import io.mlplatform.mcp.McpClient;
+import io.mlplatform.policy.KeyDigest;
+import io.mlplatform.policy.Permission;
+import io.mlplatform.policy.Policy;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
@@ -30,8 +30,8 @@ import java.util.function.Consumer;
  * {@code api_key} query parameter for what a browser cannot give headers to: links and the event bridge) becomes its
  * {@link Caller}; a request without one is the anonymous caller, with the roles the settings give it (none when keys
  * are required). A key that is not known is refused with 401 even where anonymous calls are allowed. Checking what
- * the caller may do is {@link Calls}' part. Keys are looked up with the access server once, then kept for
- * {@link #TTL_MILLIS}; a deleted key is forgotten by every gateway at once.
+ * the caller may do is {@link Calls}' part. Keys are looked up through the hub (which routes {@code key.*} to the
+ * access server) once, then kept for {@link #TTL_MILLIS}; a deleted key is forgotten by every gateway at once.
  */
 final class Authentication {
   static final String API_KEY_HEADER = "X-API-Key";
@@ -39,7 +39,7 @@ final class Authentication {
   private static final String CALLER = "mlplatform.caller";
   private static final long TTL_MILLIS = 60_000;
   private static final int MAX_CACHED = 10_000;
-  private static final Envelope.Party ACCESS = new Envelope.Party(Addresses.ACCESS_SERVER, "access-server");
+  private static final Envelope.Party HUB = new Envelope.Party(Addresses.HUB, "hub");
 
   private static final Set<HttpMethod> CHANGES = Set.of(HttpMethod.POST, HttpMethod.PUT, HttpMethod.PATCH,
       HttpMethod.DELETE);
@@ -61,7 +61,7 @@ final class Authentication {
     Set<Permission> granted = Policy.granted(settings.anonymousRoles());
     this.anonymousMayNotChange = !granted.contains(Permission.WRITE) && !granted.contains(Permission.PREDICT);
     this.adminKeyHash = settings.adminKey() == null ? null
-        : ApiKeys.hash(settings.adminKey()).getBytes(StandardCharsets.US_ASCII);
+        : KeyDigest.of(settings.adminKey()).getBytes(StandardCharsets.US_ASCII);
   }
 
   /** Listens for deleted keys (each gateway keeps its own cache, on its own event loop). */
@@ -132,7 +132,7 @@ final class Authentication {
   }
 
   private Future<Caller> resolve(String key) {
-    String hash = ApiKeys.hash(key);
+    String hash = KeyDigest.of(key);
     if (adminKeyHash != null && MessageDigest.isEqual(adminKeyHash, hash.getBytes(StandardCharsets.US_ASCII))) {
       return Future.succeededFuture(new Caller("admin-key", "admin", List.of("admin")));
     }
@@ -141,7 +141,7 @@ final class Authentication {
     if (cached != null && cached.until() > now) {
       return Future.succeededFuture(cached.caller());
     }
-    return client.send(Addresses.ACCESS_SERVER, client.newRequest(ACCESS, "key.authenticate",
+    return client.send(Addresses.HUB, client.newRequest(HUB, "key.authenticate",
         new JsonObject().put("hash", hash))).map(found -> {
           Caller caller = Caller.fromJson(found);
           if (known.size() >= MAX_CACHED) {

@@ -1,10 +1,10 @@
 package io.mlplatform.model;
 
-import io.mlplatform.access.Permission;
-import io.mlplatform.access.Policy;
 import io.mlplatform.mcp.Caller;
 import io.mlplatform.mcp.McpException;
 import io.mlplatform.mcp.Payload;
+import io.mlplatform.policy.Permission;
+import io.mlplatform.policy.Policy;
 import io.mlplatform.runtime.llm.ChatModel;
 import io.vertx.core.json.JsonObject;
 

@@ -1,4 +1,4 @@
-package io.mlplatform.access;
+package io.mlplatform.policy;
 
 /** What an operation needs of its caller. */
 public enum Permission {

@@ -1,4 +1,4 @@
-package io.mlplatform.access;
+package io.mlplatform.policy;
 
 import io.mlplatform.Settings;
 import io.mlplatform.mcp.Caller;

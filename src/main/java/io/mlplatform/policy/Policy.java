@@ -1,4 +1,4 @@
-package io.mlplatform.access;
+package io.mlplatform.policy;
 
 import io.mlplatform.mcp.Caller;
 import io.mlplatform.mcp.ErrorCode;
