@@ -16,10 +16,15 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -198,9 +203,9 @@ class DeploymentTest {
         .put("batching", new JsonObject().put("max_batch_size", 32).put("max_wait_ms", 5)));
     awaitReady("clf-batch", 1);
     int clients = 48;
-    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(clients);
+    ExecutorService pool = Executors.newFixedThreadPool(clients);
     try {
-      java.util.List<java.util.concurrent.Future<Boolean>> results = new java.util.ArrayList<>();
+      List<Future<Boolean>> results = new ArrayList<>();
       for (int i = 0; i < clients; i++) {
         float[] row = {i / 10f, -i / 20f, 0.5f, i % 3};
         results.add(pool.submit(() -> {
@@ -210,7 +215,7 @@ class DeploymentTest {
           return Math.abs(got - first.probabilities(row)[1]) < 1e-5;
         }));
       }
-      for (java.util.concurrent.Future<Boolean> result : results) {
+      for (Future<Boolean> result : results) {
         assertThat(result.get()).isTrue();
       }
     } finally {
@@ -355,6 +360,49 @@ class DeploymentTest {
     assertThat(after.find("jvm_gc_max_data_size_bytes")).isNotEmpty();
     assertThat(after.find("vertx_eventbus_handlers")).isNotEmpty();
     assertThat(api.delete("/api/deployments/clf-m").status()).isEqualTo(204);
+  }
+
+  @Test
+  @DisplayName("once a small model is measured cheap, its predictions are scored on the gateway's event loop without an "
+      + "event-bus message each, and are counted and right")
+  void directAnswers() throws Exception {
+    assertThat(api.postJson("/api/deployments", new JsonObject().put("name", "clf-d").put("model", "clf")
+        .put("version", 1)).status()).isEqualTo(201);
+    awaitReady("clf-d", 1);
+    String address = "mcp.deployment.clf-d";
+    long deadline = System.currentTimeMillis() + 60_000;
+    double messages;
+    int sent = 0;
+    ExecutorService clients = Executors.newFixedThreadPool(8);
+    do {
+      // the model's cost per row is measured on its calls: a burst of concurrent ones, as a served model sees
+      List<Future<Integer>> burst = new ArrayList<>();
+      for (int i = 0; i < 200; i++) {
+        burst.add(clients.submit(() -> api.postJson("/api/deployments/clf-d/predict", new JsonObject().put("inputs",
+            new JsonArray().add(jsonRow(new float[]{1, 2, 3, 4})))).status()));
+      }
+      for (Future<Integer> status : burst) {
+        assertThat(status.get()).isEqualTo(200);
+        sent++;
+      }
+      double before = scrape().sum("vertx_eventbus_processed_total", "address", address);
+      for (int i = 0; i < 20; i++, sent++) {
+        float[] row = {i / 7f, -i / 3f, 0.25f, i % 5};
+        JsonObject answer = api.postJson("/api/deployments/clf-d/predict", new JsonObject().put("inputs",
+            new JsonArray().add(jsonRow(row)))).json();
+        assertThat(answer.getJsonArray("outputs").getJsonObject(0).getJsonArray("output").getDouble(1))
+            .isCloseTo(first.probabilities(row)[1], within(1e-5));
+      }
+      messages = scrape().sum("vertx_eventbus_processed_total", "address", address) - before;
+    } while (messages > 2 && System.currentTimeMillis() < deadline);
+    clients.shutdownNow();
+    assertThat(messages).as("event-bus messages for 20 predictions, once the model is known to be cheap")
+        .isLessThanOrEqualTo(2);
+    JsonObject batching = api.get("/v2/models/clf-d").json().getJsonObject("batching");
+    assertThat(batching.getLong("requests")).isGreaterThanOrEqualTo(sent);
+    assertThat(scrape().sum("mlplatform_predictions_seconds_count", "deployment", "clf-d", "outcome", "ok"))
+        .isGreaterThanOrEqualTo(sent);
+    assertThat(api.delete("/api/deployments/clf-d").status()).isEqualTo(204);
   }
 
   @Test

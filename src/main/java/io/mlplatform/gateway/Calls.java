@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.StreamWriteFeature;
 import io.mlplatform.mcp.Addresses;
 import io.mlplatform.mcp.Caller;
+import io.mlplatform.mcp.DirectServers;
 import io.mlplatform.mcp.Envelope;
 import io.mlplatform.mcp.McpClient;
 import io.mlplatform.policy.Policy;
@@ -58,12 +59,23 @@ final class Calls {
     return exchange(ctx, Addresses.HUB, client.newRequest(HUB, operation, payload));
   }
 
-  /** Sends an operation straight to an address (a deployment's replicas: the prediction hot path). */
+  /**
+   * Sends an operation straight to an address (a deployment's replicas: the prediction hot path), or has a server of
+   * this node answer it on this thread when it can ({@link io.mlplatform.mcp.DirectServers}: no envelope, no hop).
+   */
   Future<JsonObject> send(RoutingContext ctx, String address, Envelope.Party recipient, String operation,
                           JsonObject payload) {
     Caller caller = Authentication.caller(ctx);
-    return Policy.allowed(caller, operation)
-        .compose(ok -> exchange(ctx, address, client.newRequest(recipient, operation, payload).onBehalfOf(caller)));
+    return Policy.allowed(caller, operation).compose(ok -> {
+      DirectServers.Server server = client.direct(address);
+      Future<JsonObject> answer = server == null ? null : server.answer(operation, payload);
+      if (answer == null) {
+        return exchange(ctx, address, client.newRequest(recipient, operation, payload).onBehalfOf(caller));
+      }
+      logged(ctx, operation, "direct");
+      ctx.response().putHeader(SERVED_BY, server.id());
+      return answer;
+    });
   }
 
   /**
@@ -76,16 +88,20 @@ final class Calls {
   }
 
   private Future<JsonObject> exchange(RoutingContext ctx, String address, Envelope request) {
-    if (ACCESS.isInfoEnabled()) {
-      String operation = request.operation();
-      long start = System.nanoTime();
-      ctx.addEndHandler(ended -> ACCESS.info("{} {} {}us {} {}", operation, ctx.response().getStatusCode(),
-          (System.nanoTime() - start) / 1000, request.messageId(), Authentication.caller(ctx).name()));
-    }
+    logged(ctx, request.operation(), request.messageId());
     return client.exchange(address, request).compose(response -> {
       ctx.response().putHeader(SERVED_BY, response.sender().id());
       return response.isError() ? Future.failedFuture(response.error()) : Future.succeededFuture(response.result());
     });
+  }
+
+  /** Writes the access log's line of a request when it ends: operation, status, time, message id, caller. */
+  private static void logged(RoutingContext ctx, String operation, String messageId) {
+    if (ACCESS.isInfoEnabled()) {
+      long start = System.nanoTime();
+      ctx.addEndHandler(ended -> ACCESS.info("{} {} {}us {} {}", operation, ctx.response().getStatusCode(),
+          (System.nanoTime() - start) / 1000, messageId, Authentication.caller(ctx).name()));
+    }
   }
 
   /**

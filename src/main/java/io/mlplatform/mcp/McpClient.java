@@ -40,6 +40,7 @@ public final class McpClient {
   private final Vertx vertx;
   private final EventBus eventBus;
   private final Nodes nodes;
+  private final DirectServers direct;
   private final Envelope.Party self;
   private final long timeoutMillis;
   /** The attempts waiting on each node, ended when it leaves. */
@@ -52,6 +53,7 @@ public final class McpClient {
     this.vertx = vertx;
     this.eventBus = vertx.eventBus();
     this.nodes = Nodes.of(vertx);
+    this.direct = DirectServers.of(vertx);
     this.self = self;
     this.timeoutMillis = timeoutMillis;
     nodes.onLeft(this::nodeLeft);
@@ -69,6 +71,14 @@ public final class McpClient {
   /** Publishes an event envelope (message_type "event") from this client to every consumer of {@code address}. */
   public void publish(String address, String operation, JsonObject payload) {
     eventBus.publish(address, Envelope.event(self, operation, payload));
+  }
+
+  /**
+   * A server of this node that may answer a request to {@code address} on the calling thread ({@link DirectServers});
+   * null when there is none, or in a cluster, where requests are spread over the nodes serving the address.
+   */
+  public DirectServers.Server direct(String address) {
+    return nodes.clustered() ? null : direct.pick(address);
   }
 
   /** Sends a request and completes with the response's result, or fails with an {@link McpException}. */

@@ -51,9 +51,14 @@ public abstract class InProcessModel implements LoadedModel {
   }
 
   @Override
+  public boolean scoresInline(int rows) {
+    return nanosPerRow * Math.max(1, rows) < INLINE_NANOS;
+  }
+
+  @Override
   public Future<Map<String, Tensor>> predict(Map<String, Tensor> batch) {
     int rows = batch.isEmpty() ? 1 : Math.max(1, batch.values().iterator().next().rows());
-    if (Context.isOnEventLoopThread() && nanosPerRow * rows < INLINE_NANOS) {
+    if (Context.isOnEventLoopThread() && scoresInline(rows)) {
       try {
         return Future.succeededFuture(timed(batch, rows));
       } catch (Exception e) {

@@ -17,6 +17,14 @@ public interface LoadedModel extends AutoCloseable {
   /** Scores a batch (inputs already checked against {@link #inputs()}); answers the output tensors by name. */
   Future<Map<String, Tensor>> predict(Map<String, Tensor> inputs);
 
+  /**
+   * Whether a call of {@code rows} rows is expected to score on the calling event loop (cheaper than a hop to a
+   * worker thread and back), as {@link #predict} would then do.
+   */
+  default boolean scoresInline(int rows) {
+    return false;
+  }
+
   /** Whether requests for this model may be stacked into one batch. */
   default boolean batchable() {
     return true;

@@ -19,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Adaptive batching for one replica: a request that finds the model idle runs at once; requests that arrive while
@@ -46,6 +47,8 @@ final class Batcher {
   private long waitTimer = -1;
   private long requests;
   private long modelCalls;
+  /** Requests scored by {@link #now}, from any thread: each one request and one model call. */
+  private final LongAdder direct = new LongAdder();
   /** Rows per model call, and how long a request waited in the queue for its batch. */
   private final DistributionSummary batchRows;
   private final Timer queueWait;
@@ -78,15 +81,32 @@ final class Batcher {
     return batchable;
   }
 
-  /** Requests queued or running. */
+  /** Requests queued or running (but those scored by {@link #now}, which the replica counts). */
   int pending() {
     return queue.size() + inFlight + unbatched;
   }
 
   /** Requests taken and model calls made so far: their ratio is how much batching saved. */
   JsonObject stats() {
+    long directly = direct.sum();
     return new JsonObject().put("enabled", batchable).put("max_batch_size", maxRows).put("max_wait_ms", maxWaitMillis)
-        .put("requests", requests).put("model_calls", modelCalls);
+        .put("requests", requests + directly).put("model_calls", modelCalls + directly);
+  }
+
+  /**
+   * Whether a request of {@code rows} rows may be scored by {@link #now}: the model scores it inline and no wait for
+   * company was asked for ({@code max_wait_ms} 0), so {@link #submit} would run it at once on an idle model anyway.
+   */
+  boolean scoresNow(int rows) {
+    return maxWaitMillis == 0 && model.scoresInline(rows);
+  }
+
+  /** Scores a request on the calling thread, outside the queue (any event loop may call it; see {@link #scoresNow}). */
+  Future<Map<String, Tensor>> now(Map<String, Tensor> inputs) {
+    direct.increment();
+    batchRows.record(inputs.values().iterator().next().rows());
+    queueWait.record(0, TimeUnit.NANOSECONDS);
+    return model.predict(inputs);
   }
 
   Future<Map<String, Tensor>> submit(Map<String, Tensor> inputs) {

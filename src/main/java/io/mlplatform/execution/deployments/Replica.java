@@ -1,6 +1,11 @@
 package io.mlplatform.execution.deployments;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import io.mlplatform.Meters;
 import io.mlplatform.mcp.Addresses;
+import io.mlplatform.mcp.DirectServers;
 import io.mlplatform.mcp.Envelope;
 import io.mlplatform.mcp.ErrorCode;
 import io.mlplatform.mcp.McpException;
@@ -10,10 +15,6 @@ import io.mlplatform.runtime.LoadedModel;
 import io.mlplatform.runtime.Rows;
 import io.mlplatform.runtime.Tensor;
 import io.mlplatform.runtime.TensorSpec;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Tags;
-import io.micrometer.core.instrument.Timer;
-import io.mlplatform.Meters;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -26,10 +27,17 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 
-/** One loaded copy of a deployment's model, serving predictions on the deployment's event-bus address. */
-final class Replica {
+/**
+ * One loaded copy of a deployment's model, serving predictions on the deployment's event-bus address. A prediction
+ * whose scoring costs less than a hop between event loops is also offered to it directly, on the gateway's own event
+ * loop ({@link DirectServers}, a node outside a cluster): parsing, checks and scoring are safe on any thread, and only
+ * what the batcher queues stays on this replica's event loop.
+ */
+final class Replica implements DirectServers.Server {
   private final Vertx vertx;
   private final String deployment;
   private final Lane lane;
@@ -44,6 +52,15 @@ final class Replica {
   private final Timer failed;
   private final PredictionLog log;
   private final List<Nodes.Binding> consumers = new ArrayList<>();
+  private final List<Runnable> directRegistrations = new ArrayList<>();
+  private String id;
+
+  /** How a request's tensors reach the model: queued by the batcher, or scored now. */
+  private interface Scorer extends Function<Map<String, Tensor>, Future<Map<String, Tensor>>> {
+  }
+  /** Direct answers being computed; once stopping is set, no new one starts. */
+  private final AtomicInteger directInFlight = new AtomicInteger();
+  private volatile boolean stopping;
 
   Replica(Vertx vertx, JsonObject spec, Lane lane, int version, int index, LoadedModel loaded, PredictionLog log) {
     this.vertx = vertx;
@@ -80,22 +97,74 @@ final class Replica {
    * naming this version go).
    */
   Future<Void> serve(String nodeId) {
-    OperationRouter router = new OperationRouter(new Envelope.Party("replica@" + nodeId + "/" + deployment + "/"
-        + lane.id() + "/" + index, "replica"))
-        .on("deployment.predict", payload -> timed(() -> predict(payload)))
-        .on("deployment.infer", payload -> timed(() -> infer(payload)))
+    id = "replica@" + nodeId + "/" + deployment + "/" + lane.id() + "/" + index;
+    OperationRouter router = new OperationRouter(new Envelope.Party(id, "replica"))
+        .on("deployment.predict", payload -> timed(() -> predict(payload, batcher::submit)))
+        .on("deployment.infer", payload -> timed(() -> infer(payload, batcher::submit)))
         .on("deployment.metadata", payload -> {
           checkVersion(payload);
           return Future.succeededFuture(metadata());
         })
         .attemptDeadline(attemptMillis);
+    String versionAddress = Addresses.deploymentVersion(deployment, version);
     return Future.all(router.bind(vertx, lane.address()).onSuccess(consumers::add),
-            router.bind(vertx, Addresses.deploymentVersion(deployment, version)).onSuccess(consumers::add))
+            router.bind(vertx, versionAddress).onSuccess(consumers::add))
+        .onSuccess(bound -> {
+          DirectServers direct = DirectServers.of(vertx);
+          directRegistrations.add(direct.register(lane.address(), this));
+          directRegistrations.add(direct.register(versionAddress, this));
+        })
         .mapEmpty();
+  }
+
+  @Override
+  public String id() {
+    return id;
+  }
+
+  /**
+   * A prediction answered on the calling thread, when the batcher would score it at once and on an event loop
+   * anyway ({@link Batcher#scoresNow}); null for anything else, which comes through the event bus.
+   */
+  @Override
+  public Future<JsonObject> answer(String operation, JsonObject payload) {
+    boolean predict = "deployment.predict".equals(operation);
+    if (!predict && !"deployment.infer".equals(operation) || !batcher.scoresNow(rowsOf(predict, payload))) {
+      return null;
+    }
+    directInFlight.incrementAndGet();
+    if (stopping) {
+      directInFlight.decrementAndGet();
+      return null;
+    }
+    Future<JsonObject> answer;
+    try {
+      answer = timed(() -> predict ? predict(payload, batcher::now) : infer(payload, batcher::now));
+    } catch (RuntimeException e) {
+      directInFlight.decrementAndGet();
+      throw e;
+    }
+    return answer.andThen(done -> directInFlight.decrementAndGet());
+  }
+
+  /** The rows a request holds, read without parsing it (0 when its shape is not what its route takes). */
+  private static int rowsOf(boolean predict, JsonObject payload) {
+    Object inputs = payload.getValue("inputs");
+    if (!(inputs instanceof JsonArray list) || list.isEmpty()) {
+      return 0;
+    }
+    if (predict) {
+      return list.size();
+    }
+    Object shape = list.getValue(0) instanceof JsonObject tensor ? tensor.getValue("shape") : null;
+    return shape instanceof JsonArray dimensions && !dimensions.isEmpty() && dimensions.getValue(0) instanceof Number n
+        ? (int) Math.min(Integer.MAX_VALUE, Math.max(0, n.longValue())) : 0;
   }
 
   /** Stops taking requests, lets the ones already taken finish, then frees the model. */
   Future<Void> stop() {
+    stopping = true;
+    directRegistrations.forEach(Runnable::run);
     Future<Void> unregistered = Future.join(consumers.stream().map(Nodes.Binding::unregister).toList()).mapEmpty();
     return unregistered.compose(v -> drained(50)).andThen(v -> {
       loaded.close();
@@ -126,7 +195,7 @@ final class Replica {
   }
 
   private Future<Void> drained(int attemptsLeft) {
-    if (batcher.pending() == 0 || attemptsLeft == 0) {
+    if (batcher.pending() + directInFlight.get() == 0 || attemptsLeft == 0) {
       return Future.succeededFuture();
     }
     Promise<Void> later = Promise.promise();
@@ -134,8 +203,8 @@ final class Replica {
     return later.future();
   }
 
-  /** The platform's route: rows in, one object of outputs per row out. */
-  private Future<JsonObject> predict(JsonObject payload) {
+  /** The platform's route: rows in, one object of outputs per row out; {@code scorer} is the batcher's way in. */
+  private Future<JsonObject> predict(JsonObject payload, Scorer scorer) {
     Object inputs = payload.getValue("inputs");
     if (!(inputs instanceof JsonArray rows)) {
       throw McpException.invalidField("inputs", "must be an array of rows");
@@ -144,12 +213,13 @@ final class Replica {
     long start = System.nanoTime();
     Map<String, Tensor> tensors = Rows.toTensors(loaded.inputs(), rows);
     TensorSpec.check(loaded.inputs(), tensors);
-    return batcher.submit(tensors).andThen(done -> logged(start, tensors, done.result())).map(outputs -> new JsonObject().put("deployment", deployment)
-        .put("model", model).put("version", version).put("outputs", Rows.fromTensors(outputs)));
+    return scorer.apply(tensors).andThen(done -> logged(start, tensors, done.result()))
+        .map(outputs -> new JsonObject().put("deployment", deployment).put("model", model).put("version", version)
+            .put("outputs", Rows.fromTensors(outputs)));
   }
 
   /** The Open Inference Protocol's infer: tensors in, tensors out. */
-  private Future<JsonObject> infer(JsonObject payload) {
+  private Future<JsonObject> infer(JsonObject payload, Scorer scorer) {
     checkVersion(payload);
     Object inputs = payload.getValue("inputs");
     if (!(inputs instanceof JsonArray list) || list.isEmpty()) {
@@ -167,7 +237,7 @@ final class Replica {
     TensorSpec.check(loaded.inputs(), tensors);
     checkRows(tensors.values().iterator().next().rows());
     Set<String> wanted = requestedOutputs(payload.getValue("outputs"));
-    return batcher.submit(tensors).andThen(done -> logged(start, tensors, done.result())).map(outputs -> {
+    return scorer.apply(tensors).andThen(done -> logged(start, tensors, done.result())).map(outputs -> {
       JsonArray out = new JsonArray();
       outputs.values().stream().filter(t -> wanted == null || wanted.contains(t.name()))
           .forEach(t -> out.add(t.toJson()));
