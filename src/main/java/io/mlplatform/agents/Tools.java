@@ -1,8 +1,8 @@
 package io.mlplatform.agents;
 
-import io.mlplatform.execution.deployments.Reconciler;
 import io.mlplatform.policy.Permission;
 import io.mlplatform.policy.Policy;
+import io.mlplatform.runtime.ModelFormats;
 import io.mlplatform.workflow.PlatformCalls;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -83,10 +83,9 @@ final class Tools {
             .put("serving", object(props().put("format", string("the format served"))
                 .put("signature", anyObject("{inputs, outputs}")))), "version", "serving"), Hints.READ,
         (calls, args) -> calls.operation("model.version.get", args).map(version -> {
-          JsonObject served = Reconciler.servable(version);
+          JsonObject served = ModelFormats.served(version);
           return version.put("serving", new JsonObject().put("format", served.getString("format"))
-              .put("signature", served.getJsonObject("onnx") != null && served != version
-                  ? served.getJsonObject("onnx").getJsonObject("signature") : served.getJsonObject("signature")));
+              .put("signature", served.getJsonObject("signature")));
         })));
     tools.add(operation("set_model_alias", "Point an alias at a version", "Points an alias (e.g. production) at a"
         + " version of a model; deployments that follow the alias switch to it.", "model.alias.set",

@@ -1,8 +1,8 @@
 package io.mlplatform.execution;
 
+import io.mlplatform.Settings;
 import io.mlplatform.execution.deployments.DeploymentSpec;
 import io.mlplatform.execution.deployments.DeploymentStore;
-import io.mlplatform.Settings;
 import io.mlplatform.execution.deployments.Reconciler;
 import io.mlplatform.execution.jobs.BatchPredictJob;
 import io.mlplatform.execution.jobs.EvaluateJob;
@@ -20,8 +20,7 @@ import io.mlplatform.mcp.McpClient;
 import io.mlplatform.mcp.McpException;
 import io.mlplatform.mcp.OperationRouter;
 import io.mlplatform.mcp.Payload;
-import io.mlplatform.runtime.Runtimes;
-import io.mlplatform.runtime.llm.ChatModel;
+import io.mlplatform.runtime.ModelFormats;
 import io.mlplatform.storage.Stores;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -161,28 +160,14 @@ public final class ExecutionServerVerticle extends VerticleBase {
         .mapEmpty();
   }
 
-  /** The version must exist and be of a format that serves online; an LLM's API key must be set here. */
+  /** The version must exist and be of a format that serves online (an LLM's API key must be set here). */
   private Future<Void> checkServable(JsonObject desired, String ref) {
     JsonObject payload = new JsonObject().put("name", desired.getString("model")).put("version", ref);
-    return client.send(Addresses.HUB, client.newRequest(HUB, "model.version.get", payload)).compose(registered -> {
-      JsonObject version = Reconciler.servable(registered);
-      String format = version.getString("format");
-      if ("spark".equals(format)) {
-        JsonObject onnx = version.getJsonObject("onnx", new JsonObject());
-        return Future.failedFuture(McpException.invalidField("version", "version " + version.getInteger("version")
-            + " is a Spark pipeline without an ONNX export" + (onnx.getString("reason") == null ? ""
-            : " (" + onnx.getString("reason") + ")") + "; it scores in batch executions"));
-      }
-      if (!Runtimes.ONLINE_FORMATS.contains(format)) {
-        return Future.failedFuture(McpException.invalidField("version", "version " + version.getInteger("version")
-            + " is a " + format + " model, which serves in batch executions only (online formats: "
-            + Runtimes.ONLINE_FORMATS + ")"));
-      }
-      if ("llm".equals(format)) {
-        ChatModel.apiKey(version.getJsonObject("llm"), System.getenv());
-      }
-      return Future.succeededFuture();
-    });
+    return client.send(Addresses.HUB, client.newRequest(HUB, "model.version.get", payload))
+        .map(registered -> {
+          ModelFormats.checkServable(registered, System.getenv());
+          return null;
+        });
   }
 
   private Future<JsonObject> changed(String name) {

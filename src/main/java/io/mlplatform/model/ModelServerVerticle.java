@@ -7,25 +7,23 @@ import io.mlplatform.mcp.McpClient;
 import io.mlplatform.mcp.McpException;
 import io.mlplatform.mcp.OperationRouter;
 import io.mlplatform.mcp.Payload;
-import io.mlplatform.runtime.llm.ChatModel;
+import io.mlplatform.runtime.ModelFormat;
+import io.mlplatform.runtime.ModelFormats;
 import io.mlplatform.storage.ObjectStore;
 import io.mlplatform.storage.StoredObject;
 import io.mlplatform.storage.Stores;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.io.InputStream;
 import java.util.List;
-import java.util.Set;
 import java.util.regex.Pattern;
 
 /** The model server: models, immutable numbered versions with their artifacts, aliases. */
 public final class ModelServerVerticle extends VerticleBase {
   /** Published on every change to a model: other nodes' model servers forget what they cached of it. */
   public static final String MODEL_EVENTS = Addresses.EVENTS_PREFIX + "models";
-  private static final Set<String> FILE_FORMATS = Set.of("onnx", "pmml", "spark");
   private static final Pattern ALIAS = Pattern.compile("[A-Za-z][A-Za-z0-9_-]{0,63}");
 
   private final String nodeId;
@@ -87,20 +85,21 @@ public final class ModelServerVerticle extends VerticleBase {
   private Future<JsonObject> deleteModel(JsonObject json) {
     String name = new Payload(json).name("name");
     return registry.delete(name).compose(artifacts -> objects.removeAll(artifacts)
-            .compose(v -> Future.all(artifacts.stream().map(this::removeUnzippedCopy).toList())))
+            .compose(v -> Future.all(artifacts.stream().map(this::removeDerivedCopies).toList())))
         .map(v -> new JsonObject().put("deleted", name));
   }
 
-  /** Batch scoring unzips a spark artifact under unzipped/<sha256>/: gone once no version holds that artifact. */
-  private Future<Void> removeUnzippedCopy(StoredObject artifact) {
+  /** What the formats derived from an artifact (a pipeline unzipped for Spark) goes once no version holds it. */
+  private Future<Void> removeDerivedCopies(StoredObject artifact) {
     if (artifact.sha256() == null || !artifact.sha256().matches("[0-9a-f]{64}")) {
       return Future.succeededFuture();
     }
-    String prefix = "unzipped/" + artifact.sha256() + "/";
     return registry.anyArtifactWith(artifact.sha256()).compose(used -> used ? Future.succeededFuture()
         : objects.blocking(() -> {
-          for (String key : objects.keysBlocking(ObjectStore.MODELS, prefix)) {
-            objects.removeBlocking(ObjectStore.MODELS, key);
+          for (String prefix : ModelFormats.derivedPrefixes(artifact.sha256())) {
+            for (String key : objects.keysBlocking(ObjectStore.MODELS, prefix)) {
+              objects.removeBlocking(ObjectStore.MODELS, key);
+            }
           }
           return null;
         }));
@@ -134,37 +133,27 @@ public final class ModelServerVerticle extends VerticleBase {
 
   private Future<JsonObject> checkedVersion(Payload p, StoredObject artifact, Caller caller) {
     String name = p.name("name");
-    String format = p.string("format");
+    String formatName = p.string("format");
     JsonObject fields = new JsonObject()
-        .put("format", format)
+        .put("format", formatName)
         .put("description", p.optionalString("description") == null ? "" : p.optionalString("description"))
         .put("params", orEmpty(p.userObject("params")))
         .put("metrics", numbers("metrics", orEmpty(p.userObject("metrics"))))
         .put("source", p.userObject("source"))
         .put("created_by", caller == null ? null : caller.name());
-    if ("llm".equals(format)) {
-      JsonObject llm = LlmVersions.config(p, caller);
-      fields.put("llm", llm).put("size", 0)
-          .put("signature", new JsonObject()
-              .put("inputs", new JsonArray().add(new JsonObject().put("name", "prompt").put("type", "string")))
-              .put("outputs", new JsonArray().add(new JsonObject().put("name", "text").put("type", "string"))));
+    ModelFormat format = ModelFormats.named(formatName);
+    if (!format.hasArtifact()) {
+      fields.mergeIn(format.configure(p, caller));
       return registry.get(name).compose(model -> registry.createVersion(name, fields));
     }
-    if (!FILE_FORMATS.contains(format)) {
-      throw McpException.invalidField("format", "must be one of onnx, pmml, spark, llm (got " + Payload.printable(format) + ")");
-    }
     if (artifact == null) {
-      throw McpException.invalidField("file", "the artifact file is required for format " + format);
+      throw McpException.invalidField("file", "the artifact file is required for format " + format.name());
     }
     if (artifact.size() == 0) {
       throw McpException.invalidField("file", "the file is empty");
     }
     return registry.get(name)
-        .compose(model -> objects.blocking(() -> {
-          try (InputStream in = objects.openBlocking(artifact.bucket(), artifact.key())) {
-            return ArtifactInspector.inspect(format, in, artifact.size());
-          }
-        }))
+        .compose(model -> inspect(format, artifact))
         .compose(inspected -> onnxExport(format, p).map(onnx -> {
           if (onnx != null) {
             fields.put("onnx", onnx);
@@ -179,25 +168,31 @@ public final class ModelServerVerticle extends VerticleBase {
             .put("artifact", artifact.toJson())));
   }
 
+  /** The artifact checked by its format, which reads its signature from it (on a worker: it reads the store). */
+  private Future<JsonObject> inspect(ModelFormat format, StoredObject artifact) {
+    return objects.blocking(() -> {
+      try (InputStream in = objects.openBlocking(artifact.bucket(), artifact.key())) {
+        return format.inspect(in, artifact.size());
+      }
+    });
+  }
+
   /**
-   * A spark version's ONNX export (made at training time, checked here like any ONNX file): {artifact, signature,
-   * labels}; or {supported: false, reason}.
+   * A version's ONNX export (made at training time, checked here like any ONNX file), when its format has one:
+   * {artifact, signature, labels}; or {supported: false, reason}.
    */
-  private Future<JsonObject> onnxExport(String format, Payload p) {
+  private Future<JsonObject> onnxExport(ModelFormat format, Payload p) {
     JsonObject onnx = p.optionalObject("onnx_artifact");
-    if (!"spark".equals(format) || (onnx == null && p.optionalString("onnx_unsupported") == null)) {
+    if (!format.exportsToOnnx() || (onnx == null && p.optionalString("onnx_unsupported") == null)) {
       return Future.succeededFuture(null);
     }
     if (onnx == null) {
       return Future.succeededFuture(new JsonObject().put("supported", false).put("reason", p.optionalString("onnx_unsupported")));
     }
     StoredObject object = StoredObject.fromJson(onnx);
-    return objects.blocking(() -> {
-      try (InputStream in = objects.openBlocking(object.bucket(), object.key())) {
-        return ArtifactInspector.inspect("onnx", in);
-      }
-    }).map(inspected -> new JsonObject().put("supported", true).put("artifact", object.toJson())
-        .put("signature", inspected.getJsonObject("signature")).put("labels", p.json().getJsonArray("onnx_labels")));
+    return inspect(ModelFormats.exports(), object)
+        .map(inspected -> new JsonObject().put("supported", true).put("artifact", object.toJson())
+            .put("signature", inspected.getJsonObject("signature")).put("labels", p.json().getJsonArray("onnx_labels")));
   }
 
   /**

@@ -15,8 +15,14 @@ import java.util.Map;
 public abstract class InProcessModel implements LoadedModel {
   /** The longest a batch may be expected to take and still run on an event loop. */
   static final long INLINE_NANOS = 100_000;
-  /** Weight of the latest call in the running estimate of the time per row. */
-  private static final double SMOOTHING = 0.05;
+  /**
+   * Weights of the latest call in the running estimate of the time per row: a faster call counts more than a slower
+   * one, and a slower one counts as at most twice the estimate. A call's time holds whatever stopped its thread (a GC
+   * pause, the OS running something else, a cold first call): one such call must not send a cheap model to the
+   * workers for the next hundred, while a model that really got slower still moves the estimate up by 5 % a call.
+   */
+  private static final double FASTER = 0.25;
+  private static final double SLOWER = 0.05;
 
   private final String platform;
   private final List<TensorSpec> inputs;
@@ -74,7 +80,9 @@ public abstract class InProcessModel implements LoadedModel {
     double perRow = (System.nanoTime() - start) / (double) rows;
     double estimate = nanosPerRow;
     // racing updates from several threads lose a sample now and then: an estimate, not an account
-    nanosPerRow = Double.isNaN(estimate) ? perRow : estimate + SMOOTHING * (perRow - estimate);
+    nanosPerRow = Double.isNaN(estimate) ? perRow
+        : perRow < estimate ? estimate + FASTER * (perRow - estimate)
+        : estimate + SLOWER * (Math.min(perRow, 2 * estimate) - estimate);
     return outputs;
   }
 }

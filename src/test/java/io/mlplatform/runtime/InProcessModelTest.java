@@ -40,6 +40,8 @@ class InProcessModelTest {
   private static final class Spinning extends InProcessModel {
     final List<String> threads = Collections.synchronizedList(new ArrayList<>());
     private final long nanosPerRow;
+    /** A stall the next call suffers once (a GC pause, a preemption). */
+    volatile long stallNanos;
 
     Spinning(WorkerExecutor workers, long nanosPerRow) {
       super("test", SPEC, SPEC, workers);
@@ -50,7 +52,8 @@ class InProcessModelTest {
     protected Map<String, Tensor> run(Map<String, Tensor> batch) {
       threads.add(Thread.currentThread().getName());
       Tensor x = batch.get("x");
-      long until = System.nanoTime() + nanosPerRow * x.rows();
+      long until = System.nanoTime() + nanosPerRow * x.rows() + stallNanos;
+      stallNanos = 0;
       while (System.nanoTime() < until) {
         Thread.onSpinWait();
       }
@@ -94,7 +97,22 @@ class InProcessModelTest {
     Map<String, Tensor> out = callFromEventLoop(model, 20, 4);
     assertThat((float[]) out.get("x").data()).containsExactly(0f, 2f, 4f, 6f);
     assertThat(model.threads.get(0)).startsWith("test-inference");
-    assertThat(model.threads.subList(1, 20)).allMatch(name -> name.startsWith("vert.x-eventloop"));
+    // the first call, on a worker, may be slowed by a cold start or a busy machine: the estimate falls within a few
+    int firstInline = model.threads.indexOf(model.threads.stream().filter(name -> name.startsWith("vert.x-eventloop"))
+        .findFirst().orElseThrow());
+    assertThat(firstInline).isBetween(1, 8);
+    assertThat(model.threads.subList(firstInline, 20)).allMatch(name -> name.startsWith("vert.x-eventloop"));
+  }
+
+  @Test
+  @DisplayName("one stalled call (a pause of 20 ms) does not send a cheap model back to the workers")
+  void oneStallIsNotACost() throws Exception {
+    Spinning model = new Spinning(workers, 0);
+    callFromEventLoop(model, 20, 4);
+    model.stallNanos = 20_000_000;
+    model.threads.clear();
+    callFromEventLoop(model, 10, 4);
+    assertThat(model.threads).hasSize(10).allMatch(name -> name.startsWith("vert.x-eventloop"));
   }
 
   @Test

@@ -5,7 +5,8 @@ import io.mlplatform.mcp.Addresses;
 import io.mlplatform.mcp.Envelope;
 import io.mlplatform.mcp.McpClient;
 import io.mlplatform.runtime.LoadedModel;
-import io.mlplatform.runtime.Runtimes;
+import io.mlplatform.runtime.ModelFormats;
+import io.mlplatform.runtime.Serving;
 import io.mlplatform.storage.ObjectStore;
 import io.mlplatform.storage.StoredObject;
 import io.vertx.core.Future;
@@ -68,6 +69,7 @@ public final class Reconciler {
   private final ObjectStore objects;
   private final WorkerExecutor workers;
   private final WebClient web;
+  private final Serving serving;
   /** By deployment and lane ({@link #key}). */
   private final Map<String, Slot> slots = new HashMap<>();
   /** Each deployment's prediction log on this node, shared by its replicas here (sample 0 when logging is off). */
@@ -86,6 +88,7 @@ public final class Reconciler {
     this.objects = objects;
     this.workers = vertx.createSharedWorkerExecutor("mlp-inference", 8);
     this.web = WebClient.create(vertx);
+    this.serving = new Serving(workers, web, System.getenv());
     this.artifactDir = Files.createTempDirectory("mlp-models-");
   }
 
@@ -252,12 +255,12 @@ public final class Reconciler {
 
   private Future<List<Replica>> loadReplicas(JsonObject deployment, Lane lane, JsonObject registered, int firstIndex,
                                              int count) {
-    JsonObject version = servable(registered);
+    JsonObject version = ModelFormats.served(registered);
     return artifactFile(version).compose(file -> {
       List<Future<Replica>> replicas = new ArrayList<>();
       for (int i = 0; i < count; i++) {
         int index = firstIndex + i;
-        replicas.add(workers.<LoadedModel>executeBlocking(() -> Runtimes.load(version, file, workers, web, System.getenv()), false)
+        replicas.add(workers.<LoadedModel>executeBlocking(() -> ModelFormats.load(version, file, serving), false)
             .compose(model -> {
               Replica replica = new Replica(vertx, deployment, lane, version.getInteger("version"), index, model,
                   log(deployment));
@@ -266,15 +269,6 @@ public final class Reconciler {
       }
       return Future.all(replicas).map(all -> replicas.stream().map(Future::result).toList());
     });
-  }
-
-  /** A pipeline trained here serves through its ONNX export. */
-  public static JsonObject servable(JsonObject version) {
-    JsonObject onnx = version.getJsonObject("onnx");
-    if ("spark".equals(version.getString("format")) && onnx != null && onnx.getJsonObject("artifact") != null) {
-      return version.copy().put("format", "onnx").put("artifact", onnx.getJsonObject("artifact"));
-    }
-    return version;
   }
 
   /** The version's artifact on local disk (downloaded once per node), or null for formats without one. */

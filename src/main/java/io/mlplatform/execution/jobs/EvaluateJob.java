@@ -1,12 +1,15 @@
 package io.mlplatform.execution.jobs;
 
 import io.mlplatform.mcp.McpException;
+import io.mlplatform.runtime.ModelFormats;
+import io.mlplatform.runtime.SelfEvaluating;
+import io.mlplatform.runtime.SparkColumns;
+import io.mlplatform.runtime.SparkScorer;
 import io.mlplatform.storage.ObjectStore;
 import io.mlplatform.storage.StoredObject;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.apache.spark.ml.PipelineModel;
 import org.apache.spark.ml.evaluation.BinaryClassificationEvaluator;
 import org.apache.spark.ml.evaluation.MulticlassClassificationEvaluator;
 import org.apache.spark.ml.evaluation.RegressionEvaluator;
@@ -42,45 +45,30 @@ public final class EvaluateJob implements JobType {
   public Future<JsonObject> check(JsonObject request, BiFunction<String, JsonObject, Future<JsonObject>> call) {
     return SparkData.modelVersion(request, call)
         .compose(version -> SparkData.lookUp(request, call).map(source -> {
-          String format = version.getString("format");
+          SparkScorer scorer = ModelFormats.sparkScorer(version, "evaluation");
           Map<String, String> columns = SparkData.columns(source);
           JsonObject checked = request.copy().put("model_version", version.getInteger("version"))
-              .put("format", format).put("model_artifact", version.getJsonObject("artifact"))
+              .put("format", version.getString("format")).put("model_artifact", version.getJsonObject("artifact"))
               .put("version", source.getInteger("version")).put("source", source);
-          return switch (format) {
-            case "spark" -> checkPipeline(checked, version, columns);
-            case "onnx", "pmml" -> checkScored(checked, version, columns);
-            default -> throw McpException.invalidField("model", "evaluation takes spark, onnx or pmml models; version "
-                + version.getInteger("version") + " is " + format);
-          };
+          return scorer instanceof SelfEvaluating self
+              ? checked.mergeIn(self.checkEvaluation(checked, version, columns))
+              : checkScored(checked, version, columns, scorer);
         }));
   }
 
-  private static JsonObject checkPipeline(JsonObject request, JsonObject version, Map<String, String> columns) {
-    JsonObject params = version.getJsonObject("params", new JsonObject());
-    String label = params.getString("label");
-    if (label == null) {
-      throw McpException.invalidField("model", "the model was trained without a label: nothing to evaluate against");
-    }
-    if (!columns.containsKey(label)) {
-      throw SparkData.unknownColumn("dataset", label, columns);
-    }
-    SparkData.trainedFeatures(version, columns);
-    return request.put("label", label).put("algorithm", params.getString("algorithm"))
-        .mergeIn(Features.fromParams(params).toParams());
-  }
-
-  private static JsonObject checkScored(JsonObject request, JsonObject version, Map<String, String> columns) {
+  /** A model judged on its outputs: the request names the label, and may name the task, the output and the labels. */
+  private static JsonObject checkScored(JsonObject request, JsonObject version, Map<String, String> columns,
+                                        SparkScorer scorer) {
     Object label = request.getValue("label");
     if (!(label instanceof String name) || !columns.containsKey(name)) {
-      throw label instanceof String name ? SparkData.unknownColumn("label", name, columns)
+      throw label instanceof String name ? SparkColumns.unknownColumn("label", name, columns)
           : McpException.invalidField("label", "name the dataset column holding the true values");
     }
     Object task = request.getValue("task", "double".equals(columns.get(name)) ? "regression" : "classification");
     if (!TASKS.contains(task)) {
       throw McpException.invalidField("task", "must be one of " + TASKS);
     }
-    if ("regression".equals(task) && !SparkData.numeric(columns.get(name))) {
+    if ("regression".equals(task) && !SparkColumns.numeric(columns.get(name))) {
       throw McpException.invalidField("label", "regression needs a numeric label; '" + name + "' is "
           + columns.get(name));
     }
@@ -90,61 +78,39 @@ public final class EvaluateJob implements JobType {
     }
     JsonArray labels = request.getJsonArray("labels", version.getJsonObject("onnx", new JsonObject())
         .getJsonArray("labels"));
-    List<String> features = Scoring.features(request.getString("format"), request, version.getJsonObject("signature"),
-        columns);
-    return request.put("task", task).put("features", new JsonArray(features)).put("labels", labels);
+    return request.put("task", task).mergeIn(scorer.check(request, version, columns)).put("labels", labels);
   }
 
   @Override
   public JsonObject run(JobContext job) throws Exception {
     JsonObject request = job.request();
     Dataset<Row> data = SparkData.read(job.spark(), request.getJsonObject("source"));
+    StoredObject artifact = StoredObject.fromJson(request.getJsonObject("model_artifact"));
     job.progress(0.2);
-    long[] dropped = {0};
-    JsonObject metrics = "spark".equals(request.getString("format")) ? pipelineMetrics(job, request, data, dropped)
-        : scoredMetrics(request, data);
+    SparkScorer scorer = ModelFormats.named(request.getString("format")).sparkScorer();
+    SelfEvaluating.Evaluation evaluation = scorer instanceof SelfEvaluating self
+        ? self.evaluate(request, data, objects, artifact, job::log)
+        : new SelfEvaluating.Evaluation(scoredMetrics(request, data, scorer, artifact), 0);
+    JsonObject metrics = evaluation.metrics();
     job.log("metrics on " + request.getString("dataset") + " v" + request.getInteger("version") + ": " + metrics.encode());
     job.progress(0.9);
-    JsonObject evaluation = new JsonObject().put("dataset", request.getString("dataset"))
+    JsonObject record = new JsonObject().put("dataset", request.getString("dataset"))
         .put("version", request.getInteger("version")).put("execution", job.id()).put("metrics", metrics);
     job.call("model.version.evaluation", new JsonObject().put("name", request.getString("model"))
-        .put("version", request.getInteger("model_version").toString()).put("evaluation", evaluation));
+        .put("version", request.getInteger("model_version").toString()).put("evaluation", record));
     return new JsonObject().put("model", request.getString("model")).put("model_version", request.getInteger("model_version"))
-        .put("metrics", metrics).put("dropped_rows", dropped[0]);
-  }
-
-  /** A pipeline trained here, on the rows it takes (their count left out goes in {@code dropped}). */
-  private JsonObject pipelineMetrics(JobContext job, JsonObject request, Dataset<Row> data, long[] dropped)
-      throws Exception {
-    PipelineModel model = BatchPredictJob.loadPipeline(objects, StoredObject.fromJson(request.getJsonObject("model_artifact")));
-    Features features = Features.fromParams(request);
-    boolean classifier = java.util.Arrays.stream(model.stages()).anyMatch(s -> TrainJob.labelIndexer(s).isPresent());
-    String labelColumn = classifier ? TrainJob.INDEXED_LABEL : request.getString("label");
-    data = features.cast(data);
-    if (!classifier) {
-      data = data.withColumn(labelColumn, functions.col(labelColumn).cast(DataTypes.DoubleType));
-    }
-    // the rows the pipeline was trained to take: a label, and every feature under "drop"
-    Column usable = features.usable().and(SparkData.col(request.getString("label")).isNotNull());
-    dropped[0] = data.filter(functions.not(usable)).count();
-    if (dropped[0] > 0) {
-      job.log(dropped[0] + " rows left out of the evaluation (a missing label"
-          + ("drop".equals(features.missing()) ? " or feature value)" : ")"));
-    }
-    boolean supervised = !"kmeans".equals(request.getString("algorithm"));
-    return TrainJob.metrics(supervised, classifier, model.transform(data.filter(usable)), labelColumn);
+        .put("metrics", metrics).put("dropped_rows", evaluation.droppedRows());
   }
 
   /**
-   * An ONNX or PMML model's outputs against the label: RMSE and R² for a regression; accuracy and F1 for a
+   * A model's outputs against the label: RMSE and R² for a regression; accuracy and F1 for a
    * classification, whose prediction is the output's value, or the class of the highest probability when the output
    * is a vector (named by "labels", else by position), plus AUC when there are two classes.
    */
-  private JsonObject scoredMetrics(JsonObject request, Dataset<Row> data) throws Exception {
-    StoredObject artifact = StoredObject.fromJson(request.getJsonObject("model_artifact"));
-    List<String> features = request.getJsonArray("features").stream().map(String.class::cast).toList();
+  private JsonObject scoredMetrics(JsonObject request, Dataset<Row> data, SparkScorer scorer, StoredObject artifact)
+      throws Exception {
     List<String> before = List.of(data.columns());
-    Dataset<Row> scored = Scoring.score(request.getString("format"), data, features, objects, artifact);
+    Dataset<Row> scored = scorer.score(request, data, objects, artifact).rows();
     List<String> added = List.of(scored.columns()).subList(before.size(), scored.columns().length);
     String output = request.getString("prediction");
     if (output == null) {

@@ -3,6 +3,7 @@ package io.mlplatform.execution.jobs;
 import io.mlplatform.mcp.ErrorCode;
 import io.mlplatform.mcp.McpException;
 import io.mlplatform.mcp.Payload;
+import io.mlplatform.runtime.SparkColumns;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -115,7 +116,7 @@ public final class MonitorJob implements JobType {
       names = list.stream().map(String::valueOf).toList();
       for (String name : names) {
         if (!baseline.containsKey(name)) {
-          throw SparkData.unknownColumn("features", name, baseline);
+          throw SparkColumns.unknownColumn("features", name, baseline);
         }
         if (!log.containsKey(name)) {
           throw McpException.invalidField("features", "the predictions logged have no input '" + name
@@ -130,7 +131,7 @@ public final class MonitorJob implements JobType {
       }
     }
     Map<String, String> kinds = new LinkedHashMap<>();
-    names.forEach(name -> kinds.put(name, SparkData.numeric(baseline.get(name)) && SparkData.numeric(log.get(name))
+    names.forEach(name -> kinds.put(name, SparkColumns.numeric(baseline.get(name)) && SparkColumns.numeric(log.get(name))
         ? "numeric" : "categorical"));
     return kinds;
   }
@@ -140,7 +141,7 @@ public final class MonitorJob implements JobType {
     JsonObject request = job.request();
     Map<String, String> kinds = new LinkedHashMap<>();
     request.getJsonObject("kinds").forEach(e -> kinds.put(e.getKey(), (String) e.getValue()));
-    Column[] columns = kinds.entrySet().stream().map(e -> SparkData.col(e.getKey())
+    Column[] columns = kinds.entrySet().stream().map(e -> SparkColumns.col(e.getKey())
         .cast("numeric".equals(e.getValue()) ? DataTypes.DoubleType : DataTypes.StringType).as(e.getKey()))
         .toArray(Column[]::new);
     Dataset<Row> baseline = SparkData.read(job.spark(), request.getJsonObject("baseline_source")).select(columns);
@@ -237,8 +238,8 @@ public final class MonitorJob implements JobType {
     Map<String, String> types = new HashMap<>();
     request.getJsonArray("current_sources").forEach(source -> types.putAll(SparkData.columns((JsonObject) source)));
     Map<String, String> kinds = new LinkedHashMap<>();
-    shared.forEach(o -> kinds.put(o, SparkData.numeric(types.get(o)) ? "numeric" : "categorical"));
-    Column[] columns = shared.stream().map(o -> SparkData.col(o).cast("numeric".equals(kinds.get(o))
+    shared.forEach(o -> kinds.put(o, SparkColumns.numeric(types.get(o)) ? "numeric" : "categorical"));
+    Column[] columns = shared.stream().map(o -> SparkColumns.col(o).cast("numeric".equals(kinds.get(o))
         ? DataTypes.DoubleType : DataTypes.StringType).as(o)).toArray(Column[]::new);
     JsonArray results = compare(kinds, sample(earlier.select(columns)), sample(current.select(columns)));
     return new JsonObject().put("compared", true).put("outputs", results);

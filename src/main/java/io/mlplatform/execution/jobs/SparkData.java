@@ -2,8 +2,6 @@ package io.mlplatform.execution.jobs;
 
 import io.mlplatform.formats.ColumnType;
 import io.mlplatform.formats.TabularFormat;
-import io.mlplatform.mcp.ErrorCode;
-import io.mlplatform.mcp.McpException;
 import io.mlplatform.storage.StoredObject;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
@@ -44,19 +42,6 @@ final class SparkData {
     return call.apply("model.version.get", new JsonObject().put("name", model).put("version", version));
   }
 
-  /** The columns a model trained here was trained on; a dataset lacking one is a 400 naming it. */
-  static List<String> trainedFeatures(JsonObject version, Map<String, String> columns) {
-    List<String> features = version.getJsonObject("params", new JsonObject()).getJsonArray("features", new JsonArray())
-        .stream().map(String::valueOf).toList();
-    for (String feature : features) {
-      if (!columns.containsKey(feature)) {
-        throw McpException.invalidField("dataset", "the model was trained on column '" + feature
-            + "', which this dataset lacks (columns: " + columns.keySet() + ")");
-      }
-    }
-    return features;
-  }
-
   /** Column name → type name, in the schema's order. */
   static Map<String, String> columns(JsonObject source) {
     Map<String, String> types = new LinkedHashMap<>();
@@ -79,26 +64,6 @@ final class SparkData {
     };
   }
 
-  /**
-   * The data with these columns cast to {@code type}, in one projection (a withColumn per column grows the plan by a
-   * projection each, which costs Spark's analyzer dearly for wide feature lists).
-   */
-  static Dataset<Row> cast(Dataset<Row> data, java.util.Collection<String> columns, DataType type) {
-    java.util.Set<String> casted = new java.util.HashSet<>(columns);
-    if (casted.isEmpty()) {
-      return data;
-    }
-    return data.select(java.util.Arrays.stream(data.columns()).map(name -> {
-      org.apache.spark.sql.Column column = col(name);
-      return casted.contains(name) ? column.cast(type).as(name) : column;
-    }).toArray(org.apache.spark.sql.Column[]::new));
-  }
-
-  /** A column by its name, whatever characters the name holds. */
-  static org.apache.spark.sql.Column col(String name) {
-    return org.apache.spark.sql.functions.col("`" + name.replace("`", "``") + "`");
-  }
-
   static StructType schema(JsonArray schema) {
     List<StructField> fields = new ArrayList<>();
     for (Object c : schema) {
@@ -112,14 +77,5 @@ final class SparkData {
       fields.add(DataTypes.createStructField(column.getString("name"), type, true));
     }
     return DataTypes.createStructType(fields);
-  }
-
-  static boolean numeric(String type) {
-    return "integer".equals(type) || "double".equals(type) || "boolean".equals(type);
-  }
-
-  static McpException unknownColumn(String field, String column, Map<String, String> columns) {
-    return new McpException(ErrorCode.INVALID_ARGUMENT, field + ": unknown column '" + column + "' (columns: "
-        + columns.keySet() + ")", new JsonObject().put("field", field));
   }
 }

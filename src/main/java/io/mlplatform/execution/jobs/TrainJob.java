@@ -3,6 +3,11 @@ package io.mlplatform.execution.jobs;
 import io.mlplatform.mcp.ErrorCode;
 import io.mlplatform.mcp.McpException;
 import io.mlplatform.mcp.Payload;
+import io.mlplatform.runtime.SparkColumns;
+import io.mlplatform.runtime.spark.Features;
+import io.mlplatform.runtime.spark.OnnxExport;
+import io.mlplatform.runtime.spark.Pipelines;
+import io.mlplatform.runtime.spark.SparkFormat;
 import io.mlplatform.storage.ObjectStore;
 import io.mlplatform.storage.StoredObject;
 import io.vertx.core.Future;
@@ -15,15 +20,9 @@ import org.apache.spark.ml.classification.GBTClassifier;
 import org.apache.spark.ml.classification.LogisticRegression;
 import org.apache.spark.ml.classification.RandomForestClassifier;
 import org.apache.spark.ml.clustering.KMeans;
-import org.apache.spark.ml.evaluation.BinaryClassificationEvaluator;
-import org.apache.spark.ml.evaluation.ClusteringEvaluator;
-import org.apache.spark.ml.evaluation.MulticlassClassificationEvaluator;
-import org.apache.spark.ml.evaluation.RegressionEvaluator;
 import org.apache.spark.ml.feature.MinMaxScaler;
 import org.apache.spark.ml.feature.StandardScaler;
-import org.apache.spark.ml.Transformer;
 import org.apache.spark.ml.feature.StringIndexer;
-import org.apache.spark.ml.feature.StringIndexerModel;
 import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.param.ParamMap;
 import org.apache.spark.ml.regression.GBTRegressor;
@@ -69,7 +68,6 @@ public final class TrainJob implements JobType {
       "kmeans", new Algorithm(false, false, Set.of("k", "maxIter", "seed")));
 
   private static final Set<String> SCALINGS = Set.of("none", "standard", "minmax");
-  static final String INDEXED_LABEL = "label_index";
 
   private final ObjectStore objects;
 
@@ -111,9 +109,9 @@ public final class TrainJob implements JobType {
       if (label != null) {
         String type = columns.get(label);
         if (type == null) {
-          throw SparkData.unknownColumn("label", label, columns);
+          throw SparkColumns.unknownColumn("label", label, columns);
         }
-        if (!algorithm.classifier() && !SparkData.numeric(type)) {
+        if (!algorithm.classifier() && !SparkColumns.numeric(type)) {
           throw McpException.invalidField("label", "regression needs a numeric label; '" + label + "' is " + type);
         }
         if (algorithm.classifier() && ("double".equals(type) || "timestamp".equals(type))) {
@@ -137,10 +135,10 @@ public final class TrainJob implements JobType {
     String label = request.getString("label");
     SparkSession spark = job.spark();
     Dataset<Row> data = features.cast(SparkData.read(spark, request.getJsonObject("source")));
-    List<Column> kept = new ArrayList<>(features.columns().stream().map(SparkData::col).toList());
+    List<Column> kept = new ArrayList<>(features.columns().stream().map(SparkColumns::col).toList());
     Column usable = features.usable();
     if (label != null) {
-      Column labelColumn = SparkData.col(label);
+      Column labelColumn = SparkColumns.col(label);
       kept.add(algorithm.classifier() ? labelColumn : labelColumn.cast(DataTypes.DoubleType).as(label));
       usable = usable.and(labelColumn.isNotNull());
     }
@@ -154,12 +152,12 @@ public final class TrainJob implements JobType {
           + features.categorical().size() + " categorical, one-hot encoded; missing values: " + features.missing()
           + ")" + (label == null ? "" : " → " + label));
       job.progress(0.1);
-      String labelColumn = algorithm.classifier() ? INDEXED_LABEL : label;
+      String labelColumn = algorithm.classifier() ? Pipelines.INDEXED_LABEL : label;
       Pipeline pipeline = pipeline(algorithmName, features, label, request.getJsonObject("params"),
           request.getString("scaling", "none"));
       PipelineModel model = pipeline.fit(parts[0]);
       job.progress(0.6);
-      JsonObject metrics = metrics(algorithm.supervised(), algorithm.classifier(), model.transform(parts[1]),
+      JsonObject metrics = Pipelines.metrics(algorithm.supervised(), algorithm.classifier(), model.transform(parts[1]),
           labelColumn);
       job.log("metrics on the validation split: " + metrics.encode());
       job.progress(0.8);
@@ -178,10 +176,10 @@ public final class TrainJob implements JobType {
     List<Column> aggregates = new ArrayList<>();
     aggregates.add(functions.sum(functions.when(usable, 0).otherwise(1)).as("dropped"));
     for (String column : features.columns()) {
-      aggregates.add(functions.count(SparkData.col(column)));
+      aggregates.add(functions.count(SparkColumns.col(column)));
     }
     for (String column : features.categorical()) {
-      aggregates.add(functions.approx_count_distinct(SparkData.col(column)));
+      aggregates.add(functions.approx_count_distinct(SparkColumns.col(column)));
     }
     Row stats = data.agg(functions.count(functions.lit(1)).as("rows"), aggregates.toArray(new Column[0])).first();
     long rows = stats.getLong(0);
@@ -223,7 +221,7 @@ public final class TrainJob implements JobType {
     JsonObject export = export(job, model);
     String modelName = request.getString("model");
     ensureModel(job, modelName);
-    JsonObject version = job.call("model.version.create", export.put("name", modelName).put("format", "spark")
+    JsonObject version = job.call("model.version.create", export.put("name", modelName).put("format", SparkFormat.NAME)
         .put("description", algorithmName + " trained by execution " + job.id())
         .put("params", request.getJsonObject("params").copy().put("algorithm", algorithmName)
             .mergeIn(features.toParams()).put("label", request.getString("label"))
@@ -255,8 +253,8 @@ public final class TrainJob implements JobType {
 
   /**
    * The pipeline a train request describes: the features into one vector (see Features), optional scaling (standard:
-   * zero mean, unit variance; minmax: to [0, 1]), label indexing for classifiers (into {@value #INDEXED_LABEL}), then
-   * the algorithm.
+   * zero mean, unit variance; minmax: to [0, 1]), label indexing for classifiers (into
+   * {@value Pipelines#INDEXED_LABEL}), then the algorithm.
    */
   static Pipeline pipeline(String algorithmName, Features features, String label, JsonObject params,
                            String scaling) {
@@ -272,17 +270,11 @@ public final class TrainJob implements JobType {
     }
     String labelColumn = label;
     if (algorithm.classifier()) {
-      stages.add(new StringIndexer().setInputCol(label).setOutputCol(INDEXED_LABEL).setHandleInvalid("skip"));
-      labelColumn = INDEXED_LABEL;
+      stages.add(new StringIndexer().setInputCol(label).setOutputCol(Pipelines.INDEXED_LABEL).setHandleInvalid("skip"));
+      labelColumn = Pipelines.INDEXED_LABEL;
     }
     stages.add(estimator(algorithmName, labelColumn, params));
     return new Pipeline().setStages(stages.toArray(new PipelineStage[0]));
-  }
-
-  /** A trained pipeline's label indexer (classifiers have one, writing {@value #INDEXED_LABEL}), if any. */
-  static java.util.Optional<StringIndexerModel> labelIndexer(Transformer stage) {
-    return stage instanceof StringIndexerModel indexer && indexer.isSet(indexer.outputCol())
-        && INDEXED_LABEL.equals(indexer.getOutputCol()) ? java.util.Optional.of(indexer) : java.util.Optional.empty();
   }
 
   private static PipelineStage estimator(String algorithm, String label, JsonObject params) {
@@ -308,28 +300,6 @@ public final class TrainJob implements JobType {
       map.put(param, typed);
     }
     return stage.copy(map);
-  }
-
-  /** Metrics of scored rows: silhouette for clusters, accuracy/F1 (and AUC when binary), or RMSE/R². */
-  static JsonObject metrics(boolean supervised, boolean classifier, Dataset<Row> scored, String label) {
-    JsonObject metrics = new JsonObject();
-    if (!supervised) {
-      metrics.put("silhouette", new ClusteringEvaluator().evaluate(scored));
-      return metrics;
-    }
-    if (classifier) {
-      MulticlassClassificationEvaluator multi = new MulticlassClassificationEvaluator().setLabelCol(label);
-      metrics.put("accuracy", multi.setMetricName("accuracy").evaluate(scored));
-      metrics.put("f1", multi.setMetricName("f1").evaluate(scored));
-      if (scored.select(label).distinct().count() == 2 && java.util.Arrays.asList(scored.columns()).contains("rawPrediction")) {
-        metrics.put("auc", new BinaryClassificationEvaluator().setLabelCol(label).evaluate(scored));
-      }
-    } else {
-      RegressionEvaluator regression = new RegressionEvaluator().setLabelCol(label);
-      metrics.put("rmse", regression.setMetricName("rmse").evaluate(scored));
-      metrics.put("r2", regression.setMetricName("r2").evaluate(scored));
-    }
-    return metrics;
   }
 
   /** Saves the pipeline with Spark (to the models bucket), then zips its files into one artifact object. */

@@ -2,6 +2,7 @@ package io.mlplatform.execution.jobs;
 
 import io.mlplatform.mcp.McpException;
 import io.mlplatform.mcp.Payload;
+import io.mlplatform.runtime.SparkColumns;
 import io.mlplatform.storage.ObjectStore;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
@@ -206,15 +207,15 @@ public final class TransformJob implements JobType {
     List<Column> aggregates = new ArrayList<>();
     for (Object c : columns) {
       String column = (String) c;
-      aggregates.add(standardize ? functions.mean(SparkData.col(column)) : functions.min(SparkData.col(column)));
-      aggregates.add(standardize ? functions.stddev(SparkData.col(column)) : functions.max(SparkData.col(column)));
+      aggregates.add(standardize ? functions.mean(SparkColumns.col(column)) : functions.min(SparkColumns.col(column)));
+      aggregates.add(standardize ? functions.stddev(SparkColumns.col(column)) : functions.max(SparkColumns.col(column)));
     }
     Row stats = data.agg(aggregates.get(0), aggregates.subList(1, aggregates.size()).toArray(new Column[0])).first();
     // one projection for every column (a withColumn each would grow the plan, and its analysis, per column)
     Map<String, Column> scaled = new java.util.LinkedHashMap<>();
     for (int i = 0; i < columns.size(); i++) {
       String column = columns.getString(i);
-      Column col = SparkData.col(column).cast(DataTypes.DoubleType);
+      Column col = SparkColumns.col(column).cast(DataTypes.DoubleType);
       if (stats.isNullAt(2 * i) || stats.isNullAt(2 * i + 1)) {
         scaled.put(column, col);   // no value (or one only, for a standard deviation): nothing to scale by
         continue;

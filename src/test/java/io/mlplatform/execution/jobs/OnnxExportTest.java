@@ -4,6 +4,8 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
 import io.mlplatform.execution.spark.SparkRuntime;
+import io.mlplatform.runtime.spark.Features;
+import io.mlplatform.runtime.spark.OnnxExport;
 import io.vertx.core.json.JsonObject;
 import org.apache.spark.ml.PipelineModel;
 import org.apache.spark.ml.linalg.Vector;

@@ -1,7 +1,8 @@
-package io.mlplatform.execution.jobs;
+package io.mlplatform.runtime.spark;
 
 import io.mlplatform.mcp.McpException;
 import io.mlplatform.mcp.Payload;
+import io.mlplatform.runtime.SparkColumns;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.apache.spark.ml.PipelineStage;
@@ -29,7 +30,7 @@ import java.util.Set;
  * (every column but the label and the excluded ones by default), recorded in the version's params, and applied the
  * same way when the version scores or is evaluated.
  */
-record Features(List<String> columns, Set<String> categorical, String missing, double fill, int maxCategories) {
+public record Features(List<String> columns, Set<String> categorical, String missing, double fill, int maxCategories) {
   static final Set<String> MISSING = Set.of("drop", "mean", "median", "constant");
   static final int MAX_CATEGORIES = 1000;
   static final String INDEX_SUFFIX = "__index";
@@ -37,11 +38,11 @@ record Features(List<String> columns, Set<String> categorical, String missing, d
   static final String IMPUTED_SUFFIX = "__imputed";
 
   /** The features a train request names, checked against the dataset's columns (400 naming the first problem). */
-  static Features check(JsonObject request, Map<String, String> schema, String label) {
+  public static Features check(JsonObject request, Map<String, String> schema, String label) {
     Set<String> exclude = new LinkedHashSet<>(names(request, "exclude"));
     for (String column : exclude) {
       if (!schema.containsKey(column)) {
-        throw SparkData.unknownColumn("exclude", column, schema);
+        throw SparkColumns.unknownColumn("exclude", column, schema);
       }
     }
     List<String> columns;
@@ -66,7 +67,7 @@ record Features(List<String> columns, Set<String> categorical, String missing, d
     for (String column : columns) {
       String type = schema.get(column);
       if (type == null) {
-        throw SparkData.unknownColumn("features", column, schema);
+        throw SparkColumns.unknownColumn("features", column, schema);
       }
       if (column.equals(label)) {
         throw McpException.invalidField("features", "'" + column + "' is the label: it cannot also be a feature");
@@ -109,7 +110,7 @@ record Features(List<String> columns, Set<String> categorical, String missing, d
   }
 
   /** The features of a version trained here, from its params (versions before categorical features: all numeric). */
-  static Features fromParams(JsonObject params) {
+  public static Features fromParams(JsonObject params) {
     List<String> columns = params.getJsonArray("features", new JsonArray()).stream().map(String::valueOf).toList();
     Set<String> categorical = Set.copyOf(params.getJsonArray("categorical", new JsonArray()).stream()
         .map(String::valueOf).toList());
@@ -118,7 +119,7 @@ record Features(List<String> columns, Set<String> categorical, String missing, d
   }
 
   /** What the version's params record of the features. */
-  JsonObject toParams() {
+  public JsonObject toParams() {
     JsonObject params = new JsonObject().put("features", new JsonArray(columns))
         .put("categorical", new JsonArray(columns.stream().filter(categorical::contains).toList()))
         .put("missing", missing);
@@ -133,16 +134,16 @@ record Features(List<String> columns, Set<String> categorical, String missing, d
   }
 
   /** The data with the numeric features as doubles and the categorical ones as text (Spark collapses the selects). */
-  Dataset<Row> cast(Dataset<Row> data) {
-    return SparkData.cast(SparkData.cast(data, numeric(), DataTypes.DoubleType), categorical, DataTypes.StringType);
+  public Dataset<Row> cast(Dataset<Row> data) {
+    return SparkColumns.cast(SparkColumns.cast(data, numeric(), DataTypes.DoubleType), categorical, DataTypes.StringType);
   }
 
   /** The rows a pipeline can use: every feature present under "drop" (missing values are imputed otherwise). */
-  Column usable() {
+  public Column usable() {
     if (!"drop".equals(missing) || columns.isEmpty()) {
       return functions.lit(true);
     }
-    return allOf(columns.stream().map(c -> SparkData.col(c).isNotNull()).toList());
+    return allOf(columns.stream().map(c -> SparkColumns.col(c).isNotNull()).toList());
   }
 
   /** a AND b AND …, as a balanced tree: a chain of 300 ANDs overflows the stack of Spark's expression converter. */
@@ -158,7 +159,7 @@ record Features(List<String> columns, Set<String> categorical, String missing, d
    * The stages that turn the features into one vector column: string indexing and one-hot encoding of the
    * categorical features, imputation of the numeric ones (unless rows with missing values are dropped), assembly.
    */
-  List<PipelineStage> stages(String output) {
+  public List<PipelineStage> stages(String output) {
     List<PipelineStage> stages = new ArrayList<>();
     List<String> categories = columns.stream().filter(categorical::contains).toList();
     if (!categories.isEmpty()) {

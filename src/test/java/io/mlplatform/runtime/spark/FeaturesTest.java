@@ -1,4 +1,4 @@
-package io.mlplatform.execution.jobs;
+package io.mlplatform.runtime.spark;
 
 import io.mlplatform.execution.spark.SparkRuntime;
 import io.mlplatform.mcp.McpException;

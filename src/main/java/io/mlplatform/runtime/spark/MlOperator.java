@@ -1,4 +1,4 @@
-package io.mlplatform.execution.jobs;
+package io.mlplatform.runtime.spark;
 
 import ai.onnx.proto.OnnxMl.AttributeProto.AttributeType;
 import org.tribuo.util.onnx.ONNXAttribute;

@@ -1,4 +1,4 @@
-package io.mlplatform.model;
+package io.mlplatform.runtime.spark;
 
 import io.mlplatform.mcp.McpException;
 

@@ -1,31 +1,52 @@
-package io.mlplatform.model;
+package io.mlplatform.runtime.llm;
 
 import io.mlplatform.mcp.Caller;
 import io.mlplatform.mcp.McpException;
 import io.mlplatform.mcp.Payload;
 import io.mlplatform.policy.Permission;
 import io.mlplatform.policy.Policy;
-import io.mlplatform.runtime.llm.ChatModel;
+import io.mlplatform.runtime.ModelFormat;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.net.URI;
+import java.net.URISyntaxException;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * The configuration of an LLM version, checked: only known fields, an API key only from an allow-listed variable
+ * Chat models behind an OpenAI-compatible API ({@link ChatModel}): a version is a configuration, not a file, and
+ * serves online only. The configuration is checked: only known fields, an API key only from an allow-listed variable
  * ({@link ChatModel#allowedKeyVariable}), and a provider other than Groq's default endpoint only from an admin (the
  * version's key is sent to that URL).
  */
-final class LlmVersions {
+public final class LlmFormat implements ModelFormat {
+  public static final String NAME = "llm";
   /** The fields of an LLM version's request, plus the model's name the route adds. */
   private static final Set<String> FIELDS = Set.of("name", "format", "provider", "model", "base_url", "api_key_env",
       "description", "parameters");
 
-  private LlmVersions() {
+  @Override
+  public String name() {
+    return NAME;
   }
 
-  static JsonObject config(Payload p, Caller caller) {
+  @Override
+  public boolean hasArtifact() {
+    return false;
+  }
+
+  /** {llm: the configuration, size: 0, signature: a prompt in, a text out}. */
+  @Override
+  public JsonObject configure(Payload p, Caller caller) {
+    return new JsonObject().put("llm", config(p, caller)).put("size", 0)
+        .put("signature", new JsonObject()
+            .put("inputs", new JsonArray().add(new JsonObject().put("name", "prompt").put("type", "string")))
+            .put("outputs", new JsonArray().add(new JsonObject().put("name", "text").put("type", "string"))));
+  }
+
+  private static JsonObject config(Payload p, Caller caller) {
     Set<String> unknown = new TreeSet<>(p.json().fieldNames());
     unknown.removeAll(FIELDS);
     unknown.removeIf(field -> p.json().getValue(field) == null);
@@ -66,8 +87,22 @@ final class LlmVersions {
       if (!("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) || uri.getHost() == null) {
         throw McpException.invalidField("base_url", "must be an http(s) URL");
       }
-    } catch (java.net.URISyntaxException e) {
+    } catch (URISyntaxException e) {
       throw McpException.invalidField("base_url", "must be an http(s) URL");
     }
+  }
+
+  /** The API key the version needs must be set here: a clear error when the deployment is made, not at each call. */
+  @Override
+  public void checkServable(JsonObject version, Map<String, String> environment) {
+    ChatModel.apiKey(version.getJsonObject("llm"), environment);
+  }
+
+  @Override
+  public Loader loader() {
+    return (version, artifact, serving) -> {
+      JsonObject config = version.getJsonObject("llm");
+      return new ChatModel(serving.web(), config, ChatModel.apiKey(config, serving.environment()));
+    };
   }
 }

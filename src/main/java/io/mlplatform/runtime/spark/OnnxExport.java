@@ -1,4 +1,4 @@
-package io.mlplatform.execution.jobs;
+package io.mlplatform.runtime.spark;
 
 import ai.onnx.proto.OnnxMl;
 import org.apache.spark.ml.PipelineModel;
@@ -37,15 +37,15 @@ import java.util.Map;
  * output "probability" [n, classes] in the label indexer's order) or linear regression, random forest or
  * gradient-boosted trees (regressor: output "prediction" [n, 1]).
  */
-final class OnnxExport {
+public final class OnnxExport {
   /** The ONNX bytes and the class labels (for classifiers), or the reason there is no export. */
-  record Result(byte[] onnx, List<String> labels, String unsupported) {
+  public record Result(byte[] onnx, List<String> labels, String unsupported) {
   }
 
   private OnnxExport() {
   }
 
-  static Result of(PipelineModel pipeline) {
+  public static Result of(PipelineModel pipeline) {
     Transformer[] stages = pipeline.stages();
     int assemblerAt = 0;
     while (assemblerAt < stages.length && !(stages[assemblerAt] instanceof VectorAssembler)) {
@@ -65,7 +65,7 @@ final class OnnxExport {
     ONNXRef<?> input = inputs.assemble(context, (VectorAssembler) stages[assemblerAt]);
     List<String> labels = null;
     for (int i = assemblerAt + 1; i < stages.length - 1; i++) {
-      java.util.Optional<StringIndexerModel> labelIndexer = TrainJob.labelIndexer(stages[i]);
+      java.util.Optional<StringIndexerModel> labelIndexer = Pipelines.labelIndexer(stages[i]);
       if (labelIndexer.isPresent()) {
         labels = List.of(labelIndexer.get().labelsArray()[0]);
       } else if (stages[i] instanceof StandardScalerModel scaler) {

@@ -1,4 +1,4 @@
-package io.mlplatform.execution.jobs;
+package io.mlplatform.runtime.spark;
 
 import org.apache.spark.ml.tree.CategoricalSplit;
 import org.apache.spark.ml.tree.ContinuousSplit;
