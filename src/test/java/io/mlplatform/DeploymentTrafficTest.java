@@ -1,6 +1,7 @@
 package io.mlplatform;
 
 import io.mlplatform.support.Api;
+import io.mlplatform.support.NodeSettings;
 import io.mlplatform.support.Prometheus;
 import io.mlplatform.support.SharedNode;
 import io.mlplatform.support.TestModels;
@@ -32,6 +33,7 @@ import static org.hamcrest.Matchers.lessThanOrEqualTo;
 
 @Tag("slow")
 @ExtendWith(SharedNode.class)
+@NodeSettings
 @DisplayName("A deployment splits its traffic over versions, mirrors it to a shadow and logs a sample of it")
 class DeploymentTrafficTest {
   private static final int REQUESTS = 2000;
@@ -42,27 +44,27 @@ class DeploymentTrafficTest {
   static Map<Integer, TestModels.Classifier> models = new HashMap<>();
 
   @BeforeAll
-  static void start(TestNode shared) throws Exception {
-    api = shared.api();
-    api.postJson("/api/models", new JsonObject().put("name", "traffic-clf"));
+  static void start(TestNode own) throws Exception {
+    api = own.api();
+    api.postJson("/api/models", new JsonObject().put("name", "clf"));
     for (int version = 1; version <= 3; version++) {
       models.put(version, TestModels.classifier(dir, 6 + version));
-      assertThat(api.upload("/api/models/traffic-clf/versions", Map.of("format", "onnx"), "v" + version + ".onnx",
+      assertThat(api.upload("/api/models/clf/versions", Map.of("format", "onnx"), "v" + version + ".onnx",
           models.get(version).onnx()).status()).isEqualTo(201);
     }
-    assertThat(api.putJson("/api/models/traffic-clf/aliases/challenger", new JsonObject().put("version", 2)).status())
+    assertThat(api.putJson("/api/models/clf/aliases/challenger", new JsonObject().put("version", 2)).status())
         .isEqualTo(200);
   }
 
   @Test
   @DisplayName("90/10 over 2,000 requests within ±5 %, shadow answers never returned but compared, a 25 % sample logged")
   void canaryShadowAndLogging() throws Exception {
-    Api.Response created = api.postJson("/api/deployments", new JsonObject().put("name", "traffic-c").put("model", "traffic-clf")
+    Api.Response created = api.postJson("/api/deployments", new JsonObject().put("name", "clf-c").put("model", "clf")
         .put("traffic", new JsonArray().add(split(1, 90)).add(split("challenger", 10)))
         .put("shadow", new JsonObject().put("version", 3))
         .put("logging", new JsonObject().put("sample", 0.25).put("roll_seconds", 1)));
     assertThat(created.status()).as(created.text()).isEqualTo(201);
-    JsonObject ready = DeploymentTest.awaitStatus(api, "traffic-c", "ready");
+    JsonObject ready = DeploymentTest.awaitStatus(api, "clf-c", "ready");
     assertThat(ready.getJsonArray("replica_status").stream().map(r -> ((JsonObject) r).getString("lane")))
         .containsExactlyInAnyOrder("traffic/0", "traffic/1", "shadow");
     Prometheus before = scrape();
@@ -78,7 +80,7 @@ class DeploymentTrafficTest {
             (float) random.nextGaussian()};
         rows.add(row);
         answers.add(callers.submit(() -> {
-          Api.Response answer = api.postJson("/api/deployments/traffic-c/predict",
+          Api.Response answer = api.postJson("/api/deployments/clf-c/predict",
               new JsonObject().put("inputs", new JsonArray().add(DeploymentTest.jsonRow(row))));
           assertThat(answer.status()).as(answer.text()).isEqualTo(200);
           return answer.json();
@@ -100,32 +102,32 @@ class DeploymentTrafficTest {
     assertThat(answeredBy.get(2) / (double) REQUESTS).isBetween(0.05, 0.15);
 
     // every request was mirrored to version 3; its answers, another model's, were compared and counted
-    String[] shadowed = {"deployment", "traffic-c"};
+    String[] shadowed = {"deployment", "clf-c"};
     Prometheus after = awaitMetric("mlplatform_shadow_predictions_total", shadowed, REQUESTS);
-    assertThat(after.sum("mlplatform_shadow_predictions_total", "deployment", "traffic-c", "outcome", "failed")).isZero();
-    assertThat(after.sum("mlplatform_shadow_predictions_total", "deployment", "traffic-c", "outcome", "different"))
+    assertThat(after.sum("mlplatform_shadow_predictions_total", "deployment", "clf-c", "outcome", "failed")).isZero();
+    assertThat(after.sum("mlplatform_shadow_predictions_total", "deployment", "clf-c", "outcome", "different"))
         .isGreaterThan(REQUESTS / 2.0);
-    assertThat(after.sum("mlplatform_predictions_seconds_count", "deployment", "traffic-c", "lane", "shadow", "version", "3")
-        - before.sum("mlplatform_predictions_seconds_count", "deployment", "traffic-c", "lane", "shadow"))
+    assertThat(after.sum("mlplatform_predictions_seconds_count", "deployment", "clf-c", "lane", "shadow", "version", "3")
+        - before.sum("mlplatform_predictions_seconds_count", "deployment", "clf-c", "lane", "shadow"))
         .isEqualTo(REQUESTS);
-    assertThat(after.sum("mlplatform_predictions_seconds_count", "deployment", "traffic-c", "version", "2", "outcome", "ok"))
+    assertThat(after.sum("mlplatform_predictions_seconds_count", "deployment", "clf-c", "version", "2", "outcome", "ok"))
         .isEqualTo((double) answeredBy.get(2));
 
     // a quarter of the 4,000 answers (2,000 served, 2,000 shadowed) logged: within 5 standard deviations
-    awaitLogged("traffic-c-predictions", "traffic-c");
-    List<JsonObject> versions = api.get("/api/datasets/traffic-c-predictions/versions").json().getJsonArray("items")
+    awaitLogged("clf-c-predictions", "clf-c");
+    List<JsonObject> versions = api.get("/api/datasets/clf-c-predictions/versions").json().getJsonArray("items")
         .stream().map(v -> (JsonObject) v).toList();
     long logged = versions.stream().mapToLong(v -> v.getJsonObject("lineage").getLong("rows")).sum();
     double sd = Math.sqrt(2 * REQUESTS * 0.25 * 0.75);
     assertThat((double) logged).isBetween(2 * REQUESTS * 0.25 - 5 * sd, 2 * REQUESTS * 0.25 + 5 * sd);
-    assertThat(scrape().sum("mlplatform_prediction_log_dropped_requests_total", "deployment", "traffic-c")).isZero();
+    assertThat(scrape().sum("mlplatform_prediction_log_dropped_requests_total", "deployment", "clf-c")).isZero();
     JsonObject first = versions.get(0);
     assertThat(first.getJsonArray("schema").stream().map(c -> ((JsonObject) c).getString("name")))
         .contains("logged_at", "model_version", "lane", "latency_ms", "input_0", "input_3", "output_output_0");
     assertThat(first.getJsonObject("lineage").getString("source")).isEqualTo("prediction-log");
     assertThat(versions.stream().map(v -> v.getJsonObject("lineage").getJsonArray("model_versions"))
         .flatMap(JsonArray::stream)).contains(1, 3);
-    Api.Response previewed = api.get("/api/datasets/traffic-c-predictions/versions/" + first.getInteger("version")
+    Api.Response previewed = api.get("/api/datasets/clf-c-predictions/versions/" + first.getInteger("version")
         + "/preview");
     assertThat(previewed.status()).as(previewed.text()).isEqualTo(200);
     JsonArray preview = previewed.json().getJsonArray("rows");
@@ -145,12 +147,12 @@ class DeploymentTrafficTest {
     for (int i = 0; i < WORKFLOW_PREDICTIONS; i++) {
       items.add(i);
     }
-    assertThat(api.postJson("/api/workflows", WorkflowTest.workflow("traffic-c-scores",
+    assertThat(api.postJson("/api/workflows", WorkflowTest.workflow("clf-c-scores",
         WorkflowTest.step("score", "map").put("items", "${input.items}").put("concurrency", 8)
-            .put("task", new JsonObject().put("deployment", "traffic-c").put("inputs", new JsonObject()
+            .put("task", new JsonObject().put("deployment", "clf-c").put("inputs", new JsonObject()
                 .put("inputs", new JsonArray().add(new JsonArray().add("${item}").add(0).add(0).add(0))))))
         .put("output", "${steps.score.results.version}")).status()).isEqualTo(201);
-    JsonObject run = WorkflowTest.awaitEnd(api, api.postJson("/api/workflows/traffic-c-scores/runs",
+    JsonObject run = WorkflowTest.awaitEnd(api, api.postJson("/api/workflows/clf-c-scores/runs",
         new JsonObject().put("input", new JsonObject().put("items", items))).json().getString("id"));
     assertThat(run.getString("status")).as(run.encode()).isEqualTo("succeeded");
     Map<Object, Long> stepVersions = run.getJsonArray("output").stream()
@@ -161,21 +163,21 @@ class DeploymentTrafficTest {
     awaitMetric("mlplatform_shadow_predictions_total", shadowed, REQUESTS + WORKFLOW_PREDICTIONS);
 
     // the alias moves: the canary's lane serves version 3 in place; then version 3 takes all and the rest goes
-    assertThat(api.putJson("/api/models/traffic-clf/aliases/challenger", new JsonObject().put("version", 3)).status())
+    assertThat(api.putJson("/api/models/clf/aliases/challenger", new JsonObject().put("version", 3)).status())
         .isEqualTo(200);
-    awaitLaneVersion("traffic-c", "traffic/1", 3);
-    Api.Response promoted = api.patchJson("/api/deployments/traffic-c", new JsonObject()
+    awaitLaneVersion("clf-c", "traffic/1", 3);
+    Api.Response promoted = api.patchJson("/api/deployments/clf-c", new JsonObject()
         .put("traffic", new JsonArray().add(split(3, 100))).putNull("shadow").putNull("logging"));
     assertThat(promoted.status()).as(promoted.text()).isEqualTo(200);
     assertThat(promoted.json().containsKey("traffic")).isFalse();
     assertThat(promoted.json().getString("version")).isEqualTo("3");
-    awaitLaneVersion("traffic-c", "traffic/0", 3);
+    awaitLaneVersion("clf-c", "traffic/0", 3);
     await("the canary and shadow lanes stop").atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100))
-        .until(() -> api.get("/api/deployments/traffic-c").json().getJsonArray("replica_status").size(), lessThanOrEqualTo(1));
-    assertThat(api.postJson("/api/deployments/traffic-c/predict", new JsonObject().put("inputs",
+        .until(() -> api.get("/api/deployments/clf-c").json().getJsonArray("replica_status").size(), lessThanOrEqualTo(1));
+    assertThat(api.postJson("/api/deployments/clf-c/predict", new JsonObject().put("inputs",
         new JsonArray().add(new JsonArray().add(1).add(2).add(3).add(4)))).json().getInteger("version")).isEqualTo(3);
-    assertThat(api.postJson("/v2/models/traffic-c/versions/1/infer", new JsonObject()).status()).isEqualTo(404);
-    assertThat(api.delete("/api/deployments/traffic-c").status()).isEqualTo(204);
+    assertThat(api.postJson("/v2/models/clf-c/versions/1/infer", new JsonObject()).status()).isEqualTo(404);
+    assertThat(api.delete("/api/deployments/clf-c").status()).isEqualTo(204);
   }
 
   @Test
@@ -188,16 +190,16 @@ class DeploymentTrafficTest {
           .append(random.nextGaussian()).append(',').append(random.nextGaussian()).append(',')
           .append(i % 3 == 0 ? "pro" : "free").append('\n');
     }
-    assertThat(api.upload("/api/datasets", Map.of("name", "traffic-train"), "train.csv", csv.toString().getBytes())
+    assertThat(api.upload("/api/datasets", Map.of("name", "clf-train"), "train.csv", csv.toString().getBytes())
         .status()).isEqualTo(201);
-    assertThat(api.postJson("/api/deployments", new JsonObject().put("name", "traffic-d").put("model", "traffic-clf")
+    assertThat(api.postJson("/api/deployments", new JsonObject().put("name", "clf-d").put("model", "clf")
         .put("version", 1).put("logging", new JsonObject().put("sample", 1.0).put("roll_seconds", 1))).status())
         .isEqualTo(201);
     Api.Response unlogged = api.postJson("/api/executions", new JsonObject().put("type", "monitor")
-        .put("deployment", "traffic-d").put("baseline", new JsonObject().put("dataset", "traffic-train")));
+        .put("deployment", "clf-d").put("baseline", new JsonObject().put("dataset", "clf-train")));
     assertThat(unlogged.status()).as(unlogged.text()).isEqualTo(400);
     assertThat(unlogged.errorMessage()).contains("logged no predictions");
-    DeploymentTest.awaitStatus(api, "traffic-d", "ready");
+    DeploymentTest.awaitStatus(api, "clf-d", "ready");
     // 500 rows whose first input moved by 1.5 standard deviations; the other three as in training
     for (int request = 0; request < 10; request++) {
       JsonArray rows = new JsonArray();
@@ -205,13 +207,13 @@ class DeploymentTrafficTest {
         rows.add(new JsonArray().add(1.5 + random.nextGaussian()).add(random.nextGaussian())
             .add(random.nextGaussian()).add(random.nextGaussian()));
       }
-      assertThat(api.postJson("/api/deployments/traffic-d/predict", new JsonObject().put("inputs", rows)).status())
+      assertThat(api.postJson("/api/deployments/clf-d/predict", new JsonObject().put("inputs", rows)).status())
           .isEqualTo(200);
     }
-    awaitLogged("traffic-d-predictions", "traffic-d");
+    awaitLogged("clf-d-predictions", "clf-d");
 
     Api.Response queued = api.postJson("/api/executions", new JsonObject().put("type", "monitor")
-        .put("deployment", "traffic-d").put("window_minutes", 10).put("baseline", new JsonObject().put("dataset", "traffic-train")));
+        .put("deployment", "clf-d").put("window_minutes", 10).put("baseline", new JsonObject().put("dataset", "clf-train")));
     assertThat(queued.status()).as(queued.text()).isEqualTo(202);
     JsonObject ended = ExecutionTest.awaitEnd(queued.json().getString("id"), api);
     assertThat(ended.getString("status")).as(ended.encode()).isEqualTo("succeeded");
@@ -224,13 +226,13 @@ class DeploymentTrafficTest {
     assertThat(moved.getDouble("psi")).isGreaterThan(0.2);
     assertThat(moved.getJsonArray("bins")).hasSize(10);
     assertThat(report.getJsonObject("prediction").getBoolean("compared")).isFalse();
-    JsonArray stored = api.get("/api/models/traffic-clf/versions/1").json().getJsonArray("drift_reports");
+    JsonArray stored = api.get("/api/models/clf/versions/1").json().getJsonArray("drift_reports");
     assertThat(stored).hasSize(1);
     assertThat(stored.getJsonObject(0).getJsonArray("drifted")).containsExactly("input_0");
 
     // a workflow gates on the report: the run stops, naming the drifted input
-    JsonObject monitor = new JsonObject().put("type", "monitor").put("deployment", "traffic-d").put("window_minutes", 10)
-        .put("baseline", new JsonObject().put("dataset", "traffic-train"));
+    JsonObject monitor = new JsonObject().put("type", "monitor").put("deployment", "clf-d").put("window_minutes", 10)
+        .put("baseline", new JsonObject().put("dataset", "clf-train"));
     JsonObject workflow = WorkflowTest.workflow("drift-gate", WorkflowTest.call("drift", "execution.create", monitor),
         WorkflowTest.step("steady", "gate").put("condition", "${ $count(steps.drift.result.drifted) = 0 }")
             .put("reason", "${ 'inputs drifted: ' & $join(steps.drift.result.drifted, ', ') }"));
@@ -242,11 +244,11 @@ class DeploymentTrafficTest {
     assertThat(stopped.getJsonObject("error").getString("message")).contains("inputs drifted: input_0");
 
     Api.Response unknown = api.postJson("/api/executions", new JsonObject().put("type", "monitor")
-        .put("deployment", "traffic-d").put("baseline", new JsonObject().put("dataset", "traffic-train"))
+        .put("deployment", "clf-d").put("baseline", new JsonObject().put("dataset", "clf-train"))
         .put("features", new JsonArray().add("plan")));
     assertThat(unknown.status()).isEqualTo(400);
     assertThat(unknown.errorMessage()).contains("plan");
-    assertThat(api.delete("/api/deployments/traffic-d").status()).isEqualTo(204);
+    assertThat(api.delete("/api/deployments/clf-d").status()).isEqualTo(204);
   }
 
   @Test
@@ -260,12 +262,12 @@ class DeploymentTrafficTest {
     refused.put(new JsonObject().put("shadow", new JsonObject().put("version", 2).put("percent", 0)), "percent");
     refused.put(new JsonObject().put("logging", new JsonObject().put("sample", 1.5)), "sample");
     refused.forEach((change, why) -> {
-      JsonObject request = change.copy().put("name", "traffic-bad").put("model", "traffic-clf");
+      JsonObject request = change.copy().put("name", "clf-bad").put("model", "clf");
       Api.Response response = api.postJson("/api/deployments", request);
       assertThat(response.status()).as(request.encode()).isIn(400, 404);
       assertThat(response.text()).as(request.encode()).contains(why);
     });
-    assertThat(api.get("/api/deployments/traffic-bad").status()).isEqualTo(404);
+    assertThat(api.get("/api/deployments/clf-bad").status()).isEqualTo(404);
   }
 
   private static JsonObject split(Object version, int percent) {

@@ -7,6 +7,7 @@ import io.mlplatform.mcp.McpClient;
 import io.mlplatform.mcp.McpException;
 import io.mlplatform.support.Api;
 import io.mlplatform.support.FakeChatServer;
+import io.mlplatform.support.NodeSettings;
 import io.mlplatform.support.SharedNode;
 import io.mlplatform.support.TestModels;
 import io.mlplatform.support.TestNode;
@@ -32,6 +33,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 @Tag("slow")
 @ExtendWith(SharedNode.class)
+@NodeSettings
 @DisplayName("An editor's key cannot become an admin's: every reproduction of issue 12's paths to admin is refused")
 class SecurityTest {
   static Node node;
@@ -41,17 +43,17 @@ class SecurityTest {
   static FakeChatServer listener;
 
   @BeforeAll
-  static void start(TestNode shared) throws Exception {
+  static void start(TestNode own) throws Exception {
     // an open laptop node (anonymous is admin) that also knows an admin key an attacker would like to read
-    node = shared.node();
-    adminKey = shared.adminKey();
-    open = shared.api();
+    node = own.node();
+    adminKey = own.adminKey();
+    open = own.api();
     Api.Response key = open.postJson("/api/keys", new JsonObject().put("name", "mallory")
         .put("roles", new JsonArray().add("editor")));
     assertThat(key.status()).as(key.text()).isEqualTo(201);
     editor = open.withKey(key.json().getString("key"));
     listener = new FakeChatServer();
-    assertThat(open.postJson("/api/models", new JsonObject().put("name", "secure-chat")).status()).isEqualTo(201);
+    assertThat(open.postJson("/api/models", new JsonObject().put("name", "chat")).status()).isEqualTo(201);
     Api.Response data = open.upload("/api/datasets", Map.of("name", "people"), "people.csv",
         "id,amount,city\n1,10.5,Lyon\n2,20.0,Paris\n3,30.0,Nice\n".getBytes(StandardCharsets.UTF_8));
     assertThat(data.status()).as(data.text()).isEqualTo(201);
@@ -67,37 +69,37 @@ class SecurityTest {
   void llmVersionsReadNoVariable() {
     JsonObject attack = new JsonObject().put("format", "llm").put("provider", "x").put("model", "m")
         .put("base_url", listener.baseUrl()).put("api_key_env", "MLP_ADMIN_KEY");
-    Api.Response asEditor = editor.postJson("/api/models/secure-chat/versions", attack);
+    Api.Response asEditor = editor.postJson("/api/models/chat/versions", attack);
     assertThat(asEditor.status()).as(asEditor.text()).isIn(400, 403);
-    Api.Response asAdmin = open.postJson("/api/models/secure-chat/versions", attack);
+    Api.Response asAdmin = open.postJson("/api/models/chat/versions", attack);
     assertThat(asAdmin.status()).as(asAdmin.text()).isEqualTo(400);
     assertThat(asAdmin.errorMessage()).contains("api_key_env").contains("MLP_SECRET_");
     // the answer is the same for a variable that exists (PATH) and one that does not
-    Api.Response existing = open.postJson("/api/models/secure-chat/versions", attack.copy().put("api_key_env", "PATH"));
-    Api.Response missing = open.postJson("/api/models/secure-chat/versions", attack.copy().put("api_key_env", "NO_SUCH_VAR_X"));
+    Api.Response existing = open.postJson("/api/models/chat/versions", attack.copy().put("api_key_env", "PATH"));
+    Api.Response missing = open.postJson("/api/models/chat/versions", attack.copy().put("api_key_env", "NO_SUCH_VAR_X"));
     assertThat(existing.status()).isEqualTo(400);
     assertThat(existing.errorMessage()).isEqualTo(missing.errorMessage());
 
     // another endpoint is an admin's decision, even with an allow-listed variable or none at all
-    Api.Response elsewhere = editor.postJson("/api/models/secure-chat/versions", new JsonObject().put("format", "llm")
+    Api.Response elsewhere = editor.postJson("/api/models/chat/versions", new JsonObject().put("format", "llm")
         .put("provider", "x").put("model", "m").put("base_url", listener.baseUrl()));
     assertThat(elsewhere.status()).as(elsewhere.text()).isEqualTo(403);
     assertThat(elsewhere.errorMessage()).contains("base_url");
-    Api.Response groqElsewhere = editor.postJson("/api/models/secure-chat/versions", new JsonObject().put("format", "llm")
+    Api.Response groqElsewhere = editor.postJson("/api/models/chat/versions", new JsonObject().put("format", "llm")
         .put("model", "m").put("base_url", listener.baseUrl()).put("api_key_env", "GROQ_API_KEY"));
     assertThat(groqElsewhere.status()).isEqualTo(403);
     // the default Groq endpoint stays an editor's to use; unknown fields are refused
-    assertThat(editor.postJson("/api/models/secure-chat/versions", new JsonObject().put("format", "llm").put("model", "m"))
+    assertThat(editor.postJson("/api/models/chat/versions", new JsonObject().put("format", "llm").put("model", "m"))
         .status()).isEqualTo(201);
-    Api.Response unknown = editor.postJson("/api/models/secure-chat/versions", new JsonObject().put("format", "llm")
+    Api.Response unknown = editor.postJson("/api/models/chat/versions", new JsonObject().put("format", "llm")
         .put("model", "m").put("api_key", "sk-123"));
     assertThat(unknown.status()).isEqualTo(400);
     assertThat(unknown.errorMessage()).contains("api_key");
     // an admin may point a version at its own endpoint with a secret variable it set
-    assertThat(open.postJson("/api/models/secure-chat/versions", new JsonObject().put("format", "llm").put("provider", "local")
+    assertThat(open.postJson("/api/models/chat/versions", new JsonObject().put("format", "llm").put("provider", "local")
         .put("model", "m").put("base_url", listener.baseUrl()).put("api_key_env", "MLP_SECRET_LOCAL_LLM")).status())
         .isEqualTo(201);
-    assertThat(open.get("/api/models/secure-chat/versions").json().getLong("total")).isEqualTo(2);
+    assertThat(open.get("/api/models/chat/versions").json().getLong("total")).isEqualTo(2);
     assertThat(listener.authorizations).noneMatch(header -> header.contains(adminKey));
   }
 
@@ -165,7 +167,7 @@ class SecurityTest {
         "<!DOCTYPE PMML>"};
     for (String doctype : doctypes) {
       String document = pmml.substring(0, root) + doctype + "\n" + pmml.substring(root);
-      Api.Response response = editor.upload("/api/models/secure-chat/versions", Map.of("format", "pmml"), "m.pmml",
+      Api.Response response = editor.upload("/api/models/chat/versions", Map.of("format", "pmml"), "m.pmml",
           document.getBytes(StandardCharsets.UTF_8));
       assertThat(response.status()).as(doctype + " → " + response.text()).isEqualTo(400);
       assertThat(response.errorMessage()).contains("DOCTYPE");
