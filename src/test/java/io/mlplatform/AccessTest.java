@@ -3,46 +3,40 @@ package io.mlplatform;
 import io.mlplatform.storage.ObjectStore;
 import io.mlplatform.support.Api;
 import io.mlplatform.support.FakeChatServer;
+import io.mlplatform.support.NodeSettings;
 import io.mlplatform.support.ObjectListing;
-import io.mlplatform.support.TestNodes;
+import io.mlplatform.support.SharedNode;
+import io.mlplatform.support.TestNode;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.ExtendWith;
 
-import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+@Tag("fast")
+@ExtendWith(SharedNode.class)
+// two gateways on the port: each keeps its own cache of keys, and both must forget a revoked one
+@NodeSettings({"MLP_AUTH_REQUIRED=true", "MLP_HTTP_INSTANCES=2"})
 @DisplayName("API keys and roles: who may do what, and workflow gates on the caller's role")
 class AccessTest {
-  private static final String ADMIN_KEY = "test-admin-" + Long.toHexString(System.nanoTime());
-
-  @TempDir
-  static Path dir;
   static Node node;
   static Api anonymous;
   static Api admin;
 
   @BeforeAll
-  static void start() throws Exception {
-    // two gateways on the port: each keeps its own cache of keys, and both must forget a revoked one
-    node = TestNodes.start(dir.resolve("node"), Map.of("MLP_AUTH_REQUIRED", "true", "MLP_ADMIN_KEY", ADMIN_KEY,
-        "MLP_HTTP_INSTANCES", "2"));
-    anonymous = new Api(node.httpPort());
-    admin = anonymous.withKey(ADMIN_KEY);
-  }
-
-  @AfterAll
-  static void stop() {
-    node.close();
+  static void start(TestNode own) {
+    node = own.node();
+    anonymous = own.api();
+    admin = own.admin();
   }
 
   /** Creates a key with these roles (as the admin) and returns an API that calls with it. */

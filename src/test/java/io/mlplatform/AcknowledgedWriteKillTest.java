@@ -6,6 +6,7 @@ import io.mlplatform.support.TestModels;
 import io.mlplatform.support.TestNodes;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -14,6 +15,7 @@ import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+@Tag("slow")
 @DisplayName("A node hosting the embedded MongoDB killed right after it answered")
 class AcknowledgedWriteKillTest {
   @TempDir

@@ -1,38 +1,35 @@
 package io.mlplatform;
 
 import io.mlplatform.support.Api;
+import io.mlplatform.support.NodeSettings;
 import io.mlplatform.support.ObjectListing;
-import io.mlplatform.support.TestNodes;
+import io.mlplatform.support.SharedNode;
+import io.mlplatform.support.TestNode;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.ExtendWith;
 
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+@Tag("fast")
+@ExtendWith(SharedNode.class)
+@NodeSettings({"MLP_MAX_JSON_BYTES=4096", "MLP_MAX_UPLOAD_BYTES=200000"})
 @DisplayName("Bad input gets a clear 4xx and leaves nothing half-written")
 class BadInputTest {
-  @TempDir
-  static Path dir;
   static Node node;
   static Api api;
 
   @BeforeAll
-  static void start() throws Exception {
-    node = TestNodes.start(dir, Map.of("MLP_MAX_JSON_BYTES", "4096", "MLP_MAX_UPLOAD_BYTES", "200000"));
-    api = new Api(node.httpPort());
+  static void start(TestNode own) {
+    node = own.node();
+    api = own.api();
     api.postJson("/api/models", new JsonObject().put("name", "existing"));
-  }
-
-  @AfterAll
-  static void stop() {
-    node.close();
   }
 
   @Test

@@ -5,36 +5,40 @@ import io.mlplatform.support.TestModels;
 import io.mlplatform.support.TestNodes;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.net.URI;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.is;
 
+@Tag("slow")
 @DisplayName("Clustered nodes serve the API together")
 class ClusterTest {
-  private static final String MEMBERS = "127.0.0.1:5811,127.0.0.1:5812,127.0.0.1:5813";
-
   @TempDir
   Path dir;
 
   @Test
   @DisplayName("a gateway+hub node and model+data nodes share one API; same-role nodes share the load")
   void gatewayAndServersOnDifferentNodes() throws Exception {
-    Node front = TestNodes.start(dir.resolve("front"), clustered("gateway,hub", 5811, Map.of()));
+    TestNodes.Cluster cluster = TestNodes.cluster(3);
+    Node front = TestNodes.start(dir.resolve("front"), cluster.node(0, "gateway,hub", Map.of()));
     Node servers = null;
     Node more = null;
     try {
       Map<String, String> sharedStores = Map.of("MLP_MONGO_URI", front.mongoUri(), "MLP_S3_ENDPOINT", front.s3Endpoint());
-      servers = TestNodes.start(dir.resolve("servers"), clustered("model,data", 5812, sharedStores));
+      servers = TestNodes.start(dir.resolve("servers"), cluster.node(1, "model,data", sharedStores));
       Api api = new Api(front.httpPort());
       waitUntilServed(api, "/api/models");
 
@@ -51,12 +55,12 @@ class ClusterTest {
       assertThat(dataset.status()).as(dataset.text()).isEqualTo(201);
       assertThat(servedBy(front, "/api/models/shared")).startsWith("model-server@" + servers.nodeId());
 
-      more = TestNodes.start(dir.resolve("more"), clustered("model", 5813, sharedStores));
+      more = TestNodes.start(dir.resolve("more"), cluster.node(2, "model", sharedStores));
       Set<String> servingNodes = new HashSet<>();
-      long deadline = System.currentTimeMillis() + 20_000;
-      while (servingNodes.size() < 2 && System.currentTimeMillis() < deadline) {
+      await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(10)).until(() -> {
         servingNodes.add(servedBy(front, "/api/models/shared"));
-      }
+        return servingNodes.size() >= 2;
+      });
       assertThat(servingNodes).containsExactlyInAnyOrder("model-server@" + servers.nodeId(), "model-server@" + more.nodeId());
 
       // both model servers cache the model: a change through one is seen through the other (evicted by event)
@@ -93,16 +97,9 @@ class ClusterTest {
     }
   }
 
-  private static Map<String, String> clustered(String roles, int port, Map<String, String> extra) {
-    return TestNodes.clustered(roles, port, MEMBERS, extra);
-  }
-
-  private static void waitUntilServed(Api api, String path) throws InterruptedException {
-    long deadline = System.currentTimeMillis() + 20_000;
-    while (api.get(path).status() != 200) {
-      assertThat(System.currentTimeMillis()).as("%s served within 20 s", path).isLessThan(deadline);
-      Thread.sleep(100);
-    }
+  private static void waitUntilServed(Api api, String path) {
+    await(path + " served").atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100))
+        .until(() -> api.get(path).status(), is(200));
   }
 
   private static String servedBy(Node front, String path) throws Exception {

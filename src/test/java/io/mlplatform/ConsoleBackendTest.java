@@ -2,25 +2,28 @@ package io.mlplatform;
 
 import io.mlplatform.support.Api;
 import io.mlplatform.support.Bridge;
+import io.mlplatform.support.SharedNode;
 import io.mlplatform.support.TestModels;
-import io.mlplatform.support.TestNodes;
+import io.mlplatform.support.TestNode;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.is;
 
+@Tag("fast")
+@ExtendWith(SharedNode.class)
 @DisplayName("The web console's server side: the locked-down event bridge and the request metrics")
 class ConsoleBackendTest {
   @TempDir
@@ -29,14 +32,9 @@ class ConsoleBackendTest {
   static Api api;
 
   @BeforeAll
-  static void start() throws Exception {
-    node = TestNodes.start(dir.resolve("node"));
-    api = new Api(node.httpPort());
-  }
-
-  @AfterAll
-  static void stop() {
-    node.close();
+  static void start(TestNode shared) {
+    node = shared.node();
+    api = shared.api();
   }
 
   @Test
@@ -91,23 +89,6 @@ class ConsoleBackendTest {
   }
 
   @Test
-  @DisplayName("the built console is served at /: its page is asked for again each time, its hashed assets are kept")
-  void console() throws Exception {
-    HttpClient http = HttpClient.newHttpClient();
-    HttpResponse<String> page = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.httpPort() + "/"))
-        .build(), HttpResponse.BodyHandlers.ofString());
-    assertThat(page.statusCode()).isEqualTo(200);
-    assertThat(page.body()).contains("<div id=\"app\">");
-    assertThat(page.headers().firstValue("cache-control")).isEmpty();
-    java.util.regex.Matcher script = java.util.regex.Pattern.compile("/assets/[^\"]+\\.js").matcher(page.body());
-    assertThat(script.find()).as(page.body()).isTrue();
-    HttpResponse<String> asset = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.httpPort()
-        + script.group())).build(), HttpResponse.BodyHandlers.ofString());
-    assertThat(asset.statusCode()).isEqualTo(200);
-    assertThat(asset.headers().firstValue("cache-control")).hasValueSatisfying(v -> assertThat(v).contains("immutable"));
-  }
-
-  @Test
   @DisplayName("the last minute's API requests: counts, refusals and latency percentiles, per node and per deployment")
   void metrics() throws Exception {
     for (int i = 0; i < 5; i++) {
@@ -133,11 +114,8 @@ class ConsoleBackendTest {
     assertThat(api.postJson("/api/deployments", new JsonObject().put("name", "metered-prod").put("model", "metered"))
         .status()).isEqualTo(201);
     JsonObject rows = new JsonObject().put("inputs", new JsonArray().add(new JsonArray().add(1).add(2).add(3).add(4)));
-    long deadline = System.currentTimeMillis() + 20_000;
-    while (api.postJson("/api/deployments/metered-prod/predict", rows).status() != 200) {
-      assertThat(System.currentTimeMillis()).isLessThan(deadline);
-      Thread.sleep(200);
-    }
+    await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200))
+        .until(() -> api.postJson("/api/deployments/metered-prod/predict", rows).status(), is(200));
     for (int i = 0; i < 3; i++) {
       assertThat(api.postJson("/v2/models/metered-prod/infer", new JsonObject().put("inputs", new JsonArray()
           .add(new JsonObject().put("name", "input").put("datatype", "FP32").put("shape", new JsonArray().add(1).add(4))

@@ -1,16 +1,24 @@
 package io.mlplatform;
 
+import io.mlplatform.support.NodeSettings;
+import io.mlplatform.support.SharedNode;
 import io.mlplatform.support.TestModels;
+import io.mlplatform.support.TestNode;
 import io.mlplatform.support.TestNodes;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,13 +31,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
 /**
- * The web console end to end, in headless Chromium driven by playwright-core (console/e2e/console.mjs): a user
- * uploads a dataset and a model version, deploys it and predicts, starts an execution and watches it finish, installs
- * the workflow examples, starts a workflow run from its form and watches its steps succeed, and sees the API's own
- * message when it refuses a form. On a second node that requires API keys (console/e2e/access.mjs) the console asks
- * for a key, an admin creates a viewer's key on the Access page, and the viewer reads but is refused a change.
- * Screenshots of every page land in target/console-screenshots.
+ * The web console end to end: the built console is served at /, and in headless Chromium driven by playwright-core
+ * (console/e2e/console.mjs) a user uploads a dataset and a model version, deploys it and predicts, starts an execution
+ * and watches it finish, installs the workflow examples, starts a workflow run from its form and watches its steps
+ * succeed, and sees the API's own message when it refuses a form. On a second node that requires API keys
+ * (console/e2e/access.mjs) the console asks for a key, an admin creates a viewer's key on the Access page, and the
+ * viewer reads but is refused a change. Screenshots of every page land in target/console-screenshots.
  */
+@Tag("slow")
+@ExtendWith(SharedNode.class)
+@NodeSettings("MLP_SPARK_MASTER=local[2]")
 @DisplayName("The web console, clicked through in a real browser")
 class ConsoleTest {
   private static final Path CONSOLE = Path.of("console");
@@ -41,7 +52,8 @@ class ConsoleTest {
   static Node node;
 
   @BeforeAll
-  static void start() throws Exception {
+  static void start(TestNode own) throws Exception {
+    node = own.node();
     String chromium = System.getenv().getOrDefault("CHROMIUM", "/usr/bin/chromium");
     if (!Files.isExecutable(Path.of(chromium))) {
       fail("Chromium is missing at " + chromium + ": install Debian's package (apt-get install -y chromium; .ci/run does)"
@@ -57,14 +69,23 @@ class ConsoleTest {
         Files.delete(file);
       }
     }
-    node = TestNodes.start(dir.resolve("node"), Map.of("MLP_SPARK_MASTER", "local[2]"));
   }
 
-  @AfterAll
-  static void stop() {
-    if (node != null) {
-      node.close();
-    }
+  @Test
+  @DisplayName("the built console is served at /: its page is asked for again each time, its hashed assets are kept")
+  void console() throws Exception {
+    HttpClient http = HttpClient.newHttpClient();
+    HttpResponse<String> page = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.httpPort() + "/"))
+        .build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(page.statusCode()).isEqualTo(200);
+    assertThat(page.body()).contains("<div id=\"app\">");
+    assertThat(page.headers().firstValue("cache-control")).isEmpty();
+    java.util.regex.Matcher script = java.util.regex.Pattern.compile("/assets/[^\"]+\\.js").matcher(page.body());
+    assertThat(script.find()).as(page.body()).isTrue();
+    HttpResponse<String> asset = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.httpPort()
+        + script.group())).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(asset.statusCode()).isEqualTo(200);
+    assertThat(asset.headers().firstValue("cache-control")).hasValueSatisfying(v -> assertThat(v).contains("immutable"));
   }
 
   @Test

@@ -2,7 +2,8 @@ package io.mlplatform;
 
 import io.mlplatform.support.Api;
 import io.mlplatform.support.ObjectListing;
-import io.mlplatform.support.TestNodes;
+import io.mlplatform.support.SharedNode;
+import io.mlplatform.support.TestNode;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.apache.parquet.example.data.Group;
@@ -14,10 +15,11 @@ import org.apache.parquet.schema.LogicalTypeAnnotation;
 import org.apache.parquet.schema.MessageType;
 import org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName;
 import org.apache.parquet.schema.Types;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.charset.StandardCharsets;
@@ -26,6 +28,8 @@ import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+@Tag("fast")
+@ExtendWith(SharedNode.class)
 @DisplayName("Datasets through the HTTP API")
 class DatasetApiTest {
   private static final String CSV = """
@@ -42,14 +46,9 @@ class DatasetApiTest {
   static Api api;
 
   @BeforeAll
-  static void start() throws Exception {
-    node = TestNodes.start(dir);
-    api = new Api(node.httpPort());
-  }
-
-  @AfterAll
-  static void stop() {
-    node.close();
+  static void start(TestNode shared) {
+    node = shared.node();
+    api = shared.api();
   }
 
   @Test
@@ -104,7 +103,7 @@ class DatasetApiTest {
   @DisplayName("a CSV upload shows its schema, row count, size and sha256; preview and download follow")
   void csvDataset() throws Exception {
     byte[] bytes = CSV.getBytes(StandardCharsets.UTF_8);
-    Api.Response created = api.upload("/api/datasets", Map.of("name", "customers", "description", "CRM export"),
+    Api.Response created = api.upload("/api/datasets", Map.of("name", "customers", "description", "Dataset-API CRM export"),
         "customers.csv", bytes);
     assertThat(created.status()).as(created.text()).isEqualTo(201);
     JsonObject version = created.json().getJsonObject("version");
@@ -132,7 +131,7 @@ class DatasetApiTest {
     assertThat(download.bytes()).isEqualTo(bytes);
     assertThat(download.contentType()).startsWith("text/csv");
 
-    JsonObject listed = api.get("/api/datasets?search=crm").json();
+    JsonObject listed = api.get("/api/datasets?search=dataset-api%20crm").json();
     assertThat(listed.getLong("total")).isEqualTo(1);
   }
 

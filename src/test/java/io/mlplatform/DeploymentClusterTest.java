@@ -6,6 +6,7 @@ import io.mlplatform.support.TestNodes;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -14,6 +15,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -23,23 +25,25 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 
+import static io.mlplatform.support.Waits.matching;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
+@Tag("slow")
 @DisplayName("Deployment replicas spread over execution nodes and move when a node leaves")
 class DeploymentClusterTest {
-  private static final String MEMBERS = "127.0.0.1:5821,127.0.0.1:5822";
-
   @TempDir
   Path dir;
 
   @Test
   @DisplayName("two replicas on two nodes share predictions; when one node goes, the other serves both and predictions go on")
   void replicasFollowNodes() throws Exception {
-    Node first = TestNodes.start(dir.resolve("a"), clustered("gateway,hub,model,data,execution", 5821,
+    TestNodes.Cluster cluster = TestNodes.cluster(2);
+    Node first = TestNodes.start(dir.resolve("a"), cluster.node(0, "gateway,hub,model,data,execution",
         Map.of("MLP_REQUEST_TIMEOUT_MS", "5000")));
     Node second = null;
     try {
-      second = TestNodes.start(dir.resolve("b"), clustered("execution", 5822,
+      second = TestNodes.start(dir.resolve("b"), cluster.node(1, "execution",
           Map.of("MLP_MONGO_URI", first.mongoUri(), "MLP_S3_ENDPOINT", first.s3Endpoint())));
       Api api = new Api(first.httpPort());
       api.postJson("/api/models", new JsonObject().put("name", "clf"));
@@ -110,29 +114,21 @@ class DeploymentClusterTest {
   }
 
   private static JsonObject awaitReplicas(Api api, String name, int ready,
-                                          java.util.function.Predicate<Set<String>> nodesOk) throws InterruptedException {
-    long deadline = System.currentTimeMillis() + 30_000;
-    while (true) {
-      JsonObject deployment = api.get("/api/deployments/" + name).json();
-      Set<String> nodes = new HashSet<>();
-      int count = 0;
-      for (Object r : deployment.getJsonArray("replica_status")) {
-        JsonObject replica = (JsonObject) r;
-        if ("ready".equals(replica.getString("status"))) {
-          count++;
-          nodes.add(replica.getString("node"));
-        }
-      }
-      if (count == ready && nodesOk.test(nodes)) {
-        return deployment;
-      }
-      assertThat(System.currentTimeMillis()).as("replicas of %s in place: %s", name, deployment).isLessThan(deadline);
-      Thread.sleep(100);
-    }
-  }
-
-  private static Map<String, String> clustered(String roles, int port, Map<String, String> extra) {
-    return TestNodes.clustered(roles, port, MEMBERS, extra);
+                                          java.util.function.Predicate<Set<String>> nodesOk) {
+    return await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
+        .until(() -> api.get("/api/deployments/" + name).json(), matching("replicas of " + name + " in place",
+            deployment -> {
+              Set<String> nodes = new HashSet<>();
+              int count = 0;
+              for (Object r : deployment.getJsonArray("replica_status")) {
+                JsonObject replica = (JsonObject) r;
+                if ("ready".equals(replica.getString("status"))) {
+                  count++;
+                  nodes.add(replica.getString("node"));
+                }
+              }
+              return count == ready && nodesOk.test(nodes);
+            }));
   }
 
   private static String servedBy(Node front, String path, String body) throws Exception {

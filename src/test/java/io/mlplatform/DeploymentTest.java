@@ -3,19 +3,23 @@ package io.mlplatform;
 import io.minio.MinioClient;
 import io.minio.RemoveObjectArgs;
 import io.mlplatform.support.Api;
-import io.mlplatform.support.Prometheus;
 import io.mlplatform.support.FakeChatServer;
+import io.mlplatform.support.Prometheus;
+import io.mlplatform.support.SharedNode;
 import io.mlplatform.support.TestModels;
+import io.mlplatform.support.TestNode;
 import io.mlplatform.support.TestNodes;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -26,10 +30,16 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
+import static io.mlplatform.support.Waits.matching;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.is;
 
+@Tag("fast")
+@ExtendWith(SharedNode.class)
 @DisplayName("Deployments serve predictions on the platform's route and the Open Inference Protocol")
 class DeploymentTest {
   @TempDir
@@ -40,19 +50,14 @@ class DeploymentTest {
   static TestModels.Classifier second;
 
   @BeforeAll
-  static void start() throws Exception {
-    node = TestNodes.start(dir.resolve("node"));
-    api = new Api(node.httpPort());
+  static void start(TestNode shared) throws Exception {
+    node = shared.node();
+    api = shared.api();
     first = TestModels.classifier(dir, 7);
     second = TestModels.classifier(dir, 8);
     api.postJson("/api/models", new JsonObject().put("name", "clf"));
     assertThat(api.upload("/api/models/clf/versions", Map.of("format", "onnx"), "v1.onnx", first.onnx()).status()).isEqualTo(201);
     assertThat(api.upload("/api/models/clf/versions", Map.of("format", "onnx"), "v2.onnx", second.onnx()).status()).isEqualTo(201);
-  }
-
-  @AfterAll
-  static void stop() {
-    node.close();
   }
 
   @Test
@@ -179,15 +184,15 @@ class DeploymentTest {
       }
     });
     load.start();
-    Thread.sleep(300);
-    api.putJson("/api/models/clf/aliases/champion", new JsonObject().put("version", 2));
-    long deadline = System.currentTimeMillis() + 15_000;
-    while (!versions.contains(2) && System.currentTimeMillis() < deadline) {
-      Thread.sleep(50);
+    try {
+      Thread.sleep(300);   // requests flow before the switch
+      api.putJson("/api/models/clf/aliases/champion", new JsonObject().put("version", 2));
+      await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(50)).until(() -> versions.contains(2));
+      Thread.sleep(1500);   // and on after it, while the old version's replicas go
+    } finally {
+      going.set(false);
+      load.join();
     }
-    Thread.sleep(1500);
-    going.set(false);
-    load.join();
     assertThat(failures).isEmpty();
     assertThat(versions).containsExactlyInAnyOrder(1, 2);
     JsonObject after = api.postJson("/api/deployments/clf-c/predict", request).json();
@@ -243,11 +248,8 @@ class DeploymentTest {
     assertThat(api.patchJson("/api/deployments/clf-d", new JsonObject().put("version", 42)).status()).isEqualTo(404);
     assertThat(api.delete("/api/deployments/clf-d").status()).isEqualTo(204);
     assertThat(api.get("/api/deployments/clf-d").status()).isEqualTo(404);
-    long deadline = System.currentTimeMillis() + 10_000;
-    while (api.postJson("/api/deployments/clf-d/predict", request).status() != 404) {
-      assertThat(System.currentTimeMillis()).as("replicas of a deleted deployment unload").isLessThan(deadline);
-      sleep(100);
-    }
+    await("replicas of a deleted deployment unload").atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100))
+        .until(() -> api.postJson("/api/deployments/clf-d/predict", request).status(), is(404));
   }
 
   @Test
@@ -370,38 +372,40 @@ class DeploymentTest {
         .put("version", 1)).status()).isEqualTo(201);
     awaitReady("clf-d", 1);
     String address = "mcp.deployment.clf-d";
-    long deadline = System.currentTimeMillis() + 60_000;
-    double messages;
-    int sent = 0;
+    AtomicInteger sent = new AtomicInteger();
     ExecutorService clients = Executors.newFixedThreadPool(8);
-    do {
-      // the model's cost per row is measured on its calls: a burst of concurrent ones, as a served model sees
-      List<Future<Integer>> burst = new ArrayList<>();
-      for (int i = 0; i < 200; i++) {
-        burst.add(clients.submit(() -> api.postJson("/api/deployments/clf-d/predict", new JsonObject().put("inputs",
-            new JsonArray().add(jsonRow(new float[]{1, 2, 3, 4})))).status()));
-      }
-      for (Future<Integer> status : burst) {
-        assertThat(status.get()).isEqualTo(200);
-        sent++;
-      }
-      double before = scrape().sum("vertx_eventbus_processed_total", "address", address);
-      for (int i = 0; i < 20; i++, sent++) {
-        float[] row = {i / 7f, -i / 3f, 0.25f, i % 5};
-        JsonObject answer = api.postJson("/api/deployments/clf-d/predict", new JsonObject().put("inputs",
-            new JsonArray().add(jsonRow(row)))).json();
-        assertThat(answer.getJsonArray("outputs").getJsonObject(0).getJsonArray("output").getDouble(1))
-            .isCloseTo(first.probabilities(row)[1], within(1e-5));
-      }
-      messages = scrape().sum("vertx_eventbus_processed_total", "address", address) - before;
-    } while (messages > 2 && System.currentTimeMillis() < deadline);
-    clients.shutdownNow();
-    assertThat(messages).as("event-bus messages for 20 predictions, once the model is known to be cheap")
-        .isLessThanOrEqualTo(2);
+    try {
+      // the model's cost per row is measured on its calls: bursts of concurrent ones, as a served model sees, until
+      // 20 predictions in a row take at most 2 event-bus messages
+      await().atMost(Duration.ofSeconds(60)).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(10))
+          .until(() -> {
+            List<Future<Integer>> burst = new ArrayList<>();
+            for (int i = 0; i < 200; i++) {
+              burst.add(clients.submit(() -> api.postJson("/api/deployments/clf-d/predict", new JsonObject()
+                  .put("inputs", new JsonArray().add(jsonRow(new float[]{1, 2, 3, 4})))).status()));
+            }
+            for (Future<Integer> status : burst) {
+              assertThat(status.get()).isEqualTo(200);
+              sent.incrementAndGet();
+            }
+            double before = scrape().sum("vertx_eventbus_processed_total", "address", address);
+            for (int i = 0; i < 20; i++) {
+              float[] row = {i / 7f, -i / 3f, 0.25f, i % 5};
+              JsonObject answer = api.postJson("/api/deployments/clf-d/predict", new JsonObject().put("inputs",
+                  new JsonArray().add(jsonRow(row)))).json();
+              sent.incrementAndGet();
+              assertThat(answer.getJsonArray("outputs").getJsonObject(0).getJsonArray("output").getDouble(1))
+                  .isCloseTo(first.probabilities(row)[1], within(1e-5));
+            }
+            return scrape().sum("vertx_eventbus_processed_total", "address", address) - before;
+          }, matching("at most 2 event-bus messages for 20 predictions", messages -> messages <= 2));
+    } finally {
+      clients.shutdownNow();
+    }
     JsonObject batching = api.get("/v2/models/clf-d").json().getJsonObject("batching");
-    assertThat(batching.getLong("requests")).isGreaterThanOrEqualTo(sent);
+    assertThat(batching.getLong("requests")).isGreaterThanOrEqualTo(sent.get());
     assertThat(scrape().sum("mlplatform_predictions_seconds_count", "deployment", "clf-d", "outcome", "ok"))
-        .isGreaterThanOrEqualTo(sent);
+        .isGreaterThanOrEqualTo(sent.get());
     assertThat(api.delete("/api/deployments/clf-d").status()).isEqualTo(204);
   }
 
@@ -416,11 +420,8 @@ class DeploymentTest {
       assertThat(leanApi.postJson("/api/deployments", new JsonObject().put("name", "clf-l").put("model", "clf"))
           .status()).isEqualTo(201);
       JsonObject request = new JsonObject().put("inputs", new JsonArray().add(jsonRow(new float[]{0.5f, -1.2f, 0.3f, 2.0f})));
-      long deadline = System.currentTimeMillis() + 20_000;
-      while (leanApi.postJson("/api/deployments/clf-l/predict", request).status() != 200) {
-        assertThat(System.currentTimeMillis()).as("clf-l ready").isLessThan(deadline);
-        Thread.sleep(100);
-      }
+      await("clf-l ready").atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100))
+          .until(() -> leanApi.postJson("/api/deployments/clf-l/predict", request).status(), is(200));
       for (int i = 0; i < 5; i++) {
         assertThat(leanApi.postJson("/api/deployments/clf-l/predict", request).status()).isEqualTo(200);
       }
@@ -448,17 +449,10 @@ class DeploymentTest {
   }
 
   static JsonObject awaitReady(String name, int replicas) {
-    long deadline = System.currentTimeMillis() + 20_000;
-    while (true) {
-      JsonObject deployment = api.get("/api/deployments/" + name).json();
-      long ready = deployment.getJsonArray("replica_status").stream()
-          .filter(r -> "ready".equals(((JsonObject) r).getString("status"))).count();
-      if (ready >= replicas) {
-        return deployment;
-      }
-      assertThat(System.currentTimeMillis()).as("%s ready in time: %s", name, deployment).isLessThan(deadline);
-      sleep(100);
-    }
+    return await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100))
+        .until(() -> api.get("/api/deployments/" + name).json(), matching(name + " with " + replicas + " ready replicas",
+            deployment -> deployment.getJsonArray("replica_status").stream()
+                .filter(r -> "ready".equals(((JsonObject) r).getString("status"))).count() >= replicas));
   }
 
   static JsonObject awaitStatus(String name, String status) {
@@ -467,15 +461,9 @@ class DeploymentTest {
 
   /** The deployment once the platform behind {@code api} reports it in {@code status}. */
   static JsonObject awaitStatus(Api api, String name, String status) {
-    long deadline = System.currentTimeMillis() + 20_000;
-    while (true) {
-      JsonObject deployment = api.get("/api/deployments/" + name).json();
-      if (status.equals(deployment.getString("status"))) {
-        return deployment;
-      }
-      assertThat(System.currentTimeMillis()).as("%s %s in time: %s", name, status, deployment).isLessThan(deadline);
-      sleep(100);
-    }
+    return await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100))
+        .until(() -> api.get("/api/deployments/" + name).json(),
+            matching(name + " " + status, deployment -> status.equals(deployment.getString("status"))));
   }
 
   static JsonArray jsonRow(float[] values) {
@@ -484,13 +472,5 @@ class DeploymentTest {
       row.add((double) v);
     }
     return row;
-  }
-
-  static void sleep(long millis) {
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
   }
 }

@@ -1,18 +1,22 @@
 package io.mlplatform;
 
 import io.mlplatform.support.Api;
+import io.mlplatform.support.NodeSettings;
 import io.mlplatform.support.Prometheus;
+import io.mlplatform.support.SharedNode;
 import io.mlplatform.support.TestModels;
-import io.mlplatform.support.TestNodes;
+import io.mlplatform.support.TestNode;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,23 +25,27 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
+import static io.mlplatform.support.Waits.matching;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.lessThanOrEqualTo;
 
+@Tag("slow")
+@ExtendWith(SharedNode.class)
+@NodeSettings
 @DisplayName("A deployment splits its traffic over versions, mirrors it to a shadow and logs a sample of it")
 class DeploymentTrafficTest {
   private static final int REQUESTS = 2000;
   private static final int WORKFLOW_PREDICTIONS = 300;
   @TempDir
   static Path dir;
-  static Node node;
   static Api api;
   static Map<Integer, TestModels.Classifier> models = new HashMap<>();
 
   @BeforeAll
-  static void start() throws Exception {
-    node = TestNodes.start(dir.resolve("node"));
-    api = new Api(node.httpPort());
+  static void start(TestNode own) throws Exception {
+    api = own.api();
     api.postJson("/api/models", new JsonObject().put("name", "clf"));
     for (int version = 1; version <= 3; version++) {
       models.put(version, TestModels.classifier(dir, 6 + version));
@@ -46,11 +54,6 @@ class DeploymentTrafficTest {
     }
     assertThat(api.putJson("/api/models/clf/aliases/challenger", new JsonObject().put("version", 2)).status())
         .isEqualTo(200);
-  }
-
-  @AfterAll
-  static void stop() {
-    node.close();
   }
 
   @Test
@@ -169,11 +172,8 @@ class DeploymentTrafficTest {
     assertThat(promoted.json().containsKey("traffic")).isFalse();
     assertThat(promoted.json().getString("version")).isEqualTo("3");
     awaitLaneVersion("clf-c", "traffic/0", 3);
-    long deadline = System.currentTimeMillis() + 20_000;
-    while (api.get("/api/deployments/clf-c").json().getJsonArray("replica_status").size() > 1) {
-      assertThat(System.currentTimeMillis()).as("the canary and shadow lanes stop").isLessThan(deadline);
-      Thread.sleep(100);
-    }
+    await("the canary and shadow lanes stop").atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100))
+        .until(() -> api.get("/api/deployments/clf-c").json().getJsonArray("replica_status").size(), lessThanOrEqualTo(1));
     assertThat(api.postJson("/api/deployments/clf-c/predict", new JsonObject().put("inputs",
         new JsonArray().add(new JsonArray().add(1).add(2).add(3).add(4)))).json().getInteger("version")).isEqualTo(3);
     assertThat(api.postJson("/v2/models/clf-c/versions/1/infer", new JsonObject()).status()).isEqualTo(404);
@@ -278,60 +278,44 @@ class DeploymentTrafficTest {
     return Prometheus.parse(api.get("/metrics").text());
   }
 
-  private static Prometheus awaitMetric(String name, String[] labels, double total) throws InterruptedException {
-    long deadline = System.currentTimeMillis() + 20_000;
-    while (true) {
-      Prometheus now = scrape();
-      if (now.sum(name, labels) >= total) {
-        assertThat(now.sum(name, labels)).isEqualTo(total);
-        return now;
-      }
-      assertThat(System.currentTimeMillis()).as("%s reaches %s", name, total).isLessThan(deadline);
-      Thread.sleep(100);
-    }
+  private static Prometheus awaitMetric(String name, String[] labels, double total) {
+    Prometheus now = await(name + " reaches " + total).atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100))
+        .until(DeploymentTrafficTest::scrape, scraped -> scraped.sum(name, labels) >= total);
+    assertThat(now.sum(name, labels)).isEqualTo(total);
+    return now;
   }
 
   /** The log's dataset once every row the node counted as logged is in one of its versions. */
-  private static void awaitLogged(String dataset, String deployment) throws InterruptedException {
-    long deadline = System.currentTimeMillis() + 20_000;
-    while (true) {
-      double counted = scrape().sum("mlplatform_prediction_log_rows_total", "deployment", deployment);
-      Api.Response versions = api.get("/api/datasets/" + dataset + "/versions");
-      if (versions.status() == 200 && counted > 0) {
-        long rows = versions.json().getJsonArray("items").stream()
-            .mapToLong(v -> ((JsonObject) v).getJsonObject("lineage").getLong("rows")).sum();
-        // nothing queued or being written, and still so a moment later (an answer is logged just after it is sent)
-        if (rows == counted && pending(deployment) == 0) {
-          Thread.sleep(500);
-          if (pending(deployment) == 0
-              && scrape().sum("mlplatform_prediction_log_rows_total", "deployment", deployment) == counted) {
-            return;
-          }
-        }
-      }
-      assertThat(System.currentTimeMillis()).as("the prediction log is written").isLessThan(deadline);
-      Thread.sleep(200);
+  private static void awaitLogged(String dataset, String deployment) {
+    // and still so for half a second: an answer is logged just after it is sent
+    await("the prediction log is written").atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200))
+        .during(Duration.ofMillis(500)).until(() -> allLogged(dataset, deployment));
+  }
+
+  /** Whether every row the node counted as logged is in one of the log's versions, nothing queued or being written. */
+  private static boolean allLogged(String dataset, String deployment) {
+    double counted = scrape().sum("mlplatform_prediction_log_rows_total", "deployment", deployment);
+    Api.Response versions = api.get("/api/datasets/" + dataset + "/versions");
+    if (versions.status() != 200 || counted == 0) {
+      return false;
     }
+    long rows = versions.json().getJsonArray("items").stream()
+        .mapToLong(v -> ((JsonObject) v).getJsonObject("lineage").getLong("rows")).sum();
+    return rows == counted && pending(deployment) == 0;
   }
 
   private static double pending(String deployment) {
     return scrape().sum("mlplatform_prediction_log_pending_rows", "deployment", deployment);
   }
 
-  private static void awaitLaneVersion(String name, String lane, int version) throws InterruptedException {
-    long deadline = System.currentTimeMillis() + 20_000;
-    while (true) {
-      JsonObject deployment = api.get("/api/deployments/" + name).json();
-      boolean switched = deployment.getJsonArray("replica_status").stream().map(r -> (JsonObject) r)
-          .filter(r -> lane.equals(r.getString("lane"))).allMatch(r -> r.getInteger("version") == version
-              && "ready".equals(r.getString("status")));
-      if (switched && deployment.getJsonArray("replica_status").stream()
-          .anyMatch(r -> lane.equals(((JsonObject) r).getString("lane")))) {
-        return;
-      }
-      assertThat(System.currentTimeMillis()).as("%s lane %s serves version %s: %s", name, lane, version, deployment)
-          .isLessThan(deadline);
-      Thread.sleep(100);
-    }
+  private static void awaitLaneVersion(String name, String lane, int version) {
+    await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100))
+        .until(() -> api.get("/api/deployments/" + name).json(), matching(name + " lane " + lane + " serving version "
+            + version, deployment -> {
+              List<JsonObject> replicas = deployment.getJsonArray("replica_status").stream().map(r -> (JsonObject) r)
+                  .filter(r -> lane.equals(r.getString("lane"))).toList();
+              return !replicas.isEmpty() && replicas.stream().allMatch(r -> r.getInteger("version") == version
+                  && "ready".equals(r.getString("status")));
+            }));
   }
 }

@@ -6,6 +6,7 @@ import io.mlplatform.support.TestNodes;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -15,9 +16,9 @@ import java.util.Map;
 import static io.mlplatform.ExecutionRestartTest.awaitStatus;
 import static org.assertj.core.api.Assertions.assertThat;
 
+@Tag("slow")
 @DisplayName("An execution whose node process is killed")
 class ExecutionKillTest {
-  private static final String MEMBERS = "127.0.0.1:5841,127.0.0.1:5842,127.0.0.1:5843";
   private static final String LEASE_MS = "3000";
 
   @TempDir
@@ -26,7 +27,8 @@ class ExecutionKillTest {
   @Test
   @DisplayName("runs again on another node once the dead node's lease lapses, and its output is recorded once")
   void killedMidRun() throws Exception {
-    Map<String, String> front = TestNodes.clustered("gateway,hub,model,data", 5841, MEMBERS, Map.of());
+    TestNodes.Cluster cluster = TestNodes.cluster(3);
+    Map<String, String> front = cluster.node(0, "gateway,hub,model,data", Map.of());
     try (Node gateway = TestNodes.start(dir.resolve("a"), front)) {
       Api api = new Api(gateway.httpPort());
       api.upload("/api/datasets", Map.of("name", "t"), "t.csv", "a,b\n1,2\n3,4\n".getBytes());
@@ -34,7 +36,7 @@ class ExecutionKillTest {
       // a whole other JVM with the execution role, sharing the first node's stores
       String workerId;
       String id;
-      try (NodeProcess worker = NodeProcess.start(dir.resolve("worker"), TestNodes.clustered("execution", 5842, MEMBERS,
+      try (NodeProcess worker = NodeProcess.start(dir.resolve("worker"), cluster.node(1, "execution",
           Map.of("MLP_MONGO_URI", gateway.mongoUri(), "MLP_S3_ENDPOINT", gateway.s3Endpoint(),
               "MLP_EXECUTION_LEASE_MS", LEASE_MS, "MLP_SPARK_MASTER", "local[1]")))) {
         workerId = worker.nodeId();
@@ -46,7 +48,7 @@ class ExecutionKillTest {
         worker.kill();   // SIGKILL: no shutdown hook, no hand-back
       }
 
-      try (Node survivor = TestNodes.start(dir.resolve("b"), TestNodes.clustered("execution", 5843, MEMBERS,
+      try (Node survivor = TestNodes.start(dir.resolve("b"), cluster.node(2, "execution",
           Map.of("MLP_MONGO_URI", gateway.mongoUri(), "MLP_S3_ENDPOINT", gateway.s3Endpoint(),
               "MLP_EXECUTION_LEASE_MS", LEASE_MS, "MLP_SPARK_MASTER", "local[2]")))) {
         JsonObject done = awaitStatus(api, id, "succeeded");

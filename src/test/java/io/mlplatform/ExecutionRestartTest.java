@@ -5,14 +5,19 @@ import io.mlplatform.support.TestNodes;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 
+import static io.mlplatform.support.Waits.matching;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
+@Tag("slow")
 @DisplayName("An execution under way when its node stops runs again")
 class ExecutionRestartTest {
   private static final Map<String, String> SETTINGS = Map.of("MLP_SPARK_MASTER", "local[2]", "MLP_EXECUTION_LEASE_MS", "3000");
@@ -45,15 +50,9 @@ class ExecutionRestartTest {
     }
   }
 
-  static JsonObject awaitStatus(Api api, String id, String status) throws InterruptedException {
-    long deadline = System.currentTimeMillis() + 60_000;
-    while (true) {
-      JsonObject execution = api.get("/api/executions/" + id).json();
-      if (status.equals(execution.getString("status"))) {
-        return execution;
-      }
-      assertThat(System.currentTimeMillis()).as("%s %s in time: %s", id, status, execution).isLessThan(deadline);
-      Thread.sleep(100);
-    }
+  static JsonObject awaitStatus(Api api, String id, String status) {
+    return await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
+        .until(() -> api.get("/api/executions/" + id).json(),
+            matching("execution " + id + " " + status, execution -> status.equals(execution.getString("status"))));
   }
 }

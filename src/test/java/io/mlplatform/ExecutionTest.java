@@ -1,23 +1,35 @@
 package io.mlplatform;
 
 import io.mlplatform.support.Api;
+import io.mlplatform.support.NodeSettings;
 import io.mlplatform.support.Prometheus;
-import io.mlplatform.support.TestNodes;
+import io.mlplatform.support.SharedNode;
+import io.mlplatform.support.TestNode;
+import io.mlplatform.support.Waits;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Random;
 
+import static io.mlplatform.support.Waits.matching;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.greaterThanOrEqualTo;
+import static org.hamcrest.Matchers.is;
 
+@Tag("slow")
+@ExtendWith(SharedNode.class)
+@NodeSettings({"MLP_SPARK_MASTER=local[2]", "MLP_EXECUTION_LEASE_MS=3000"})
 @DisplayName("Executions on Spark through the durable queue")
 class ExecutionTest {
   @TempDir
@@ -26,9 +38,9 @@ class ExecutionTest {
   static Api api;
 
   @BeforeAll
-  static void start() throws Exception {
-    node = TestNodes.start(dir.resolve("node"), Map.of("MLP_SPARK_MASTER", "local[2]", "MLP_EXECUTION_LEASE_MS", "3000"));
-    api = new Api(node.httpPort());
+  static void start(TestNode own) {
+    node = own.node();
+    api = own.api();
     StringBuilder csv = new StringBuilder("id,amount,score,city\n");
     for (int i = 1; i <= 200; i++) {
       csv.append(i).append(',').append(i * 1.5).append(',').append(i % 10).append(',').append(i % 2 == 0 ? "Lyon" : "Paris").append('\n');
@@ -104,16 +116,13 @@ class ExecutionTest {
         .isEqualTo(new JsonArray().add(-1).add(3));
     assertThat(api.postJson("/api/deployments", new JsonObject().put("name", "points-online").put("model", "points-clf"))
         .status()).isEqualTo(201);
-    long deadline = System.currentTimeMillis() + 20_000;
-    Api.Response online;
     JsonObject firstRow = api.get("/api/datasets/points-scored/versions/1/preview?limit=1").json().getJsonArray("rows")
         .getJsonObject(0);
     JsonObject request = new JsonObject().put("inputs", new JsonArray().add(new JsonArray()
         .add(firstRow.getDouble("x1")).add(firstRow.getDouble("x2")).add(firstRow.getDouble("noise"))));
-    while ((online = api.postJson("/api/deployments/points-online/predict", request)).status() != 200) {
-      assertThat(System.currentTimeMillis()).as(online.text()).isLessThan(deadline);
-      sleepQuietly(200);
-    }
+    Api.Response online = await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200))
+        .until(() -> api.postJson("/api/deployments/points-online/predict", request),
+            matching("a prediction of points-online", response -> response.status() == 200));
     JsonArray probability = online.json().getJsonArray("outputs").getJsonObject(0).getJsonArray("probability");
     int predicted = probability.getDouble(1) > probability.getDouble(0) ? 1 : 0;
     assertThat((double) predicted).isEqualTo(firstRow.getDouble("prediction"));
@@ -228,11 +237,6 @@ class ExecutionTest {
     assertThat(param.errorMessage()).contains("numTrees");
     Api.Response algorithm = api.postJson("/api/executions", base.copy().put("algorithm", "svm"));
     assertThat(algorithm.status()).isEqualTo(400);
-  }
-
-  @AfterAll
-  static void stop() {
-    node.close();
   }
 
   @Test
@@ -366,12 +370,9 @@ class ExecutionTest {
         .put("output", "endless").put("steps", new JsonArray().add(new JsonObject()
             .put("sql", "SELECT COUNT(*) AS n FROM range(0, 100000000000)"))));
     String id = queued.json().getString("id");
-    long deadline = System.currentTimeMillis() + 60_000;
-    while (!"running".equals(api.get("/api/executions/" + id).json().getString("status"))) {
-      assertThat(System.currentTimeMillis()).as("execution starts").isLessThan(deadline);
-      Thread.sleep(100);
-    }
-    Thread.sleep(1500);
+    await("execution starts").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
+        .until(() -> api.get("/api/executions/" + id).json().getString("status"), is("running"));
+    Thread.sleep(1500);   // let its Spark job start: what is cancelled is a running job
     Api.Response cancelled = api.postJson("/api/executions/" + id + "/cancel", new JsonObject());
     assertThat(cancelled.status()).isEqualTo(200);
     JsonObject end = awaitEnd(id);
@@ -412,14 +413,6 @@ class ExecutionTest {
     assertThat(result.text()).startsWith("id,amount,score,city");
   }
 
-  private static void sleepQuietly(long millis) {
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-  }
-
   private static JsonObject transform(JsonObject step) {
     return new JsonObject().put("type", "transform").put("dataset", "sales").put("output", "x")
         .put("steps", new JsonArray().add(step));
@@ -434,16 +427,14 @@ class ExecutionTest {
         .put("steps", new JsonArray().add(new JsonObject().put("select", new JsonArray().add("a"))))
         .put("output", "metered-a")).json().getString("id");
     assertThat(awaitEnd(id).getString("status")).isEqualTo("succeeded");
-    long deadline = System.currentTimeMillis() + 5_000;
-    double counted;
-    do {
-      Prometheus after = Prometheus.parse(api.get("/metrics").text());
-      counted = after.sum("mlplatform_executions_seconds_count", "type", "transform", "status", "succeeded")
-          - before.sum("mlplatform_executions_seconds_count", "type", "transform", "status", "succeeded");
-      assertThat(after.sum("mlplatform_executions_seconds_sum", "type", "transform", "status", "succeeded"))
-          .isPositive();
-    } while (counted < 1 && System.currentTimeMillis() < deadline && sleep(100));
+    double counted = await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(100))
+        .until(() -> Prometheus.parse(api.get("/metrics").text())
+            .sum("mlplatform_executions_seconds_count", "type", "transform", "status", "succeeded")
+            - before.sum("mlplatform_executions_seconds_count", "type", "transform", "status", "succeeded"),
+            greaterThanOrEqualTo(1.0));
     assertThat(counted).isEqualTo(1);
+    assertThat(Prometheus.parse(api.get("/metrics").text())
+        .sum("mlplatform_executions_seconds_sum", "type", "transform", "status", "succeeded")).isPositive();
   }
 
   static JsonObject awaitEnd(String id) {
@@ -452,24 +443,7 @@ class ExecutionTest {
 
   /** The execution once it ended (asked of the platform behind {@code api}). */
   static JsonObject awaitEnd(String id, Api api) {
-    long deadline = System.currentTimeMillis() + 120_000;
-    while (true) {
-      JsonObject execution = api.get("/api/executions/" + id).json();
-      String status = execution.getString("status");
-      if (!"queued".equals(status) && !"running".equals(status)) {
-        return execution;
-      }
-      assertThat(System.currentTimeMillis()).as("execution %s ends in time: %s", id, execution).isLessThan(deadline);
-      try {
-        Thread.sleep(200);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
+    return Waits.executionEnded(api, id, Duration.ofSeconds(120));
   }
 
-  private static boolean sleep(long millis) throws InterruptedException {
-    Thread.sleep(millis);
-    return true;
-  }
 }

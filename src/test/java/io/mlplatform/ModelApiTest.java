@@ -2,14 +2,16 @@ package io.mlplatform;
 
 import io.mlplatform.support.Api;
 import io.mlplatform.support.ObjectListing;
+import io.mlplatform.support.SharedNode;
 import io.mlplatform.support.TestModels;
-import io.mlplatform.support.TestNodes;
+import io.mlplatform.support.TestNode;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
@@ -24,6 +26,8 @@ import java.util.concurrent.Future;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+@Tag("fast")
+@ExtendWith(SharedNode.class)
 @DisplayName("Model registry through the HTTP API")
 class ModelApiTest {
   @TempDir
@@ -33,46 +37,41 @@ class ModelApiTest {
   static byte[] onnx;
 
   @BeforeAll
-  static void start() throws Exception {
-    node = TestNodes.start(dir.resolve("node"));
-    api = new Api(node.httpPort());
+  static void start(TestNode shared) throws Exception {
+    node = shared.node();
+    api = shared.api();
     onnx = TestModels.onnxClassifier(dir);
-  }
-
-  @AfterAll
-  static void stop() {
-    node.close();
   }
 
   @Test
   @DisplayName("a model is created, found, searched, changed and deleted; a taken name is a 409")
   void modelLifecycle() {
-    Api.Response created = api.postJson("/api/models", new JsonObject().put("name", "churn")
+    Api.Response created = api.postJson("/api/models", new JsonObject().put("name", "registry-churn")
         .put("description", "Churn predictor").put("tags", new JsonObject().put("team", "growth")));
     assertThat(created.status()).isEqualTo(201);
-    assertThat(created.json().getString("name")).isEqualTo("churn");
+    assertThat(created.json().getString("name")).isEqualTo("registry-churn");
 
-    Api.Response again = api.postJson("/api/models", new JsonObject().put("name", "churn"));
+    Api.Response again = api.postJson("/api/models", new JsonObject().put("name", "registry-churn"));
     assertThat(again.status()).isEqualTo(409);
     assertThat(again.errorCode()).isEqualTo("conflict");
 
     api.postJson("/api/models", new JsonObject().put("name", "fraud").put("description", "card fraud"));
-    JsonObject found = api.get("/api/models?search=CHURN").json();
+    JsonObject found = api.get("/api/models?search=REGISTRY-CHURN").json();
     assertThat(found.getLong("total")).isEqualTo(1);
-    assertThat(found.getJsonArray("items").getJsonObject(0).getString("name")).isEqualTo("churn");
+    assertThat(found.getJsonArray("items").getJsonObject(0).getString("name")).isEqualTo("registry-churn");
     assertThat(api.get("/api/models?search=.*").json().getLong("total")).isZero();
     JsonObject page = api.get("/api/models?limit=1&offset=1").json();
     assertThat(page.getJsonArray("items")).hasSize(1);
     assertThat(page.getLong("total")).isGreaterThanOrEqualTo(2);
 
-    Api.Response patched = api.patchJson("/api/models/churn", new JsonObject().put("description", "v2"));
+    Api.Response patched = api.patchJson("/api/models/registry-churn", new JsonObject().put("description", "v2"));
     assertThat(patched.status()).isEqualTo(200);
     assertThat(patched.json().getString("description")).isEqualTo("v2");
     assertThat(patched.json().getJsonObject("tags").getString("team")).isEqualTo("growth");
 
-    assertThat(api.delete("/api/models/churn").status()).isEqualTo(204);
-    assertThat(api.get("/api/models/churn").status()).isEqualTo(404);
-    assertThat(api.delete("/api/models/churn").status()).isEqualTo(404);
+    assertThat(api.delete("/api/models/registry-churn").status()).isEqualTo(204);
+    assertThat(api.get("/api/models/registry-churn").status()).isEqualTo(404);
+    assertThat(api.delete("/api/models/registry-churn").status()).isEqualTo(404);
   }
 
   @Test

@@ -5,6 +5,7 @@ import io.mlplatform.support.TestModels;
 import io.mlplatform.support.TestNodes;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -13,6 +14,7 @@ import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+@Tag("fast")
 @DisplayName("A restarted node finds everything it stored")
 class RestartTest {
   @TempDir

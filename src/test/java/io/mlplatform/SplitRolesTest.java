@@ -8,23 +8,28 @@ import io.mlplatform.support.TestNodes;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
+import static io.mlplatform.support.Waits.matching;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.is;
 
+@Tag("slow")
 @DisplayName("One role per node, started in any order, serves the whole API")
 class SplitRolesTest {
-  private static final String MEMBERS = "127.0.0.1:5831,127.0.0.1:5832,127.0.0.1:5833,127.0.0.1:5834,127.0.0.1:5835";
-
   @TempDir
   Path dir;
+  private final TestNodes.Cluster cluster = TestNodes.cluster(5);
 
   @Test
   @DisplayName("a gateway started first on empty stores is not ready until a hub is up; then model, data and execution nodes join and a deployment serves")
@@ -35,7 +40,7 @@ class SplitRolesTest {
          EmbeddedS3 s3 = EmbeddedS3.start(dir.resolve("s3"), 0, defaults.s3AccessKey(), defaults.s3SecretKey())) {
       Map<String, String> stores = Map.of("MLP_MONGO_URI", mongo.connectionString(), "MLP_S3_ENDPOINT", s3.endpoint(),
           "MLP_CLUSTER_EXPECTED", "1");
-      Node gateway = start(nodes, "gateway", 5831, stores);
+      Node gateway = start(nodes, "gateway", 0, stores);
       Api api = new Api(gateway.httpPort());
       // the stores answer and hold the platform's buckets (this gateway made them): only the hub is missing
       Api.Response alone = api.get("/ready");
@@ -45,7 +50,7 @@ class SplitRolesTest {
       assertThat(checks.getBoolean("s3")).isTrue();
       assertThat(checks.getBoolean("mongo")).isTrue();
 
-      Node hub = start(nodes, "hub", 5832, stores);
+      Node hub = start(nodes, "hub", 1, stores);
       awaitReady(api);
       Api hubStatus = new Api(hub.httpPort());
       Api.Response hubReady = hubStatus.get("/ready");
@@ -56,9 +61,9 @@ class SplitRolesTest {
       Api.Response noServer = api.get("/api/models");
       assertThat(noServer.status()).as(noServer.text()).isEqualTo(503);
 
-      start(nodes, "execution", 5833, stores);
-      start(nodes, "model", 5834, stores);
-      start(nodes, "data", 5835, stores);
+      start(nodes, "execution", 2, stores);
+      start(nodes, "model", 3, stores);
+      start(nodes, "data", 4, stores);
       awaitStatus(api, "/api/models", 200);
       JsonObject serving = api.get("/ready").json().getJsonObject("serving");
       assertThat(serving.getInteger("model")).isEqualTo(1);
@@ -75,12 +80,9 @@ class SplitRolesTest {
       Api.Response created = api.postJson("/api/deployments", new JsonObject().put("name", "split").put("model", "clf"));
       assertThat(created.status()).as(created.text()).isEqualTo(201);
       JsonObject request = new JsonObject().put("inputs", new JsonArray().add(new JsonArray().add(1).add(2).add(3).add(4)));
-      long deadline = System.currentTimeMillis() + 30_000;
-      Api.Response predicted;
-      while ((predicted = api.postJson("/api/deployments/split/predict", request)).status() != 200) {
-        assertThat(System.currentTimeMillis()).as("prediction served within 30 s: %s", predicted.text()).isLessThan(deadline);
-        Thread.sleep(200);
-      }
+      Api.Response predicted = await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
+          .until(() -> api.postJson("/api/deployments/split/predict", request),
+              matching("a prediction served", response -> response.status() == 200));
       assertThat(predicted.json().getJsonArray("outputs")).isNotEmpty();
     } finally {
       for (int i = nodes.size() - 1; i >= 0; i--) {
@@ -89,25 +91,21 @@ class SplitRolesTest {
     }
   }
 
-  private Node start(List<Node> nodes, String roles, int port, Map<String, String> stores) throws Exception {
+  /** Starts the cluster's node number {@code index} with these roles. */
+  private Node start(List<Node> nodes, String roles, int index, Map<String, String> stores) throws Exception {
     Map<String, String> settings = new HashMap<>(stores);
     settings.put("MLP_REQUEST_TIMEOUT_MS", "5000");
-    Node node = TestNodes.start(dir.resolve(roles), TestNodes.clustered(roles, port, MEMBERS, settings));
+    Node node = TestNodes.start(dir.resolve(roles), cluster.node(index, roles, settings));
     nodes.add(node);
     return node;
   }
 
-  private static void awaitReady(Api api) throws InterruptedException {
+  private static void awaitReady(Api api) {
     awaitStatus(api, "/ready", 200);
   }
 
-  private static void awaitStatus(Api api, String path, int status) throws InterruptedException {
-    long deadline = System.currentTimeMillis() + 20_000;
-    Api.Response response;
-    while ((response = api.get(path)).status() != status) {
-      assertThat(System.currentTimeMillis()).as("%s answered %d within 20 s: %s", path, status, response.text())
-          .isLessThan(deadline);
-      Thread.sleep(100);
-    }
+  private static void awaitStatus(Api api, String path, int status) {
+    await(path + " answers " + status).atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100))
+        .until(() -> api.get(path).status(), is(status));
   }
 }

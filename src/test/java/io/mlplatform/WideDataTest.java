@@ -1,27 +1,35 @@
 package io.mlplatform;
 
 import io.mlplatform.support.Api;
-import io.mlplatform.support.TestNodes;
+import io.mlplatform.support.NodeSettings;
+import io.mlplatform.support.SharedNode;
+import io.mlplatform.support.TestNode;
+import io.mlplatform.support.Waits;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Random;
 
+import static io.mlplatform.support.Waits.matching;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * Data shaped like users' (hundreds of columns: numbers, strings, booleans, a timestamp, an identifier, nulls) trains,
  * evaluates, batch-scores and serves online. Surefire runs this class in its own JVM with a 1 GB heap (pom.xml:
  * execution "small-heap"), node and test together.
  */
+@Tag("slow")
+@ExtendWith(SharedNode.class)
+@NodeSettings("MLP_SPARK_MASTER=local[2]")
 @DisplayName("Executions on wide, messy datasets in a 1 GB heap")
 class WideDataTest {
   private static final int ROWS = 20_000;
@@ -31,27 +39,18 @@ class WideDataTest {
   private static final int STRINGS = 25;
   private static final int UNLABELLED = 20;
 
-  @TempDir
-  static Path dir;
   static Node node;
   static Api api;
 
   @BeforeAll
-  static void start() throws Exception {
+  static void start(TestNode own) throws Exception {
     assertThat(Runtime.getRuntime().maxMemory()).as("this class runs in a JVM with -Xmx1g")
         .isLessThanOrEqualTo(1024L * 1024 * 1024);
-    node = TestNodes.start(dir.resolve("node"), Map.of("MLP_SPARK_MASTER", "local[2]"));
-    api = new Api(node.httpPort());
+    node = own.node();
+    api = own.api();
     Api.Response uploaded = api.upload("/api/datasets", Map.of("name", "customers"), "customers.csv", wide());
     assertThat(uploaded.status()).as(uploaded.text()).isEqualTo(201);
     assertThat(uploaded.json().getJsonObject("version").getJsonArray("schema")).hasSize(201);
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    if (node != null) {
-      node.close();
-    }
   }
 
   /**
@@ -216,13 +215,11 @@ class WideDataTest {
         .status()).isEqualTo(201);
     JsonArray rows = api.get("/api/datasets/churn-scores/versions/1/preview?limit=200").json().getJsonArray("rows");
     JsonObject request = new JsonObject().put("inputs", rows);
-    long deadline = System.currentTimeMillis() + 30_000;
-    Api.Response online;
-    while ((online = api.postJson("/api/deployments/churn-online/predict", request)).status() != 200) {
-      assertThat(online.status()).as(online.text()).isEqualTo(503);
-      assertThat(System.currentTimeMillis()).as(online.text()).isLessThan(deadline);
-      sleep(200);
-    }
+    Api.Response online = await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).until(() -> {
+      Api.Response response = api.postJson("/api/deployments/churn-online/predict", request);
+      assertThat(response.status()).as(response.text()).isIn(200, 503);
+      return response;
+    }, matching("a prediction of churn-online", response -> response.status() == 200));
     int differing = 0;
     int withNulls = 0;
     for (int r = 0; r < rows.size(); r++) {
@@ -247,25 +244,9 @@ class WideDataTest {
     assertThat(queued.status()).as(queued.text()).isEqualTo(202);
     String id = queued.json().getString("id");
     long started = System.currentTimeMillis();
-    long deadline = started + 240_000;
-    while (true) {
-      JsonObject execution = api.get("/api/executions/" + id).json();
-      String status = execution.getString("status");
-      if (!"queued".equals(status) && !"running".equals(status)) {
-        System.out.printf("%s %s: %s in %d ms%n", request.getString("type"), request.getString("dataset"), status,
-            System.currentTimeMillis() - started);
-        return execution;
-      }
-      assertThat(System.currentTimeMillis()).as("execution %s ends in time: %s", id, execution).isLessThan(deadline);
-      sleep(250);
-    }
-  }
-
-  private static void sleep(long millis) {
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    JsonObject execution = Waits.executionEnded(api, id, Duration.ofSeconds(240));
+    System.out.printf("%s %s: %s in %d ms%n", request.getString("type"), request.getString("dataset"),
+        execution.getString("status"), System.currentTimeMillis() - started);
+    return execution;
   }
 }

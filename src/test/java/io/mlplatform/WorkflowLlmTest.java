@@ -2,61 +2,60 @@ package io.mlplatform;
 
 import io.mlplatform.support.Api;
 import io.mlplatform.support.FakeChatServer;
-import io.mlplatform.support.TestNodes;
+import io.mlplatform.support.SharedNode;
+import io.mlplatform.support.TestNode;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.ExtendWith;
 
-import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 
 import static io.mlplatform.WorkflowTest.awaitEnd;
 import static io.mlplatform.WorkflowTest.stepOf;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.greaterThanOrEqualTo;
+import static org.hamcrest.Matchers.is;
 
+@Tag("fast")
+@ExtendWith(SharedNode.class)
 @DisplayName("Workflows with an LLM deployment (a local OpenAI-compatible server)")
 class WorkflowLlmTest {
-  @TempDir
-  static Path dir;
-  static Node node;
   static Api api;
   static FakeChatServer chat;
 
   @BeforeAll
-  static void start() throws Exception {
+  static void start(TestNode shared) throws Exception {
     chat = new FakeChatServer();
-    node = TestNodes.start(dir.resolve("node"));
-    api = new Api(node.httpPort());
+    api = shared.api();
     deployChat(api, chat, "chat");
     api.upload("/api/datasets", Map.of("name", "visits"), "visits.csv", "patient,pulse\nann,71\nbob,64\n".getBytes());
   }
 
   /** An LLM model version on the fake server, deployed as {@code deployment}, ready. */
-  static void deployChat(Api api, FakeChatServer chat, String deployment) throws InterruptedException {
+  static void deployChat(Api api, FakeChatServer chat, String deployment) {
     deployChat(api, api, chat, deployment);
   }
 
   /** The same, the version made by {@code admin} (another provider's base_url is an admin's) and deployed by {@code api}. */
-  static void deployChat(Api admin, Api api, FakeChatServer chat, String deployment) throws InterruptedException {
+  static void deployChat(Api admin, Api api, FakeChatServer chat, String deployment) {
     admin.postJson("/api/models", new JsonObject().put("name", "chat-model"));
     admin.postJson("/api/models/chat-model/versions", new JsonObject().put("format", "llm").put("provider", "local")
         .put("model", "tiny-chat").put("base_url", chat.baseUrl()));
     assertThat(api.postJson("/api/deployments", new JsonObject().put("name", deployment).put("model", "chat-model"))
         .status()).isEqualTo(201);
-    long deadline = System.currentTimeMillis() + 20_000;
-    while (!"ready".equals(api.get("/api/deployments/" + deployment).json().getString("status"))) {
-      assertThat(System.currentTimeMillis()).isLessThan(deadline);
-      Thread.sleep(100);
-    }
+    await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100))
+        .until(() -> api.get("/api/deployments/" + deployment).json().getString("status"), is("ready"));
   }
 
   @AfterAll
   static void stop() throws Exception {
-    node.close();
     chat.close();
   }
 
@@ -111,11 +110,8 @@ class WorkflowLlmTest {
     assertThat(api.postJson("/api/workflows", definition).status()).isEqualTo(201);
     String id = api.postJson("/api/workflows/long/runs", new JsonObject().put("input", new JsonObject()
         .put("prompts", prompts))).json().getString("id");
-    long deadline = System.currentTimeMillis() + 20_000;
-    while (stepOf(api.get("/api/workflow-runs/" + id).json(), "asks").getInteger("tasks_done", 0) < 1) {
-      assertThat(System.currentTimeMillis()).isLessThan(deadline);
-      Thread.sleep(50);
-    }
+    await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(50))
+        .until(() -> stepOf(api.get("/api/workflow-runs/" + id).json(), "asks").getInteger("tasks_done", 0), greaterThanOrEqualTo(1));
     assertThat(api.postJson("/api/workflow-runs/" + id + "/cancel", new JsonObject()).status()).isEqualTo(200);
     JsonObject run = awaitEnd(api, id);
     assertThat(run.getString("status")).isEqualTo("cancelled");

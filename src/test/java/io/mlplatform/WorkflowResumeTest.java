@@ -6,21 +6,24 @@ import io.mlplatform.support.TestNodes;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
-import java.util.HashMap;
+import java.time.Duration;
 import java.util.Map;
 import java.util.function.Predicate;
 
 import static io.mlplatform.WorkflowTest.awaitEnd;
 import static io.mlplatform.WorkflowTest.stepOf;
+import static io.mlplatform.support.Waits.matching;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
+@Tag("slow")
 @DisplayName("A workflow run under way when its hub node stops is resumed by another hub node")
 class WorkflowResumeTest {
-  private static final String MEMBERS = "127.0.0.1:5861,127.0.0.1:5862,127.0.0.1:5863";
   private static final int ITEMS = 16;
   private static final JsonObject PROMPTS = new JsonObject().put("input", new JsonObject().put("prompts",
       new JsonArray(java.util.stream.IntStream.range(0, ITEMS).mapToObj(i -> "slow " + i).toList())));
@@ -35,12 +38,12 @@ class WorkflowResumeTest {
     Node stores = null;
     Node first = null;
     Node second = null;
+    TestNodes.Cluster cluster = TestNodes.cluster(3);
     try (FakeChatServer chat = new FakeChatServer()) {
-      stores = TestNodes.start(dir.resolve("stores"), TestNodes.clustered("model,data", 5861, MEMBERS, Map.of()));
-      Map<String, String> shared = new HashMap<>(Map.of("MLP_MONGO_URI", stores.mongoUri(),
-          "MLP_S3_ENDPOINT", stores.s3Endpoint(), "MLP_EXECUTION_LEASE_MS", "3000"));
-      first = TestNodes.start(dir.resolve("a"), TestNodes.clustered("gateway,hub,execution", 5862, MEMBERS, shared));
-      second = TestNodes.start(dir.resolve("b"), TestNodes.clustered("gateway,hub,execution", 5863, MEMBERS, shared));
+      stores = TestNodes.start(dir.resolve("stores"), cluster.node(0, "model,data", Map.of()));
+      Map<String, String> shared = sharedStores(stores);
+      first = TestNodes.start(dir.resolve("a"), cluster.node(1, "gateway,hub,execution", shared));
+      second = TestNodes.start(dir.resolve("b"), cluster.node(2, "gateway,hub,execution", shared));
       Api api = new Api(first.httpPort());
       awaitRun(api, "/api/models", response -> response.status() == 200);
       WorkflowLlmTest.deployChat(api, chat, "chat");
@@ -96,13 +99,13 @@ class WorkflowResumeTest {
     Node stores = null;
     Node hub = null;
     Node worker = null;
+    TestNodes.Cluster cluster = TestNodes.cluster(3);
     try (FakeChatServer chat = new FakeChatServer()) {
-      stores = TestNodes.start(dir.resolve("stores"), TestNodes.clustered("model,data", 5861, MEMBERS, Map.of()));
-      Map<String, String> shared = new HashMap<>(Map.of("MLP_MONGO_URI", stores.mongoUri(),
-          "MLP_S3_ENDPOINT", stores.s3Endpoint(), "MLP_EXECUTION_LEASE_MS", "3000"));
-      hub = TestNodes.start(dir.resolve("a"), TestNodes.clustered("gateway,hub,execution", 5862, MEMBERS, shared));
+      stores = TestNodes.start(dir.resolve("stores"), cluster.node(0, "model,data", Map.of()));
+      Map<String, String> shared = sharedStores(stores);
+      hub = TestNodes.start(dir.resolve("a"), cluster.node(1, "gateway,hub,execution", shared));
       // a worker: the execution role runs task workers but no hub, so it never holds the run
-      worker = TestNodes.start(dir.resolve("w"), TestNodes.clustered("execution", 5863, MEMBERS, shared));
+      worker = TestNodes.start(dir.resolve("w"), cluster.node(2, "execution", shared));
       String workerNode = worker.nodeId();
       Api api = new Api(hub.httpPort());
       awaitRun(api, "/api/models", response -> response.status() == 200);
@@ -144,12 +147,14 @@ class WorkflowResumeTest {
         .put("output", "${steps.ask.results.outputs.text}");
   }
 
-  private static void awaitRun(Api api, String path, Predicate<Api.Response> done) throws InterruptedException {
-    long deadline = System.currentTimeMillis() + 30_000;
-    Api.Response response;
-    while (!done.test(response = api.get(path))) {
-      assertThat(System.currentTimeMillis()).as("%s: %s", path, response.text()).isLessThan(deadline);
-      Thread.sleep(50);
-    }
+  /** The stores node's MongoDB and S3 for the others, and leases short enough for a stopped node's to run out soon. */
+  private static Map<String, String> sharedStores(Node stores) {
+    return Map.of("MLP_MONGO_URI", stores.mongoUri(), "MLP_S3_ENDPOINT", stores.s3Endpoint(),
+        "MLP_EXECUTION_LEASE_MS", "3000");
+  }
+
+  private static void awaitRun(Api api, String path, Predicate<Api.Response> done) {
+    await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50))
+        .until(() -> api.get(path), matching("an answer from " + path + " that shows it done", done::test));
   }
 }

@@ -3,41 +3,48 @@ package io.mlplatform;
 import io.mlplatform.mcp.Envelope;
 import io.mlplatform.support.Api;
 import io.mlplatform.support.Prometheus;
-import io.mlplatform.support.TestNodes;
+import io.mlplatform.support.SharedNode;
+import io.mlplatform.support.TestNode;
+import io.mlplatform.support.Waits;
+import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.ExtendWith;
 
-import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.greaterThanOrEqualTo;
 
+@Tag("fast")
+@ExtendWith(SharedNode.class)
 @DisplayName("Workflows: definitions and the step kinds that need no Spark")
 class WorkflowTest {
-  @TempDir
-  static Path dir;
   static Node node;
   static Api api;
   static final List<JsonObject> EVENTS = new CopyOnWriteArrayList<>();
+  static MessageConsumer<Envelope> events;
 
   @BeforeAll
-  static void start() throws Exception {
-    node = TestNodes.start(dir.resolve("node"));
-    api = new Api(node.httpPort());
-    node.vertx().eventBus().<Envelope>consumer("mcp.events.workflows", event -> EVENTS.add(event.body().payload()));
-    api.upload("/api/datasets", Map.of("name", "people"), "people.csv", "name,age\nada,36\nalan,41\n".getBytes());
+  static void start(TestNode shared) {
+    node = shared.node();
+    api = shared.api();
+    events = node.vertx().eventBus().<Envelope>consumer("mcp.events.workflows", event -> EVENTS.add(event.body().payload()));
+    api.upload("/api/datasets", Map.of("name", "wf-people"), "people.csv", "name,age\nada,36\nalan,41\n".getBytes());
   }
 
   @AfterAll
-  static void stop() {
-    node.close();
+  static void stopListening() {
+    events.unregister();
   }
 
   static JsonObject step(String id, String kind) {
@@ -62,16 +69,8 @@ class WorkflowTest {
     return awaitEnd(api, started.json().getString("id"));
   }
 
-  static JsonObject awaitEnd(Api api, String id) throws InterruptedException {
-    long deadline = System.currentTimeMillis() + 60_000;
-    while (true) {
-      JsonObject run = api.get("/api/workflow-runs/" + id).json();
-      if (List.of("succeeded", "failed", "cancelled").contains(run.getString("status"))) {
-        return run;
-      }
-      assertThat(System.currentTimeMillis()).as("run %s ends in time: %s", id, run).isLessThan(deadline);
-      Thread.sleep(100);
-    }
+  static JsonObject awaitEnd(Api api, String id) {
+    return Waits.runEnded(api, id, Duration.ofSeconds(60));
   }
 
   static JsonObject stepOf(JsonObject run, String id) {
@@ -85,13 +84,11 @@ class WorkflowTest {
     Prometheus before = Prometheus.parse(api.get("/metrics").text());
     assertThat(run(workflow("metered", call("list", "model.list", new JsonObject())), new JsonObject())
         .getString("status")).isEqualTo("succeeded");
-    long deadline = System.currentTimeMillis() + 5_000;
-    double counted;
-    do {
-      counted = Prometheus.parse(api.get("/metrics").text()).sum("mlplatform_workflow_runs_seconds_count",
-          "workflow", "metered", "status", "succeeded")
-          - before.sum("mlplatform_workflow_runs_seconds_count", "workflow", "metered", "status", "succeeded");
-    } while (counted < 1 && System.currentTimeMillis() < deadline && sleep(100));
+    double counted = await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(100))
+        .until(() -> Prometheus.parse(api.get("/metrics").text()).sum("mlplatform_workflow_runs_seconds_count",
+            "workflow", "metered", "status", "succeeded")
+            - before.sum("mlplatform_workflow_runs_seconds_count", "workflow", "metered", "status", "succeeded"),
+            greaterThanOrEqualTo(1.0));
     assertThat(counted).isEqualTo(1);
   }
 
@@ -195,9 +192,9 @@ class WorkflowTest {
   void gate() throws Exception {
     JsonObject definition = workflow("gated",
         step("enough", "gate").put("condition", "${input.score >= 0.8}").put("reason", "${'score ' & input.score & ' is too low'}"),
-        step("columns", "gate").put("check", new JsonObject().put("schema", new JsonObject().put("dataset", "people")
+        step("columns", "gate").put("check", new JsonObject().put("schema", new JsonObject().put("dataset", "wf-people")
             .put("columns", new JsonObject().put("age", "integer").put("name", null)))),
-        step("more", "gate").put("check", new JsonObject().put("schema", new JsonObject().put("dataset", "people")
+        step("more", "gate").put("check", new JsonObject().put("schema", new JsonObject().put("dataset", "wf-people")
             .put("columns", new JsonObject().put("height", null)))));
     JsonObject stopped = run(definition, new JsonObject().put("score", 0.5));
     assertThat(stopped.getString("status")).isEqualTo("failed");
@@ -220,7 +217,7 @@ class WorkflowTest {
         step("size", "route").put("on", "${input.rows > 100 ? 'big' : 'small'}")
             .put("branches", new JsonObject().put("big", "spark").put("small", "local")),
         call("spark", "model.list", new JsonObject().put("limit", 1)).put("end", true),
-        call("local", "dataset.get", new JsonObject().put("name", "people")))
+        call("local", "dataset.get", new JsonObject().put("name", "wf-people")))
         .put("output", "${steps.size.branch}");
     JsonObject small = run(definition, new JsonObject().put("rows", 3));
     assertThat(small.getString("status")).as(small.encode()).isEqualTo("succeeded");
@@ -238,7 +235,7 @@ class WorkflowTest {
   void parallel() throws Exception {
     JsonObject branches = new JsonObject()
         .put("models", new JsonArray().add(call("models", "model.list", new JsonObject())))
-        .put("data", new JsonArray().add(call("data", "dataset.get", new JsonObject().put("name", "people")))
+        .put("data", new JsonArray().add(call("data", "dataset.get", new JsonObject().put("name", "wf-people")))
             .add(call("data_version", "dataset.version.get", new JsonObject().put("name", "${steps.data.name}")
                 .put("version", "latest"))))
         .put("missing", new JsonArray().add(call("missing", "model.get", new JsonObject().put("name", "ghost"))));
@@ -262,10 +259,10 @@ class WorkflowTest {
 
     JsonObject merged = run(workflow("fanout-merge", step("fan3", "parallel").put("aggregate", "merge").put("branches",
         new JsonObject()
-            .put("a", new JsonArray().add(call("a", "dataset.get", new JsonObject().put("name", "people"))))
+            .put("a", new JsonArray().add(call("a", "dataset.get", new JsonObject().put("name", "wf-people"))))
             .put("b", new JsonArray().add(call("b", "model.list", new JsonObject().put("limit", 1))))))
         .put("output", "${steps.fan3}"), new JsonObject());
-    assertThat(merged.getJsonObject("output").getString("name")).isEqualTo("people");
+    assertThat(merged.getJsonObject("output").getString("name")).isEqualTo("wf-people");
     assertThat(merged.getJsonObject("output").containsKey("items")).isTrue();
   }
 
@@ -304,13 +301,8 @@ class WorkflowTest {
     assertThat(api.get("/api/workflows/tune-and-deploy").json().getJsonObject("definition")
         .getJsonObject("input_schema")).isNotNull();
     Api.Response unfit = api.postJson("/api/workflows/tune-and-deploy/runs", new JsonObject()
-        .put("input", new JsonObject().put("dataset", "people")));
+        .put("input", new JsonObject().put("dataset", "wf-people")));
     assertThat(unfit.status()).isEqualTo(400);
     assertThat(unfit.errorMessage()).contains("validation_dataset");
-  }
-
-  private static boolean sleep(long millis) throws InterruptedException {
-    Thread.sleep(millis);
-    return true;
   }
 }

@@ -1,42 +1,44 @@
 package io.mlplatform;
 
 import io.mlplatform.support.Api;
+import io.mlplatform.support.NodeSettings;
+import io.mlplatform.support.SharedNode;
 import io.mlplatform.support.TestModels;
-import io.mlplatform.support.TestNodes;
+import io.mlplatform.support.TestNode;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Random;
 
 import static io.mlplatform.WorkflowTest.awaitEnd;
 import static io.mlplatform.WorkflowTest.stepOf;
+import static io.mlplatform.support.Waits.matching;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
+import static org.awaitility.Awaitility.await;
 
+@Tag("slow")
+@ExtendWith(SharedNode.class)
+@NodeSettings({"MLP_SPARK_MASTER=local[2]", "MLP_EXECUTION_CONCURRENCY=2", "MLP_EXECUTION_LEASE_MS=5000"})
 @DisplayName("The Spark examples: train → evaluate → gate → deploy, and tuning in parallel that deploys the best")
 class WorkflowTuningTest {
   /** Noise columns that an unregularized fit on few rows learns. */
   private static final int NOISE_COLUMNS = 6;
 
-  @TempDir
-  static Path dir;
-  static Node node;
   static Api api;
   static JsonArray features = new JsonArray();
 
   @BeforeAll
-  static void start() throws Exception {
-    node = TestNodes.start(dir.resolve("node"), Map.of("MLP_SPARK_MASTER", "local[2]",
-        "MLP_EXECUTION_CONCURRENCY", "2", "MLP_EXECUTION_LEASE_MS", "5000"));
-    api = new Api(node.httpPort());
+  static void start(TestNode own) {
+    api = own.api();
     features.add("x1").add("x2");
     for (int i = 0; i < NOISE_COLUMNS; i++) {
       features.add("n" + i);
@@ -60,11 +62,6 @@ class WorkflowTuningTest {
       csv.append(',').append(x1 + x2 + random.nextGaussian() > 0 ? 1 : 0).append('\n');
     }
     return api.upload("/api/datasets", Map.of("name", name), name + ".csv", csv.toString().getBytes()).status();
-  }
-
-  @AfterAll
-  static void stop() {
-    node.close();
   }
 
   @Test
@@ -93,15 +90,11 @@ class WorkflowTuningTest {
     JsonObject champion = api.get("/api/models/tuned/versions/champion").json();
     assertThat(champion.getInteger("version")).isEqualTo(best.getInteger("version"));
     assertThat(stepOf(run, "deploy").getString("status")).isEqualTo("succeeded");
-    long deadline = System.currentTimeMillis() + 30_000;
     JsonArray row = new JsonArray();
     features.forEach(f -> row.add(0.5));
-    Api.Response predicted;
-    while ((predicted = api.postJson("/api/deployments/tuned-online/predict", new JsonObject()
-        .put("inputs", new JsonArray().add(row)))).status() != 200) {
-      assertThat(System.currentTimeMillis()).as(predicted.text()).isLessThan(deadline);
-      Thread.sleep(200);
-    }
+    Api.Response predicted = await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
+        .until(() -> api.postJson("/api/deployments/tuned-online/predict", new JsonObject()
+            .put("inputs", new JsonArray().add(row))), matching("a prediction of tuned-online", r -> r.status() == 200));
     assertThat(predicted.json().getInteger("version")).isEqualTo(best.getInteger("version"));
   }
 

@@ -3,30 +3,36 @@ package io.mlplatform.agents;
 import io.mlplatform.Node;
 import io.mlplatform.support.Api;
 import io.mlplatform.support.McpHttp;
-import io.mlplatform.support.TestNodes;
+import io.mlplatform.support.NodeSettings;
+import io.mlplatform.support.SharedNode;
+import io.mlplatform.support.TestNode;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.stream.Collectors;
 
+import static io.mlplatform.support.Waits.matching;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
+@Tag("slow")
+@ExtendWith(SharedNode.class)
+// calls without a key may read (the conformance suite sends none); keys decide everything else
+@NodeSettings("MLP_ANONYMOUS_ROLES=viewer")
 @DisplayName("The Model Context Protocol endpoint: an agent with an editor key goes from data to predictions")
 class AgentEndpointTest {
-  private static final String ADMIN_KEY = "test-admin-" + Long.toHexString(System.nanoTime());
-
-  @TempDir
-  static Path dir;
   static Node node;
   static McpHttp editor;
   static McpHttp viewer;
@@ -35,10 +41,9 @@ class AgentEndpointTest {
   static String viewerKey;
 
   @BeforeAll
-  static void start() throws Exception {
-    // calls without a key may read (the conformance suite sends none); keys decide everything else
-    node = TestNodes.start(dir, Map.of("MLP_ANONYMOUS_ROLES", "viewer", "MLP_ADMIN_KEY", ADMIN_KEY));
-    Api admin = new Api(node.httpPort()).withKey(ADMIN_KEY);
+  static void start(TestNode own) {
+    node = own.node();
+    Api admin = own.admin();
     editorKey = admin.createKey("agent", "editor");
     viewerKey = admin.createKey("reader", "viewer");
     editor = new McpHttp(node.httpPort(), editorKey);
@@ -46,10 +51,6 @@ class AgentEndpointTest {
     predictor = new McpHttp(node.httpPort(), admin.createKey("scorer", "predictor"));
   }
 
-  @AfterAll
-  static void stop() {
-    node.close();
-  }
 
   /** Customers: numbers, a string column, empty cells; churn follows usage and tenure. */
   static String customers(int rows) {
@@ -116,12 +117,9 @@ class AgentEndpointTest {
 
     editor.ok("create_deployment", new JsonObject().put("name", "churn-api").put("model", "churn")
         .put("version", version));
-    long deadline = System.currentTimeMillis() + 60_000;
-    JsonObject deployment;
-    do {
-      deployment = editor.ok("get_deployment", new JsonObject().put("name", "churn-api"));
-      assertThat(System.currentTimeMillis()).as("deployment ready in time: %s", deployment).isLessThan(deadline);
-    } while (!"ready".equals(deployment.getString("status")));
+    JsonObject deployment = await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
+        .until(() -> editor.ok("get_deployment", new JsonObject().put("name", "churn-api")),
+            matching("churn-api ready", polled -> "ready".equals(polled.getString("status"))));
 
     JsonObject row = new JsonObject();
     JsonObject first = dataset.getJsonArray("rows").getJsonObject(0);
@@ -181,13 +179,11 @@ class AgentEndpointTest {
   }
 
   private static JsonObject waitForEnd(String id) {
-    long deadline = System.currentTimeMillis() + 240_000;
-    JsonObject execution;
-    do {
-      execution = editor.ok("get_execution", new JsonObject().put("id", id).put("wait_seconds", 20));
-      assertThat(System.currentTimeMillis()).as("execution ended in time: %s", execution).isLessThan(deadline);
-    } while (!Set.of("succeeded", "failed", "cancelled").contains(execution.getString("status")));
-    return execution;
+    // each call waits up to 20 s on the server for the execution to end
+    return await().atMost(Duration.ofSeconds(240)).pollInterval(Duration.ofMillis(100))
+        .until(() -> editor.ok("get_execution", new JsonObject().put("id", id).put("wait_seconds", 20)),
+            matching("execution " + id + " ended",
+                execution -> Set.of("succeeded", "failed", "cancelled").contains(execution.getString("status"))));
   }
 
   @Test

@@ -1,15 +1,17 @@
 package io.mlplatform.cli;
 
-import io.mlplatform.Node;
 import io.mlplatform.support.Api;
+import io.mlplatform.support.NodeSettings;
+import io.mlplatform.support.SharedNode;
 import io.mlplatform.support.TestModels;
-import io.mlplatform.support.TestNodes;
+import io.mlplatform.support.TestNode;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.PrintWriter;
@@ -20,7 +22,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -28,30 +29,25 @@ import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+@Tag("slow")
+@ExtendWith(SharedNode.class)
+// reading is open; changes need a key, so a refusal is one flag away
+@NodeSettings("MLP_ANONYMOUS_ROLES=viewer")
 @DisplayName("The command line: every verb group against a real node, with exit codes scripts can use")
 class CommandLineTest {
-  private static final String ADMIN_KEY = "test-admin-" + Long.toHexString(System.nanoTime());
   private static final Pattern ID = Pattern.compile("(?m)^id:\\s+([0-9a-f-]{36})$");
 
   @TempDir
   static Path dir;
-  static Node node;
   static Api admin;
   static String url;
   static String editorKey;
 
   @BeforeAll
-  static void start() throws Exception {
-    // reading is open; changes need a key, so a refusal is one flag away
-    node = TestNodes.start(dir, Map.of("MLP_ANONYMOUS_ROLES", "viewer", "MLP_ADMIN_KEY", ADMIN_KEY));
-    url = "http://127.0.0.1:" + node.httpPort();
-    admin = new Api(node.httpPort()).withKey(ADMIN_KEY);
+  static void start(TestNode own) {
+    url = own.url();
+    admin = own.admin();
     editorKey = admin.createKey("shell", "editor");
-  }
-
-  @AfterAll
-  static void stop() {
-    node.close();
   }
 
   /** What a command printed and how it exited. */

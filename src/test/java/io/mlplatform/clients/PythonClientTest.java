@@ -2,12 +2,15 @@ package io.mlplatform.clients;
 
 import io.mlplatform.Node;
 import io.mlplatform.support.Api;
+import io.mlplatform.support.NodeSettings;
+import io.mlplatform.support.SharedNode;
 import io.mlplatform.support.TestModels;
-import io.mlplatform.support.TestNodes;
-import org.junit.jupiter.api.AfterAll;
+import io.mlplatform.support.TestNode;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.BufferedReader;
@@ -25,9 +28,12 @@ import java.util.concurrent.TimeUnit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
+@Tag("slow")
+@ExtendWith(SharedNode.class)
+// one execution at a time: the Python tests cancel one that waits in the queue
+@NodeSettings({"MLP_ANONYMOUS_ROLES=viewer", "MLP_EXECUTION_CONCURRENCY=1"})
 @DisplayName("The Python client (clients/python): its unittest suite passes against a real node")
 class PythonClientTest {
-  private static final String ADMIN_KEY = "test-admin-" + Long.toHexString(System.nanoTime());
   private static final Path CLIENT = Path.of("clients", "python");
   private static final long TIMEOUT_SECONDS = 240;
 
@@ -38,19 +44,13 @@ class PythonClientTest {
   static String viewerKey;
 
   @BeforeAll
-  static void start() throws Exception {
-    node = TestNodes.start(dir.resolve("node"), Map.of("MLP_ANONYMOUS_ROLES", "viewer", "MLP_ADMIN_KEY", ADMIN_KEY,
-        // one execution at a time: the Python tests cancel one that waits in the queue
-        "MLP_EXECUTION_CONCURRENCY", "1"));
-    Api admin = new Api(node.httpPort()).withKey(ADMIN_KEY);
+  static void start(TestNode own) {
+    node = own.node();
+    Api admin = own.admin();
     editorKey = admin.createKey("notebook", "editor");
     viewerKey = admin.createKey("reader", "viewer");
   }
 
-  @AfterAll
-  static void stop() {
-    node.close();
-  }
 
   @Test
   @DisplayName("every method's happy path and a refusal each, the first session, streamed transfers, progress output")

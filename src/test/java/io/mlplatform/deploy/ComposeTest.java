@@ -2,6 +2,7 @@ package io.mlplatform.deploy;
 
 import io.mlplatform.Settings;
 import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.yaml.snakeyaml.Yaml;
@@ -27,6 +28,7 @@ import static org.assertj.core.api.Assertions.fail;
  * The seed's deployment without a Docker engine: the compose tool reads docker/docker-compose.yml (Compose v2's
  * {@code docker compose}, else Debian's docker-compose 1.29) and nginx checks docker/nginx.conf.
  */
+@Tag("slow")
 @DisplayName("The compose deployment: every container of the seed's, valid for compose, behind a valid nginx")
 class ComposeTest {
   private static final Path COMPOSE_FILE = Path.of("docker", "docker-compose.yml");

@@ -2,15 +2,17 @@ package io.mlplatform.deploy;
 
 import io.mlplatform.support.Api;
 import io.mlplatform.support.Bridge;
+import io.mlplatform.support.TestNodes;
+import io.mlplatform.support.Waits;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -30,13 +32,16 @@ import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
 import java.util.stream.Stream;
 
+import static io.mlplatform.support.Waits.matching;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * bin/local-cluster.sh's topology on loopback, as an operator runs it: a Spark standalone master and worker, two
  * platform nodes with different roles, nginx in front. The nodes run from the build's classes (the test phase has no
  * shaded jar); the executors get the platform's classes from a jar of them given as spark.jars.
  */
+@Tag("slow")
 @DisplayName("The local cluster script: Spark standalone, two nodes, nginx")
 class LocalClusterTest {
   private static final Path SCRIPT = Path.of("bin/local-cluster.sh");
@@ -50,9 +55,10 @@ class LocalClusterTest {
     Map<String, String> ports = new HashMap<>();
     for (String name : List.of("LC_HTTP_PORT", "LC_NODE1_PORT", "LC_NODE2_PORT", "LC_SPARK_PORT", "LC_SPARK_UI_PORT",
         "LC_WORKER_UI_PORT", "LC_MONGO_PORT", "LC_S3_PORT")) {
-      ports.put(name, Integer.toString(freePort()));
+      ports.put(name, Integer.toString(TestNodes.freePort()));
     }
-    ports.put("LC_CLUSTER_PORT", Integer.toString(5841));
+    // node 2's Hazelcast takes the port after node 1's
+    ports.put("LC_CLUSTER_PORT", Integer.toString(TestNodes.freeConsecutivePorts(2)));
     Path cluster = dir.resolve("cluster");
     Map<String, String> env = new HashMap<>(ports);
     env.put("LC_CLASSPATH", Path.of("target/classes").toAbsolutePath() + ":"
@@ -119,20 +125,17 @@ class LocalClusterTest {
       JsonObject request = new JsonObject().put("inputs", new JsonArray()
           .add(new JsonObject().put("age", 41).put("income", 52000.5).put("visits", 3).put("city", "Lyon")));
       Set<String> nodes = new HashSet<>();
-      long deadline = System.currentTimeMillis() + 60_000;
-      while (nodes.size() < 2) {
-        assertThat(System.currentTimeMillis()).as("replicas on both nodes serve within 60 s (seen %s)", nodes)
-            .isLessThan(deadline);
-        HttpResponse<String> predicted = client.send(HttpRequest.newBuilder(URI.create(origin
-            + "/api/deployments/churn-online/predict")).header("Content-Type", "application/json")
-            .timeout(Duration.ofSeconds(20))
-            .POST(HttpRequest.BodyPublishers.ofString(request.encode())).build(), HttpResponse.BodyHandlers.ofString());
-        if (predicted.statusCode() == 200) {
-          nodes.add(predicted.headers().firstValue("X-Served-By").orElse("").split("/")[0]);
-        } else {
-          Thread.sleep(200);
-        }
-      }
+      await("replicas on both nodes serve").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
+          .until(() -> {
+            HttpResponse<String> predicted = client.send(HttpRequest.newBuilder(URI.create(origin
+                + "/api/deployments/churn-online/predict")).header("Content-Type", "application/json")
+                .timeout(Duration.ofSeconds(20))
+                .POST(HttpRequest.BodyPublishers.ofString(request.encode())).build(), HttpResponse.BodyHandlers.ofString());
+            if (predicted.statusCode() == 200) {
+              nodes.add(predicted.headers().firstValue("X-Served-By").orElse("").split("/")[0]);
+            }
+            return nodes;
+          }, matching("two nodes", seen -> seen.size() == 2));
     } finally {
       script(env, "stop", cluster, 60);
     }
@@ -153,17 +156,8 @@ class LocalClusterTest {
     return csv.toString().getBytes(StandardCharsets.UTF_8);
   }
 
-  private static JsonObject awaitEnd(Api api, String id) throws InterruptedException {
-    long deadline = System.currentTimeMillis() + 180_000;
-    while (true) {
-      JsonObject execution = api.get("/api/executions/" + id).json();
-      String status = execution.getString("status");
-      if (!"queued".equals(status) && !"running".equals(status)) {
-        return execution;
-      }
-      assertThat(System.currentTimeMillis()).as("execution %s ended within 180 s", id).isLessThan(deadline);
-      Thread.sleep(500);
-    }
+  private static JsonObject awaitEnd(Api api, String id) {
+    return Waits.executionEnded(api, id, Duration.ofSeconds(180));
   }
 
   /** Tasks the worker's executors finished, from their logs under the worker's directory. */
@@ -204,11 +198,5 @@ class LocalClusterTest {
     }
     assertThat(process.exitValue()).as("bin/local-cluster.sh %s: %s", command,
         Files.readString(cluster.getParent().resolve(command + ".out"))).isZero();
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      return socket.getLocalPort();
-    }
   }
 }

@@ -1,10 +1,12 @@
 package io.mlplatform.formats;
 
 import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+@Tag("fast")
 @DisplayName("Column type inference from text values")
 class ColumnTypeTest {
   @Test

@@ -2,20 +2,17 @@ package io.mlplatform.queue;
 
 import io.mlplatform.mcp.ErrorCode;
 import io.mlplatform.mcp.McpException;
-import io.mlplatform.storage.embedded.EmbeddedMongo;
+import io.mlplatform.support.LocalStores;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.mongo.MongoClient;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -32,10 +29,8 @@ class LeasedQueueTest {
   /** A lease that ran out as soon as it was taken: the node holding it died at once. */
   private static final long RAN_OUT = -1;
 
-  @TempDir
-  static Path dir;
-  static Vertx vertx;
-  static EmbeddedMongo server;
+  @RegisterExtension
+  static final LocalStores stores = new LocalStores();
   static MongoClient mongo;
 
   private String collection;
@@ -44,17 +39,7 @@ class LeasedQueueTest {
 
   @BeforeAll
   static void startMongo() throws Exception {
-    vertx = Vertx.vertx();
-    server = EmbeddedMongo.start(dir.resolve("mongo"), 0);
-    mongo = MongoClient.create(vertx, new JsonObject().put("connection_string", server.connectionString())
-        .put("db_name", "queue"));
-  }
-
-  @AfterAll
-  static void stopMongo() {
-    mongo.close();
-    server.close();
-    await(vertx.close());
+    mongo = stores.mongo("queue");
   }
 
   /** Each test its own collection: a fresh queue. */

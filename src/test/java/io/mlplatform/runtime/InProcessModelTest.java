@@ -7,6 +7,7 @@ import io.vertx.core.WorkerExecutor;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -17,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+@Tag("fast")
 @DisplayName("Where an in-process model scores a batch: on the calling event loop when it is cheap, else on its workers")
 class InProcessModelTest {
   private static final List<TensorSpec> SPEC = List.of(new TensorSpec("x", DataType.FP32, new long[]{-1, 1}));

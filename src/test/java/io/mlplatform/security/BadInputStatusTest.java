@@ -2,22 +2,31 @@ package io.mlplatform.security;
 
 import io.mlplatform.Node;
 import io.mlplatform.support.Api;
+import io.mlplatform.support.ObjectListing;
+import io.mlplatform.support.SharedNode;
 import io.mlplatform.support.TestModels;
+import io.mlplatform.support.TestNode;
 import io.mlplatform.support.TestNodes;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.is;
 
+@Tag("fast")
+@ExtendWith(SharedNode.class)
 @DisplayName("The bad inputs of issue 12 get a 4xx naming what is wrong, never a 500 or a silent success")
 class BadInputStatusTest {
   @TempDir
@@ -26,31 +35,22 @@ class BadInputStatusTest {
   static Api api;
 
   @BeforeAll
-  static void start() throws Exception {
-    node = TestNodes.start(dir, Map.of("MLP_ADMIN_KEY", "bad-input-admin-key"));
-    api = new Api(node.httpPort());
-    api.postJson("/api/models", new JsonObject().put("name", "clf"));
-    assertThat(api.upload("/api/models/clf/versions", Map.of("format", "onnx"), "m.onnx",
+  static void start(TestNode shared) throws Exception {
+    node = shared.node();
+    api = shared.api();
+    api.postJson("/api/models", new JsonObject().put("name", "status-clf"));
+    assertThat(api.upload("/api/models/status-clf/versions", Map.of("format", "onnx"), "m.onnx",
         TestModels.onnxClassifier(dir)).status()).isEqualTo(201);
-    assertThat(api.postJson("/api/deployments", new JsonObject().put("name", "clf").put("model", "clf")).status())
+    assertThat(api.postJson("/api/deployments", new JsonObject().put("name", "status-clf").put("model", "status-clf")).status())
         .isEqualTo(201);
-    for (int i = 0; i < 200; i++) {
-      if (api.get("/v2/models/clf/ready").status() == 200) {
-        break;
-      }
-      Thread.sleep(100);
-    }
-  }
-
-  @AfterAll
-  static void stop() {
-    node.close();
+    await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100))
+        .until(() -> api.get("/v2/models/status-clf/ready").status(), is(200));
   }
 
   @Test
   @DisplayName("an empty body on predict and infer is a 400")
   void emptyPredictionBodies() {
-    for (String path : new String[]{"/api/deployments/clf/predict", "/v2/models/clf/infer", "/v2/models/clf/versions/1/infer"}) {
+    for (String path : new String[]{"/api/deployments/status-clf/predict", "/v2/models/status-clf/infer", "/v2/models/status-clf/versions/1/infer"}) {
       Api.Response empty = api.send("POST", path, "application/json", new byte[0]);
       assertThat(empty.status()).as(path + " " + empty.text()).isEqualTo(400);
       assertThat(empty.text()).contains("JSON");
@@ -67,24 +67,25 @@ class BadInputStatusTest {
   void badTensors() {
     JsonArray four = new JsonArray().add(0.5).add(1.2).add(3.4).add(0.1);
     for (Object shape : new Object[]{"1,4", new JsonObject(), new JsonArray().add("1").add(4), new JsonArray().add(1.5).add(4)}) {
-      Api.Response response = api.postJson("/v2/models/clf/infer", infer(shape, four));
+      Api.Response response = api.postJson("/v2/models/status-clf/infer", infer(shape, four));
       assertThat(response.status()).as(shape + " " + response.text()).isEqualTo(400);
       assertThat(response.text()).contains("shape");
     }
-    Api.Response huge = api.postJson("/v2/models/clf/infer", infer(new JsonArray().add(1).add(4),
+    Api.Response huge = api.postJson("/v2/models/status-clf/infer", infer(new JsonArray().add(1).add(4),
         new JsonArray().add(1e39).add(1.0).add(1.0).add(1.0)));
     assertThat(huge.status()).as(huge.text()).isEqualTo(400);
     assertThat(huge.text()).contains("FP32");
-    Api.Response platform = api.postJson("/api/deployments/clf/predict", new JsonObject().put("inputs",
+    Api.Response platform = api.postJson("/api/deployments/status-clf/predict", new JsonObject().put("inputs",
         new JsonArray().add(new JsonArray().add(-1e300).add(1.0).add(1.0).add(1.0))));
     assertThat(platform.status()).as(platform.text()).isEqualTo(400);
-    assertThat(api.postJson("/v2/models/clf/infer", infer(new JsonArray().add(1).add(4), four)).status())
+    assertThat(api.postJson("/v2/models/status-clf/infer", infer(new JsonArray().add(1).add(4), four)).status())
         .isEqualTo(200);
   }
 
   @Test
   @DisplayName("two files in one upload, and a dataset format that is not one, are refused and store nothing")
   void uploads() throws Exception {
+    int objectsBefore = ObjectListing.keys(node, "datasets").size();
     Api.Multipart form = new Api.Multipart().field("name", "twice")
         .file("file", "a.csv", "a,b\n1,2\n".getBytes(StandardCharsets.UTF_8))
         .file("file", "b.csv", "c,d\n3,4\n".getBytes(StandardCharsets.UTF_8));
@@ -97,7 +98,7 @@ class BadInputStatusTest {
     assertThat(xml.status()).as(xml.text()).isEqualTo(400);
     assertThat(xml.errorMessage()).contains("format");
     assertThat(api.get("/api/datasets/xml").status()).isEqualTo(404);
-    assertThat(io.mlplatform.support.ObjectListing.keys(node, "datasets")).isEmpty();
+    assertThat(ObjectListing.keys(node, "datasets")).hasSize(objectsBefore);
   }
 
   @Test
@@ -136,8 +137,8 @@ class BadInputStatusTest {
   @Test
   @DisplayName("'..' as a version is not the model")
   void dotDotVersion() {
-    for (String path : new String[]{"/api/models/clf/versions/..", "/api/models/clf/versions/%2e%2e",
-        "/api/models/clf/versions/."}) {
+    for (String path : new String[]{"/api/models/status-clf/versions/..", "/api/models/status-clf/versions/%2e%2e",
+        "/api/models/status-clf/versions/."}) {
       Api.Response response = api.get(path);
       assertThat(response.status()).as(path + " " + response.text()).isIn(400, 404);
     }

@@ -6,6 +6,7 @@ import io.mlplatform.support.TestNodes;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -22,16 +23,17 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+@Tag("slow")
 @DisplayName("The cluster listens where it is told and takes only members that know its secret")
 class ClusterSecurityTest {
-  private static final String MEMBERS = "127.0.0.1:5871,127.0.0.1:5872,127.0.0.1:5873";
   @TempDir
   Path dir;
+  private final TestNodes.Cluster cluster = TestNodes.cluster(3);
 
-  private static Map<String, String> member(String roles, int port, String secret, Map<String, String> extra) {
-    Map<String, String> settings = new HashMap<>(TestNodes.clustered(roles, port, MEMBERS, extra));
+  /** Settings of the cluster's node number {@code node} with these roles and this secret. */
+  private Map<String, String> member(int node, String roles, String secret, Map<String, String> extra) {
+    Map<String, String> settings = new HashMap<>(cluster.node(node, roles, extra));
     settings.put("MLP_CLUSTER_SECRET", secret);
-    settings.put("MLP_CLUSTER_PORT", Integer.toString(port));
     return settings;
   }
 
@@ -42,17 +44,17 @@ class ClusterSecurityTest {
     Map<String, String> tls = Map.of("MLP_CLUSTER_TLS_CERT", certificate.certificatePath(),
         "MLP_CLUSTER_TLS_KEY", certificate.privateKeyPath());
     String secret = "a-shared-secret-for-tls";
-    Node servers = TestNodes.start(dir.resolve("a"), member("model,data", 5871, secret, tls));
+    Node servers = TestNodes.start(dir.resolve("a"), member(0, "model,data", secret, tls));
     Node front = null;
     Node plain = null;
     try {
       Map<String, String> shared = new HashMap<>(tls);
       shared.put("MLP_MONGO_URI", servers.mongoUri());
       shared.put("MLP_S3_ENDPOINT", servers.s3Endpoint());
-      front = TestNodes.start(dir.resolve("b"), member("gateway,hub", 5872, secret, shared));
+      front = TestNodes.start(dir.resolve("b"), member(1, "gateway,hub", secret, shared));
       Api.Response created = new Api(front.httpPort()).postJson("/api/models", new JsonObject().put("name", "over-tls"));
       assertThat(created.status()).as(created.text()).isEqualTo(201);
-      plain = TestNodes.start(dir.resolve("c"), member("gateway,hub", 5873, secret, Map.of("MLP_MONGO_URI",
+      plain = TestNodes.start(dir.resolve("c"), member(2, "gateway,hub", secret, Map.of("MLP_MONGO_URI",
           servers.mongoUri(), "MLP_S3_ENDPOINT", servers.s3Endpoint(), "MLP_REQUEST_TIMEOUT_MS", "3000")));
       Api.Response refused = new Api(plain.httpPort()).postJson("/api/models", new JsonObject().put("name", "in-clear"));
       assertThat(refused.status()).as(refused.text()).isGreaterThanOrEqualTo(500);
@@ -84,22 +86,22 @@ class ClusterSecurityTest {
   @Test
   @DisplayName("Hazelcast on 127.0.0.1 is not reachable on another interface; a node with another secret does not join")
   void boundAndSecret() throws Exception {
-    Node servers = TestNodes.start(dir.resolve("a"), member("model,data", 5871, "the-first-cluster-secret", Map.of()));
+    Node servers = TestNodes.start(dir.resolve("a"), member(0, "model,data", "the-first-cluster-secret", Map.of()));
     Node stranger = null;
     try {
       try (Socket loopback = new Socket()) {
-        loopback.connect(new InetSocketAddress("127.0.0.1", 5871), 2000);
+        loopback.connect(new InetSocketAddress("127.0.0.1", cluster.port(0)), 2000);
       }
       InetAddress other = otherInterface();
       if (other != null) {
         assertThatThrownBy(() -> {
           try (Socket outside = new Socket()) {
-            outside.connect(new InetSocketAddress(other, 5871), 2000);
+            outside.connect(new InetSocketAddress(other, cluster.port(0)), 2000);
           }
         }).as("Hazelcast reached on " + other).isInstanceOf(java.io.IOException.class);
       }
       Map<String, String> stores = Map.of("MLP_MONGO_URI", servers.mongoUri(), "MLP_S3_ENDPOINT", servers.s3Endpoint());
-      stranger = TestNodes.start(dir.resolve("b"), member("gateway,hub", 5872, "another-secret-entirely", stores));
+      stranger = TestNodes.start(dir.resolve("b"), member(1, "gateway,hub", "another-secret-entirely", stores));
       Api api = new Api(stranger.httpPort());
       Api.Response refused = api.postJson("/api/models", new JsonObject().put("name", "joined"));
       assertThat(refused.status()).as(refused.text()).isEqualTo(503);

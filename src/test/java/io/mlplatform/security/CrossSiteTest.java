@@ -2,42 +2,38 @@ package io.mlplatform.security;
 
 import io.mlplatform.Node;
 import io.mlplatform.support.Api;
-import io.mlplatform.support.TestNodes;
-import org.junit.jupiter.api.AfterAll;
+import io.mlplatform.support.NodeSettings;
+import io.mlplatform.support.SharedNode;
+import io.mlplatform.support.TestNode;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+@Tag("fast")
+@ExtendWith(SharedNode.class)
+@NodeSettings("MLP_ALLOWED_ORIGINS=" + CrossSiteTest.ALLOWED + ", http://other.example:9000")
 @DisplayName("A page on another site cannot change the platform; allowed origins get CORS answers")
 class CrossSiteTest {
-  private static final String ALLOWED = "https://notebooks.example.org";
-  @TempDir
-  static Path dir;
+  static final String ALLOWED = "https://notebooks.example.org";
   static Node node;
   static Api api;
   static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
       .connectTimeout(Duration.ofSeconds(5)).build();
 
   @BeforeAll
-  static void start() throws Exception {
-    node = TestNodes.start(dir, Map.of("MLP_ALLOWED_ORIGINS", ALLOWED + ", http://other.example:9000"));
-    api = new Api(node.httpPort());
-  }
-
-  @AfterAll
-  static void stop() {
-    node.close();
+  static void start(TestNode own) {
+    node = own.node();
+    api = own.api();
   }
 
   private static HttpResponse<String> send(String method, String path, String origin, String contentType, String body)

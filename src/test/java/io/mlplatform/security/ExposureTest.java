@@ -1,10 +1,11 @@
 package io.mlplatform.security;
 
 import io.mlplatform.Settings;
-import io.mlplatform.support.TestNodes;
-import io.mlplatform.runtime.pmml.PmmlDocuments;
 import io.mlplatform.mcp.McpException;
+import io.mlplatform.runtime.pmml.PmmlDocuments;
+import io.mlplatform.support.TestNodes;
 import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -16,6 +17,7 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+@Tag("fast")
 @DisplayName("Defaults expose nothing: loopback while anonymous may write, a secret for a reachable cluster")
 class ExposureTest {
   @TempDir
@@ -45,12 +47,12 @@ class ExposureTest {
   @Test
   @DisplayName("a cluster on a reachable interface without MLP_CLUSTER_SECRET is refused at start")
   void clusterNeedsSecret() {
-    Map<String, String> reachable = new java.util.HashMap<>(TestNodes.clustered("hub", 5790, "10.1.2.3",
+    Map<String, String> reachable = new java.util.HashMap<>(TestNodes.clustered("hub", TestNodes.freePort(), "10.1.2.3",
         Map.of("MLP_AUTH_REQUIRED", "true")));
     reachable.put("MLP_CLUSTER_HOST", "10.1.2.3");
     assertThatThrownBy(() -> TestNodes.start(dir, reachable))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("MLP_CLUSTER_SECRET");
-    Settings loopback = Settings.of(TestNodes.clustered("hub", 5790, "127.0.0.1", Map.of()));
+    Settings loopback = Settings.of(TestNodes.clustered("hub", TestNodes.freePort(), "127.0.0.1", Map.of()));
     loopback.checkExposure();
   }
 

@@ -7,18 +7,23 @@ import io.mlplatform.mcp.McpClient;
 import io.mlplatform.mcp.McpException;
 import io.mlplatform.support.Api;
 import io.mlplatform.support.FakeChatServer;
+import io.mlplatform.support.NodeSettings;
+import io.mlplatform.support.SharedNode;
 import io.mlplatform.support.TestModels;
-import io.mlplatform.support.TestNodes;
+import io.mlplatform.support.TestNode;
+import io.mlplatform.support.Waits;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -26,21 +31,23 @@ import java.util.concurrent.TimeUnit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+@Tag("slow")
+@ExtendWith(SharedNode.class)
+@NodeSettings
 @DisplayName("An editor's key cannot become an admin's: every reproduction of issue 12's paths to admin is refused")
 class SecurityTest {
-  private static final String ADMIN_KEY = "admin-key-for-the-security-test";
-  @TempDir
-  static Path dir;
   static Node node;
+  static String adminKey;
   static Api open;
   static Api editor;
   static FakeChatServer listener;
 
   @BeforeAll
-  static void start() throws Exception {
+  static void start(TestNode own) throws Exception {
     // an open laptop node (anonymous is admin) that also knows an admin key an attacker would like to read
-    node = TestNodes.start(dir, Map.of("MLP_ADMIN_KEY", ADMIN_KEY));
-    open = new Api(node.httpPort());
+    node = own.node();
+    adminKey = own.adminKey();
+    open = own.api();
     Api.Response key = open.postJson("/api/keys", new JsonObject().put("name", "mallory")
         .put("roles", new JsonArray().add("editor")));
     assertThat(key.status()).as(key.text()).isEqualTo(201);
@@ -55,7 +62,6 @@ class SecurityTest {
   @AfterAll
   static void stop() throws Exception {
     listener.close();
-    node.close();
   }
 
   @Test
@@ -94,7 +100,7 @@ class SecurityTest {
         .put("model", "m").put("base_url", listener.baseUrl()).put("api_key_env", "MLP_SECRET_LOCAL_LLM")).status())
         .isEqualTo(201);
     assertThat(open.get("/api/models/chat/versions").json().getLong("total")).isEqualTo(2);
-    assertThat(listener.authorizations).noneMatch(header -> header.contains(ADMIN_KEY));
+    assertThat(listener.authorizations).noneMatch(header -> header.contains(adminKey));
   }
 
   @Test
@@ -187,16 +193,8 @@ class SecurityTest {
         .map(k -> ((JsonObject) k).getString("name"))).doesNotContain("backdoor");
   }
 
-  private static JsonObject waitForExecution(String id) throws InterruptedException {
-    JsonObject execution = new JsonObject();
-    for (int i = 0; i < 300; i++) {
-      execution = open.get("/api/executions/" + id).json();
-      String status = execution.getString("status");
-      if ("succeeded".equals(status) || "failed".equals(status) || "cancelled".equals(status)) {
-        return execution;
-      }
-      Thread.sleep(200);
-    }
-    return execution;
+  private static JsonObject waitForExecution(String id) {
+    return Waits.executionEnded(open, id, Duration.ofSeconds(60));
   }
+
 }

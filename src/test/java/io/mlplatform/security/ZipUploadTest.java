@@ -5,18 +5,18 @@ import io.minio.PutObjectArgs;
 import io.mlplatform.Node;
 import io.mlplatform.support.Api;
 import io.mlplatform.support.ObjectListing;
-import io.mlplatform.support.TestNodes;
+import io.mlplatform.support.SharedNode;
+import io.mlplatform.support.TestNode;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.Map;
 import java.util.zip.Deflater;
 import java.util.zip.ZipEntry;
@@ -24,26 +24,21 @@ import java.util.zip.ZipOutputStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+@Tag("fast")
+@ExtendWith(SharedNode.class)
 @DisplayName("Spark zips are checked at upload (paths, expansion) and their unzipped copies go with their versions")
 class ZipUploadTest {
   private static final String METADATA = "{\"class\":\"org.apache.spark.ml.PipelineModel\",\"sparkVersion\":\"4.1.0\"}\n";
-  @TempDir
-  static Path dir;
   static Node node;
   static Api api;
 
   @BeforeAll
-  static void start() throws Exception {
-    node = TestNodes.start(dir);
-    api = new Api(node.httpPort());
+  static void start(TestNode shared) {
+    node = shared.node();
+    api = shared.api();
     for (String name : new String[]{"zips", "first", "second"}) {
       assertThat(api.postJson("/api/models", new JsonObject().put("name", name)).status()).isEqualTo(201);
     }
-  }
-
-  @AfterAll
-  static void stop() {
-    node.close();
   }
 
   /** A zip with the pipeline's metadata and one more entry of {@code size} zero bytes named {@code name}. */

@@ -1,20 +1,18 @@
 package io.mlplatform.storage;
 
-import io.mlplatform.storage.embedded.EmbeddedMongo;
+import io.mlplatform.support.LocalStores;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.mongo.FindOptions;
 import io.vertx.ext.mongo.IndexOptions;
 import io.vertx.ext.mongo.MongoClient;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -22,26 +20,16 @@ import java.util.concurrent.TimeUnit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+@Tag("fast")
 @DisplayName("The embedded MongoDB, through the Java driver")
 class EmbeddedMongoTest {
-  @TempDir
-  static Path dir;
-  static Vertx vertx;
-  static EmbeddedMongo server;
+  @RegisterExtension
+  static final LocalStores stores = new LocalStores();
   static MongoClient mongo;
 
   @BeforeAll
   static void start() throws Exception {
-    vertx = Vertx.vertx();
-    server = EmbeddedMongo.start(dir.resolve("mongo"), 0);
-    mongo = client(server);
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    mongo.close();
-    server.close();
-    await(vertx.close());
+    mongo = stores.mongo("test");
   }
 
   @Test
@@ -91,10 +79,8 @@ class EmbeddedMongoTest {
     assertThat(await(mongo.count("runs", new JsonObject().put("status", "failed")))).isEqualTo(97L);
 
     // the index is rebuilt when the store opens again
-    mongo.close();
-    server.close();
-    server = EmbeddedMongo.start(dir.resolve("mongo"), 0);
-    mongo = client(server);
+    stores.stopMongo();
+    mongo = stores.mongo("test");
     assertThat(await(mongo.count("runs", new JsonObject().put("status", "failed")))).isEqualTo(97L);
     assertThat(ids(await(mongo.findWithOptions("runs", new JsonObject().put("status", "failed"),
         new FindOptions().setSort(new JsonObject().put("created_at", 1)).setLimit(2))))).containsExactly("e9", "e12");
@@ -110,11 +96,6 @@ class EmbeddedMongoTest {
     await(mongo.insert("keys", new JsonObject().put("hash", "h1")));
     assertThatThrownBy(() -> await(mongo.insert("keys", new JsonObject().put("hash", "h1"))))
         .satisfies(failure -> assertThat(Documents.isDuplicateKey(failure)).isTrue());
-  }
-
-  private static MongoClient client(EmbeddedMongo server) {
-    return MongoClient.create(vertx, new JsonObject().put("connection_string", server.connectionString())
-        .put("db_name", "test"));
   }
 
   private static List<String> ids(List<JsonObject> documents) {

@@ -10,12 +10,14 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -311,11 +313,8 @@ class BatcherTest {
     assertThat(model.calls()).isEmpty();
     assertThat(batcher.pending()).isEqualTo(2);
 
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
-    while (model.calls().isEmpty() && System.nanoTime() < deadline) {
-      onLoop(() -> {
-      });
-    }
+    Awaitility.await().atMost(Duration.ofSeconds(3)).pollInterval(Duration.ofMillis(10))
+        .until(() -> onLoop(() -> !model.calls().isEmpty()));
     assertThat(model.calls()).hasSize(1);
     assertThat(TimeUnit.NANOSECONDS.toMillis(model.calls().get(0).atNanos() - submitted)).isGreaterThanOrEqualTo(290);
     assertThat(model.calls().get(0).values()).containsExactly(1f, 2f, 3f);

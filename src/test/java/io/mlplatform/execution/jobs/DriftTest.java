@@ -2,6 +2,7 @@ package io.mlplatform.execution.jobs;
 
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.util.HashMap;
@@ -10,6 +11,7 @@ import java.util.Random;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+@Tag("fast")
 @DisplayName("Drift flags a shifted feature and not an unshifted one")
 class DriftTest {
   private final Random random = new Random(3);

@@ -17,6 +17,7 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -31,6 +32,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Every pipeline shape the platform exports to ONNX gives, on onnxruntime, the probabilities (classifiers) or
  * predictions (regressors) Spark gives for the same rows.
  */
+@Tag("slow")
 class OnnxExportTest {
   private static final List<String> FEATURES = List.of("x1", "x2", "x3");
   private static final Features NUMBERS = new Features(FEATURES, java.util.Set.of(), "drop", 0, 1000);

@@ -5,44 +5,36 @@ import io.minio.messages.Upload;
 import io.mlplatform.storage.AbandonedUploads;
 import io.mlplatform.storage.ObjectStore;
 import io.mlplatform.storage.embedded.EmbeddedS3;
-import io.vertx.core.Vertx;
-import org.junit.jupiter.api.AfterAll;
+import io.mlplatform.support.LocalStores;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.ByteArrayInputStream;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+@Tag("fast")
 @DisplayName("Orphans in the embedded S3 store")
 class OrphansTest {
   private static final String ACCESS = "mlplatform";
   private static final String SECRET = "mlplatform-secret";
 
-  @TempDir
-  static Path dir;
-  static Vertx vertx;
+  @RegisterExtension
+  static final LocalStores stores = new LocalStores();
   static EmbeddedS3 s3;
   static ObjectStore objects;
 
   @BeforeAll
   static void start() throws Exception {
-    vertx = Vertx.vertx();
-    s3 = EmbeddedS3.start(dir.resolve("s3"), 0, ACCESS, SECRET);
-    objects = new ObjectStore(vertx, s3.endpoint(), "us-east-1", ACCESS, SECRET);
+    s3 = stores.s3(ACCESS, SECRET);
+    objects = new ObjectStore(stores.vertx(), s3.endpoint(), "us-east-1", ACCESS, SECRET);
     objects.ensureBuckets()
         .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    s3.close();
-    vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
   }
 
   @Test
