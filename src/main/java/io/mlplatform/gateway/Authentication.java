@@ -39,7 +39,6 @@ final class Authentication {
   private static final String CALLER = "mlplatform.caller";
   private static final long TTL_MILLIS = 60_000;
   private static final int MAX_CACHED = 10_000;
-  private static final Envelope.Party HUB = new Envelope.Party(Addresses.HUB, "hub");
 
   private static final Set<HttpMethod> CHANGES = Set.of(HttpMethod.POST, HttpMethod.PUT, HttpMethod.PATCH,
       HttpMethod.DELETE);
@@ -141,8 +140,7 @@ final class Authentication {
     if (cached != null && cached.until() > now) {
       return Future.succeededFuture(cached.caller());
     }
-    return client.send(Addresses.HUB, client.newRequest(HUB, "key.authenticate",
-        new JsonObject().put("hash", hash))).map(found -> {
+    return client.hub("key.authenticate", new JsonObject().put("hash", hash)).map(found -> {
           Caller caller = Caller.fromJson(found);
           if (known.size() >= MAX_CACHED) {
             known.clear();

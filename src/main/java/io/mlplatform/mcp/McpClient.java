@@ -37,6 +37,8 @@ public final class McpClient {
   private static final Set<String> READS = Set.of("get", "list", "preview", "logs", "metadata",
       "predict", "infer", "authenticate");
 
+  private static final Envelope.Party HUB = new Envelope.Party(Addresses.HUB, "hub");
+
   private final Vertx vertx;
   private final EventBus eventBus;
   private final Nodes nodes;
@@ -79,6 +81,11 @@ public final class McpClient {
    */
   public DirectServers.Server direct(String address) {
     return nodes.clustered() ? null : direct.pick(address);
+  }
+
+  /** Sends an operation to the hub, which routes it to the server that owns it; the result, or an McpException. */
+  public Future<JsonObject> hub(String operation, JsonObject payload) {
+    return send(Addresses.HUB, newRequest(HUB, operation, payload));
   }
 
   /** Sends a request and completes with the response's result, or fails with an {@link McpException}. */

@@ -22,7 +22,6 @@ public final class TrafficSplits implements Shareable {
   private static final Logger LOG = LoggerFactory.getLogger(TrafficSplits.class);
   private static final long REFRESH_MILLIS = 5000;
   private static final int PAGE = 1000;
-  private static final Envelope.Party HUB = new Envelope.Party(Addresses.HUB, "hub");
 
   /** Entry i of the split takes the requests whose draw in [0, 100) is below cumulative[i]. */
   private record Split(int[] cumulative, String shadowAddress, int shadowPercent) {
@@ -99,7 +98,7 @@ public final class TrafficSplits implements Shareable {
 
   private Future<Map<String, Split>> read(int offset, Map<String, Split> found) {
     JsonObject page = new JsonObject().put("limit", PAGE).put("offset", offset);
-    return client.send(Addresses.HUB, client.newRequest(HUB, "deployment.list", page)).compose(listed -> {
+    return client.hub("deployment.list", page).compose(listed -> {
       JsonArray items = listed.getJsonArray("items", new JsonArray());
       for (int i = 0; i < items.size(); i++) {
         JsonObject deployment = items.getJsonObject(i);

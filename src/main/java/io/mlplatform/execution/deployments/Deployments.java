@@ -1,7 +1,6 @@
 package io.mlplatform.execution.deployments;
 
 import io.mlplatform.mcp.Addresses;
-import io.mlplatform.mcp.Envelope;
 import io.mlplatform.mcp.McpClient;
 import io.mlplatform.mcp.McpException;
 import io.mlplatform.mcp.Payload;
@@ -21,7 +20,6 @@ import java.util.function.Supplier;
  * where each node's {@link Reconciler} hears it and starts or stops its replicas.
  */
 public final class Deployments implements DeploymentService {
-  private static final Envelope.Party HUB = new Envelope.Party(Addresses.HUB, "hub");
 
   private final DeploymentStore store;
   private final McpClient client;
@@ -98,7 +96,7 @@ public final class Deployments implements DeploymentService {
   /** The version must exist and be of a format that serves online (an LLM's API key must be set here). */
   private Future<Void> checkServable(JsonObject desired, String ref) {
     JsonObject payload = new JsonObject().put("name", desired.getString("model")).put("version", ref);
-    return client.send(Addresses.HUB, client.newRequest(HUB, "model.version.get", payload))
+    return client.hub("model.version.get", payload)
         .map(registered -> {
           ModelFormats.checkServable(registered, System.getenv());
           return null;

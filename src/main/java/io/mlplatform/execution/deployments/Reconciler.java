@@ -1,8 +1,6 @@
 package io.mlplatform.execution.deployments;
 
 import io.mlplatform.Meters;
-import io.mlplatform.mcp.Addresses;
-import io.mlplatform.mcp.Envelope;
 import io.mlplatform.mcp.McpClient;
 import io.mlplatform.runtime.LoadedModel;
 import io.mlplatform.runtime.ModelFormats;
@@ -42,7 +40,6 @@ public final class Reconciler {
   /** A node silent this long is removed from the execution nodes (it is back at its next heartbeat). */
   static final long FORGET_NODE_MILLIS = 60_000;
   private static final long RETRY_FAILED_MILLIS = 15_000;
-  private static final Envelope.Party HUB = new Envelope.Party(Addresses.HUB, "hub");
 
   /** This node's replicas of one lane of a deployment, all of one version, and how loading them went. */
   private static final class Slot {
@@ -153,8 +150,7 @@ public final class Reconciler {
 
   private PredictionLog log(JsonObject deployment) {
     return logs.computeIfAbsent(deployment.getString("name"), name -> new PredictionLog(name,
-        deployment.getString("model"), nodeId, objects,
-        (operation, payload) -> client.send(Addresses.HUB, client.newRequest(HUB, operation, payload)), Meters.of(vertx)));
+        deployment.getString("model"), nodeId, objects, client::hub, Meters.of(vertx)));
   }
 
   private static String key(String deployment, Lane lane) {
@@ -294,7 +290,7 @@ public final class Reconciler {
   /** The registry's version that a lane names now (following aliases and "latest"). */
   private Future<JsonObject> resolve(JsonObject deployment, Lane lane) {
     JsonObject payload = new JsonObject().put("name", deployment.getString("model")).put("version", lane.ref());
-    return client.send(Addresses.HUB, client.newRequest(HUB, "model.version.get", payload));
+    return client.hub("model.version.get", payload);
   }
 
   private Future<Void> report() {

@@ -38,6 +38,10 @@ import java.util.stream.Collectors;
  * what the batcher queues stays on this replica's event loop.
  */
 final class Replica implements DirectServers.Server {
+  /** How a request's tensors reach the model: queued by the batcher, or scored now. */
+  private interface Scorer extends Function<Map<String, Tensor>, Future<Map<String, Tensor>>> {
+  }
+
   private final Vertx vertx;
   private final String deployment;
   private final Lane lane;
@@ -54,10 +58,6 @@ final class Replica implements DirectServers.Server {
   private final List<Nodes.Binding> consumers = new ArrayList<>();
   private final List<Runnable> directRegistrations = new ArrayList<>();
   private String id;
-
-  /** How a request's tensors reach the model: queued by the batcher, or scored now. */
-  private interface Scorer extends Function<Map<String, Tensor>, Future<Map<String, Tensor>>> {
-  }
   /** Direct answers being computed; once stopping is set, no new one starts. */
   private final AtomicInteger directInFlight = new AtomicInteger();
   private volatile boolean stopping;

@@ -1,8 +1,6 @@
 package io.mlplatform.execution.jobs;
 
-import io.mlplatform.mcp.Addresses;
 import io.mlplatform.mcp.Caller;
-import io.mlplatform.mcp.Envelope;
 import io.mlplatform.mcp.McpClient;
 import io.mlplatform.mcp.McpException;
 import io.vertx.core.Future;
@@ -12,7 +10,6 @@ import java.util.Map;
 
 /** Executions in their durable queue ({@link ExecutionStore}); a new one is announced so that idle runners claim it. */
 public final class Executions implements ExecutionService {
-  private static final Envelope.Party HUB = new Envelope.Party(Addresses.HUB, "hub");
 
   private final ExecutionStore store;
   private final Map<String, JobType> types;
@@ -36,8 +33,7 @@ public final class Executions implements ExecutionService {
     }
     Future<JsonObject> check;
     try {
-      check = job.check(request, (operation, payload) -> client.send(Addresses.HUB,
-          client.newRequest(HUB, operation, payload)));
+      check = job.check(request, client::hub);
     } catch (McpException e) {
       check = Future.failedFuture(e);
     }
