@@ -3,14 +3,13 @@ package io.mlplatform;
 import io.mlplatform.storage.ObjectStore;
 import io.mlplatform.support.Api;
 import io.mlplatform.support.FakeChatServer;
+import io.mlplatform.support.FromNode;
 import io.mlplatform.support.NodeSettings;
 import io.mlplatform.support.ObjectListing;
 import io.mlplatform.support.SharedNode;
-import io.mlplatform.support.TestNode;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -28,16 +27,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 @NodeSettings({"MLP_AUTH_REQUIRED=true", "MLP_HTTP_INSTANCES=2"})
 @DisplayName("API keys and roles: who may do what, and workflow gates on the caller's role")
 class AccessTest {
-  static Node node;
-  static Api anonymous;
-  static Api admin;
-
-  @BeforeAll
-  static void start(TestNode own) {
-    node = own.node();
-    anonymous = own.api();
-    admin = own.admin();
-  }
+  @FromNode static Node node;
+  @FromNode static Api anonymous;
+  @FromNode(admin = true) static Api admin;
 
   /** Creates a key with these roles (as the admin) and returns an API that calls with it. */
   static Api keyed(String name, String... roles) {

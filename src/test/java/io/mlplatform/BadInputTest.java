@@ -1,10 +1,10 @@
 package io.mlplatform;
 
 import io.mlplatform.support.Api;
+import io.mlplatform.support.FromNode;
 import io.mlplatform.support.NodeSettings;
 import io.mlplatform.support.ObjectListing;
 import io.mlplatform.support.SharedNode;
-import io.mlplatform.support.TestNode;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
@@ -22,13 +22,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 @NodeSettings({"MLP_MAX_JSON_BYTES=4096", "MLP_MAX_UPLOAD_BYTES=200000"})
 @DisplayName("Bad input gets a clear 4xx and leaves nothing half-written")
 class BadInputTest {
-  static Node node;
-  static Api api;
+  @FromNode static Node node;
+  @FromNode static Api api;
 
   @BeforeAll
-  static void start(TestNode own) {
-    node = own.node();
-    api = own.api();
+  static void start() {
     api.postJson("/api/models", new JsonObject().put("name", "existing"));
   }
 

@@ -2,12 +2,11 @@ package io.mlplatform;
 
 import io.mlplatform.support.Api;
 import io.mlplatform.support.Bridge;
+import io.mlplatform.support.FromNode;
 import io.mlplatform.support.SharedNode;
 import io.mlplatform.support.TestModels;
-import io.mlplatform.support.TestNode;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -28,14 +27,8 @@ import static org.hamcrest.Matchers.is;
 class ConsoleBackendTest {
   @TempDir
   static Path dir;
-  static Node node;
-  static Api api;
-
-  @BeforeAll
-  static void start(TestNode shared) {
-    node = shared.node();
-    api = shared.api();
-  }
+  @FromNode static Node node;
+  @FromNode static Api api;
 
   @Test
   @DisplayName("a browser receives events as JSON envelopes, and may neither send, publish nor listen to anything else")

@@ -1,9 +1,9 @@
 package io.mlplatform;
 
+import io.mlplatform.support.FromNode;
 import io.mlplatform.support.NodeSettings;
 import io.mlplatform.support.SharedNode;
 import io.mlplatform.support.TestModels;
-import io.mlplatform.support.TestNode;
 import io.mlplatform.support.TestNodes;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
@@ -49,11 +49,10 @@ class ConsoleTest {
 
   @TempDir
   static Path dir;
-  static Node node;
+  @FromNode static Node node;
 
   @BeforeAll
-  static void start(TestNode own) throws Exception {
-    node = own.node();
+  static void start() throws Exception {
     String chromium = System.getenv().getOrDefault("CHROMIUM", "/usr/bin/chromium");
     if (!Files.isExecutable(Path.of(chromium))) {
       fail("Chromium is missing at " + chromium + ": install Debian's package (apt-get install -y chromium; .ci/run does)"

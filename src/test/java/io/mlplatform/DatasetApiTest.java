@@ -1,9 +1,9 @@
 package io.mlplatform;
 
 import io.mlplatform.support.Api;
+import io.mlplatform.support.FromNode;
 import io.mlplatform.support.ObjectListing;
 import io.mlplatform.support.SharedNode;
-import io.mlplatform.support.TestNode;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.apache.parquet.example.data.Group;
@@ -15,7 +15,6 @@ import org.apache.parquet.schema.LogicalTypeAnnotation;
 import org.apache.parquet.schema.MessageType;
 import org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName;
 import org.apache.parquet.schema.Types;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -42,14 +41,8 @@ class DatasetApiTest {
 
   @TempDir
   static Path dir;
-  static Node node;
-  static Api api;
-
-  @BeforeAll
-  static void start(TestNode shared) {
-    node = shared.node();
-    api = shared.api();
-  }
+  @FromNode static Node node;
+  @FromNode static Api api;
 
   @Test
   @DisplayName("a Parquet upload gets its schema and row count from the footer; preview reads typed rows")

@@ -4,10 +4,10 @@ import io.minio.MinioClient;
 import io.minio.RemoveObjectArgs;
 import io.mlplatform.support.Api;
 import io.mlplatform.support.FakeChatServer;
+import io.mlplatform.support.FromNode;
 import io.mlplatform.support.Prometheus;
 import io.mlplatform.support.SharedNode;
 import io.mlplatform.support.TestModels;
-import io.mlplatform.support.TestNode;
 import io.mlplatform.support.TestNodes;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -44,15 +44,13 @@ import static org.hamcrest.Matchers.is;
 class DeploymentTest {
   @TempDir
   static Path dir;
-  static Node node;
-  static Api api;
+  @FromNode static Node node;
+  @FromNode static Api api;
   static TestModels.Classifier first;
   static TestModels.Classifier second;
 
   @BeforeAll
-  static void start(TestNode shared) throws Exception {
-    node = shared.node();
-    api = shared.api();
+  static void start() throws Exception {
     first = TestModels.classifier(dir, 7);
     second = TestModels.classifier(dir, 8);
     api.postJson("/api/models", new JsonObject().put("name", "clf"));

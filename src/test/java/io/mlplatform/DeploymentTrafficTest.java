@@ -1,11 +1,11 @@
 package io.mlplatform;
 
 import io.mlplatform.support.Api;
+import io.mlplatform.support.FromNode;
 import io.mlplatform.support.NodeSettings;
 import io.mlplatform.support.Prometheus;
 import io.mlplatform.support.SharedNode;
 import io.mlplatform.support.TestModels;
-import io.mlplatform.support.TestNode;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.BeforeAll;
@@ -40,12 +40,11 @@ class DeploymentTrafficTest {
   private static final int WORKFLOW_PREDICTIONS = 300;
   @TempDir
   static Path dir;
-  static Api api;
+  @FromNode static Api api;
   static Map<Integer, TestModels.Classifier> models = new HashMap<>();
 
   @BeforeAll
-  static void start(TestNode own) throws Exception {
-    api = own.api();
+  static void start() throws Exception {
     api.postJson("/api/models", new JsonObject().put("name", "clf"));
     for (int version = 1; version <= 3; version++) {
       models.put(version, TestModels.classifier(dir, 6 + version));

@@ -1,10 +1,10 @@
 package io.mlplatform;
 
 import io.mlplatform.support.Api;
+import io.mlplatform.support.FromNode;
 import io.mlplatform.support.NodeSettings;
 import io.mlplatform.support.Prometheus;
 import io.mlplatform.support.SharedNode;
-import io.mlplatform.support.TestNode;
 import io.mlplatform.support.Waits;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -34,13 +34,11 @@ import static org.hamcrest.Matchers.is;
 class ExecutionTest {
   @TempDir
   static Path dir;
-  static Node node;
-  static Api api;
+  @FromNode static Node node;
+  @FromNode static Api api;
 
   @BeforeAll
-  static void start(TestNode own) {
-    node = own.node();
-    api = own.api();
+  static void start() {
     StringBuilder csv = new StringBuilder("id,amount,score,city\n");
     for (int i = 1; i <= 200; i++) {
       csv.append(i).append(',').append(i * 1.5).append(',').append(i % 10).append(',').append(i % 2 == 0 ? "Lyon" : "Paris").append('\n');

@@ -1,10 +1,10 @@
 package io.mlplatform;
 
 import io.mlplatform.support.Api;
+import io.mlplatform.support.FromNode;
 import io.mlplatform.support.ObjectListing;
 import io.mlplatform.support.SharedNode;
 import io.mlplatform.support.TestModels;
-import io.mlplatform.support.TestNode;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.BeforeAll;
@@ -32,14 +32,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ModelApiTest {
   @TempDir
   static Path dir;
-  static Node node;
-  static Api api;
+  @FromNode static Node node;
+  @FromNode static Api api;
   static byte[] onnx;
 
   @BeforeAll
-  static void start(TestNode shared) throws Exception {
-    node = shared.node();
-    api = shared.api();
+  static void start() throws Exception {
     onnx = TestModels.onnxClassifier(dir);
   }
 

@@ -14,7 +14,7 @@ import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-@Tag("fast")
+@Tag("slow")
 @DisplayName("A restarted node finds everything it stored")
 class RestartTest {
   @TempDir

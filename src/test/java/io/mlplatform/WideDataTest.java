@@ -1,9 +1,9 @@
 package io.mlplatform;
 
 import io.mlplatform.support.Api;
+import io.mlplatform.support.FromNode;
 import io.mlplatform.support.NodeSettings;
 import io.mlplatform.support.SharedNode;
-import io.mlplatform.support.TestNode;
 import io.mlplatform.support.Waits;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -39,15 +39,13 @@ class WideDataTest {
   private static final int STRINGS = 25;
   private static final int UNLABELLED = 20;
 
-  static Node node;
-  static Api api;
+  @FromNode static Node node;
+  @FromNode static Api api;
 
   @BeforeAll
-  static void start(TestNode own) throws Exception {
+  static void start() throws Exception {
     assertThat(Runtime.getRuntime().maxMemory()).as("this class runs in a JVM with -Xmx1g")
         .isLessThanOrEqualTo(1024L * 1024 * 1024);
-    node = own.node();
-    api = own.api();
     Api.Response uploaded = api.upload("/api/datasets", Map.of("name", "customers"), "customers.csv", wide());
     assertThat(uploaded.status()).as(uploaded.text()).isEqualTo(201);
     assertThat(uploaded.json().getJsonObject("version").getJsonArray("schema")).hasSize(201);

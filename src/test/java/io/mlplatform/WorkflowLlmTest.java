@@ -2,8 +2,8 @@ package io.mlplatform;
 
 import io.mlplatform.support.Api;
 import io.mlplatform.support.FakeChatServer;
+import io.mlplatform.support.FromNode;
 import io.mlplatform.support.SharedNode;
-import io.mlplatform.support.TestNode;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
@@ -27,13 +27,12 @@ import static org.hamcrest.Matchers.is;
 @ExtendWith(SharedNode.class)
 @DisplayName("Workflows with an LLM deployment (a local OpenAI-compatible server)")
 class WorkflowLlmTest {
-  static Api api;
+  @FromNode static Api api;
   static FakeChatServer chat;
 
   @BeforeAll
-  static void start(TestNode shared) throws Exception {
+  static void start() throws Exception {
     chat = new FakeChatServer();
-    api = shared.api();
     deployChat(api, chat, "chat");
     api.upload("/api/datasets", Map.of("name", "visits"), "visits.csv", "patient,pulse\nann,71\nbob,64\n".getBytes());
   }

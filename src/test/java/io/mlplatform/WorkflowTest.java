@@ -2,9 +2,9 @@ package io.mlplatform;
 
 import io.mlplatform.mcp.Envelope;
 import io.mlplatform.support.Api;
+import io.mlplatform.support.FromNode;
 import io.mlplatform.support.Prometheus;
 import io.mlplatform.support.SharedNode;
-import io.mlplatform.support.TestNode;
 import io.mlplatform.support.Waits;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonArray;
@@ -29,15 +29,13 @@ import static org.hamcrest.Matchers.greaterThanOrEqualTo;
 @ExtendWith(SharedNode.class)
 @DisplayName("Workflows: definitions and the step kinds that need no Spark")
 class WorkflowTest {
-  static Node node;
-  static Api api;
+  @FromNode static Node node;
+  @FromNode static Api api;
   static final List<JsonObject> EVENTS = new CopyOnWriteArrayList<>();
   static MessageConsumer<Envelope> events;
 
   @BeforeAll
-  static void start(TestNode shared) {
-    node = shared.node();
-    api = shared.api();
+  static void start() {
     events = node.vertx().eventBus().<Envelope>consumer("mcp.events.workflows", event -> EVENTS.add(event.body().payload()));
     api.upload("/api/datasets", Map.of("name", "wf-people"), "people.csv", "name,age\nada,36\nalan,41\n".getBytes());
   }

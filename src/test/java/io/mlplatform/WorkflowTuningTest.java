@@ -1,10 +1,10 @@
 package io.mlplatform;
 
 import io.mlplatform.support.Api;
+import io.mlplatform.support.FromNode;
 import io.mlplatform.support.NodeSettings;
 import io.mlplatform.support.SharedNode;
 import io.mlplatform.support.TestModels;
-import io.mlplatform.support.TestNode;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.BeforeAll;
@@ -33,12 +33,11 @@ class WorkflowTuningTest {
   /** Noise columns that an unregularized fit on few rows learns. */
   private static final int NOISE_COLUMNS = 6;
 
-  static Api api;
+  @FromNode static Api api;
   static JsonArray features = new JsonArray();
 
   @BeforeAll
-  static void start(TestNode own) {
-    api = own.api();
+  static void start() {
     features.add("x1").add("x2");
     for (int i = 0; i < NOISE_COLUMNS; i++) {
       features.add("n" + i);

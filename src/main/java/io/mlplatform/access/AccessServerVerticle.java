@@ -44,8 +44,7 @@ public final class AccessServerVerticle extends VerticleBase {
         .onBehalf("key.create", (payload, caller) -> create(keys, payload, admin(caller, "key.create")))
         .onBehalf("key.list", (payload, caller) -> {
           admin(caller, "key.list");
-          return keys.page(new Payload(payload).optionalInt("limit", 100, 1, 1000),
-              new Payload(payload).optionalInt("offset", 0, 0, Integer.MAX_VALUE));
+          return keys.page(new Payload(payload).limit(100), new Payload(payload).offset());
         })
         .onBehalf("key.delete", (payload, caller) -> {
           admin(caller, "key.delete");

@@ -47,8 +47,7 @@ public final class DataServerVerticle extends VerticleBase {
             p -> datasets.addVersion(p.name("name"), upload(p, caller))))
         .on("dataset.list", json -> {
           Payload p = new Payload(json);
-          return datasets.list(p.optionalString("search"), p.optionalInt("limit", 50, 1, 1000),
-              p.optionalInt("offset", 0, 0, Integer.MAX_VALUE));
+          return datasets.list(p.optionalString("search"), p.limit(50), p.offset());
         })
         .on("dataset.get", json -> datasets.get(new Payload(json).name("name")))
         .on("dataset.delete", json -> datasets.delete(new Payload(json).name("name")))
@@ -59,7 +58,7 @@ public final class DataServerVerticle extends VerticleBase {
         })
         .on("dataset.version.preview", json -> {
           Payload p = new Payload(json);
-          return datasets.preview(p.name("name"), p.string("version"), p.optionalInt("limit", 20, 1, 1000));
+          return datasets.preview(p.name("name"), p.string("version"), p.limit(20));
         });
     return datasets.ensureIndexes()
         .compose(v -> router.bind(vertx, Addresses.DATA_SERVER))

@@ -75,8 +75,7 @@ public final class ExecutionServerVerticle extends VerticleBase {
             (json, caller) -> deployments.create(json, caller == null ? null : caller.name()))
         .on("deployment.list", json -> {
           Payload p = new Payload(json);
-          return deployments.list(p.optionalInt("limit", 50, 1, 1000),
-              p.optionalInt("offset", 0, 0, Integer.MAX_VALUE));
+          return deployments.list(p.limit(50), p.offset());
         })
         .on("deployment.get", json -> deployments.get(new Payload(json).name("name")))
         .on("deployment.update", json -> deployments.update(new Payload(json).name("name"), json))
@@ -88,8 +87,7 @@ public final class ExecutionServerVerticle extends VerticleBase {
         })
         .on("execution.list", json -> {
           Payload p = new Payload(json);
-          return executions.list(p.optionalString("status"), p.optionalInt("limit", 50, 1, 1000),
-              p.optionalInt("offset", 0, 0, Integer.MAX_VALUE));
+          return executions.list(p.optionalString("status"), p.limit(50), p.offset());
         })
         .on("execution.get", json -> executions.get(new Payload(json).string("id")))
         .on("execution.logs", json -> executions.logs(new Payload(json).string("id")))

@@ -29,7 +29,6 @@ import java.io.IOException;
 final class Calls {
   static final String SERVED_BY = "X-Served-By";
   private static final Logger ACCESS = LoggerFactory.getLogger("mlplatform.access");
-  private static final Envelope.Party HUB = new Envelope.Party(Addresses.HUB, "hub");
   /** Writes doubles and floats with Jackson's Schubfach writer (tensors are mostly numbers; the JDK's is slower). */
   private static final JsonFactory STREAMING = JsonFactory.builder()
       .enable(StreamWriteFeature.USE_FAST_DOUBLE_WRITER).build();
@@ -43,7 +42,7 @@ final class Calls {
 
   /** Sends an operation to the hub, which routes it to the server that owns it. */
   Future<JsonObject> hub(RoutingContext ctx, String operation, JsonObject payload) {
-    return send(ctx, Addresses.HUB, HUB, operation, payload);
+    return send(ctx, Addresses.HUB, McpClient.HUB, operation, payload);
   }
 
   /** Fails (401 or 403) unless the request's caller may perform {@code operation}. */
@@ -56,7 +55,7 @@ final class Calls {
    * the caller's operation, so not checked against the caller's permissions.
    */
   Future<JsonObject> lookup(RoutingContext ctx, String operation, JsonObject payload) {
-    return exchange(ctx, Addresses.HUB, client.newRequest(HUB, operation, payload));
+    return exchange(ctx, Addresses.HUB, client.newRequest(McpClient.HUB, operation, payload));
   }
 
   /**

@@ -37,7 +37,8 @@ public final class McpClient {
   private static final Set<String> READS = Set.of("get", "list", "preview", "logs", "metadata",
       "predict", "infer", "authenticate");
 
-  private static final Envelope.Party HUB = new Envelope.Party(Addresses.HUB, "hub");
+  /** The hub as a request's recipient: it routes each operation to the server that owns it. */
+  public static final Envelope.Party HUB = new Envelope.Party(Addresses.HUB, "hub");
 
   private final Vertx vertx;
   private final EventBus eventBus;
@@ -86,6 +87,11 @@ public final class McpClient {
   /** Sends an operation to the hub, which routes it to the server that owns it; the result, or an McpException. */
   public Future<JsonObject> hub(String operation, JsonObject payload) {
     return send(Addresses.HUB, newRequest(HUB, operation, payload));
+  }
+
+  /** Sends an operation to the hub on behalf of {@code caller}, whom its server checks and records. */
+  public Future<JsonObject> hub(String operation, JsonObject payload, Caller caller) {
+    return send(Addresses.HUB, newRequest(HUB, operation, payload).onBehalfOf(caller));
   }
 
   /** Sends a request and completes with the response's result, or fails with an {@link McpException}. */

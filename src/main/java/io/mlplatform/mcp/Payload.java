@@ -72,6 +72,16 @@ public final class Payload {
     return (int) n;
   }
 
+  /** A page's size: {@code limit}, 1 to 1000, {@code byDefault} when absent. */
+  public int limit(int byDefault) {
+    return optionalInt("limit", byDefault, 1, 1000);
+  }
+
+  /** How many items a page skips: {@code offset}, 0 when absent. */
+  public int offset() {
+    return optionalInt("offset", 0, 0, Integer.MAX_VALUE);
+  }
+
   public JsonObject object(String field) {
     JsonObject value = optionalObject(field);
     if (value == null) {

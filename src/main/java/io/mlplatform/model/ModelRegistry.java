@@ -1,164 +1,78 @@
 package io.mlplatform.model;
 
-import io.mlplatform.mcp.McpException;
+import io.mlplatform.mcp.Caller;
+import io.mlplatform.mcp.Payload;
 import io.mlplatform.storage.StoredObject;
-import io.mlplatform.storage.VersionedCollection;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.mongo.MongoClient;
-
-import java.util.Collections;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.function.Consumer;
-import java.util.function.Supplier;
 
 /**
- * Models and their numbered versions, plus aliases (alias → version number) kept on the model document. Reads are
- * served from a cache of documents (registry reads are hot: every lookup, every deployment's reconciliation); every
- * write evicts the model locally and announces it, so that the model servers of other nodes evict it too.
+ * Models, their immutable numbered versions and their aliases: what the model server does, whoever asks. Answers are
+ * the documents the API shows; a failure is an {@link io.mlplatform.mcp.McpException}. {@link ModelServerVerticle}
+ * binds it to the {@code model.*} operations of the platform's envelopes.
  */
-public final class ModelRegistry {
-  private static final int CACHED_DOCUMENTS = 20_000;
-
-  private final VersionedCollection models;
-  private final Consumer<String> announce;
-  private final Map<String, JsonObject> cache = Collections.synchronizedMap(
-      new LinkedHashMap<>(256, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, JsonObject> eldest) {
-          return size() > CACHED_DOCUMENTS;
-        }
-      });
-
-  /** {@code announce} tells the other nodes that a model changed. */
-  public ModelRegistry(MongoClient mongo, Consumer<String> announce) {
-    this.models = new VersionedCollection(mongo, "model", "models", "model_versions");
-    this.announce = announce;
+public interface ModelRegistry {
+  /**
+   * A version to record. A format with files brings {@code artifact} (already in the object store; it is checked and
+   * read by its format) and perhaps an ONNX export of it; a format that is a configuration (llm) reads its fields
+   * from {@code request}, and may check what {@code caller} is allowed. {@code caller} is who made it (null: the
+   * platform itself).
+   */
+  record NewVersion(String format, String description, JsonObject params, JsonObject metrics, JsonObject source,
+                    StoredObject artifact, OnnxExport onnx, Payload request, Caller caller) {
   }
 
-  /** Forgets what is cached of a model (its document and its versions). */
-  public void evict(String name) {
-    synchronized (cache) {
-      cache.keySet().removeIf(key -> key.equals(name) || key.startsWith(name + "/"));
+  /**
+   * The ONNX export a training made of a version: its file (in the object store) and class labels, or the reason
+   * there is none ({@code artifact} null).
+   */
+  record OnnxExport(StoredObject artifact, JsonArray labels, String unsupported) {
+  }
+
+  /** Reports kept about a version, appended to it after it is made (the version itself does not change). */
+  enum Report {
+    /** An evaluation: dataset, version, execution, metrics. */
+    EVALUATION("evaluations"),
+    /** A drift report of the version's traffic against a baseline. */
+    DRIFT("drift_reports");
+
+    final String field;
+
+    Report(String field) {
+      this.field = field;
     }
   }
 
-  private <T> Future<T> changed(String name, Future<T> write) {
-    return write.andThen(done -> {
-      evict(name);
-      announce.accept(name);
-    });
-  }
+  Future<JsonObject> create(String name, String description, JsonObject tags);
 
-  private Future<JsonObject> cached(String key, Supplier<Future<JsonObject>> load) {
-    JsonObject hit = cache.get(key);
-    if (hit != null) {
-      return Future.succeededFuture(hit.copy());
-    }
-    return load.get().andThen(loaded -> {
-      if (loaded.succeeded()) {
-        cache.put(key, loaded.result().copy());
-      }
-    });
-  }
+  /** A page of models, those whose name or description holds {@code search} when it is not null. */
+  Future<JsonObject> list(String search, int limit, int offset);
 
-  public Future<Void> ensureIndexes() {
-    return models.ensureIndexes();
-  }
+  Future<JsonObject> get(String name);
 
-  public Future<JsonObject> create(String name, String description, JsonObject tags) {
-    return changed(name, models.create(name, new JsonObject().put("description", description == null ? "" : description)
-        .put("tags", tags == null ? new JsonObject() : tags).put("aliases", new JsonObject())));
-  }
+  /** Changes the description and tags given (null: left as they are). */
+  Future<JsonObject> update(String name, String description, JsonObject tags);
 
-  public Future<JsonObject> list(String search, int limit, int offset) {
-    return models.list(search, limit, offset);
-  }
+  /** Deletes a model, its versions and their files (and what formats derived from them, once nothing holds them). */
+  Future<JsonObject> delete(String name);
 
-  public Future<JsonObject> get(String name) {
-    return cached(name, () -> models.get(name));
-  }
+  /**
+   * Checks a version (its fields, its artifact as its format reads it, its ONNX export) and records it under the next
+   * number. Whatever fails, its uploaded files are removed: nothing is left behind.
+   */
+  Future<JsonObject> createVersion(String name, NewVersion version);
 
-  public Future<JsonObject> update(String name, String description, JsonObject tags) {
-    JsonObject set = new JsonObject();
-    if (description != null) {
-      set.put("description", description);
-    }
-    if (tags != null) {
-      set.put("tags", tags);
-    }
-    return changed(name, models.update(name, new JsonObject().put("$set", set)));
-  }
+  Future<JsonObject> versions(String name);
 
-  /** Whether a version of any model holds an artifact with this SHA-256. */
-  public Future<Boolean> anyArtifactWith(String sha256) {
-    return models.anyVersionWith("sha256", sha256);
-  }
+  /** The version {@code ref} names: a number, an alias of the model, or "latest". */
+  Future<JsonObject> version(String name, String ref);
 
-  public Future<List<StoredObject>> delete(String name) {
-    return changed(name, models.delete(name));
-  }
+  /** Appends a report about a version to its list of that kind; answers the version with it. */
+  Future<JsonObject> addReport(String name, String ref, Report kind, JsonObject report);
 
-  public Future<JsonObject> createVersion(String name, JsonObject fields) {
-    return changed(name, models.createVersion(name, fields)).map(version -> withAliases(version, new JsonObject()));
-  }
+  /** Points an alias at a version (moving it if it pointed elsewhere). */
+  Future<JsonObject> setAlias(String name, String alias, int version);
 
-  public Future<JsonObject> listVersions(String name) {
-    return get(name).compose(model -> models.listVersions(name).map(page -> {
-      JsonArray items = new JsonArray();
-      page.getJsonArray("items").forEach(v -> items.add(withAliases((JsonObject) v, model.getJsonObject("aliases"))));
-      return page.put("items", items);
-    }));
-  }
-
-  /** The version that {@code ref} names: a number, an alias of the model, or "latest". */
-  public Future<JsonObject> getVersion(String name, String ref) {
-    return get(name).compose(model -> {
-      JsonObject aliases = model.getJsonObject("aliases", new JsonObject());
-      Integer number = "latest".equals(ref) ? model.getInteger("latest_version") : VersionedCollection.number(ref);
-      if (number == null) {
-        number = aliases.getInteger(ref);
-      }
-      if (number == null) {
-        return Future.failedFuture(McpException.notFound("model '" + name + "' has no version or alias '" + ref + "'"));
-      }
-      int found = number;
-      return cached(name + "/" + found, () -> models.version(name, found)).map(version -> withAliases(version, aliases));
-    });
-  }
-
-  /** Appends a record about a version (an evaluation, a drift report) to one of its array fields. */
-  public Future<JsonObject> addToVersion(String name, String ref, String field, JsonObject record) {
-    return getVersion(name, ref).compose(version -> changed(name,
-        models.pushToVersion(name, version.getInteger("version"), field, record)))
-        .compose(v -> getVersion(name, ref));
-  }
-
-  public Future<JsonObject> setAlias(String name, String alias, int version) {
-    return models.version(name, version).compose(found -> changed(name,
-        models.update(name, new JsonObject().put("$set", new JsonObject().put("aliases." + alias, version)))));
-  }
-
-  public Future<Void> deleteAlias(String name, String alias) {
-    return get(name).compose(model -> {
-      if (!model.getJsonObject("aliases", new JsonObject()).containsKey(alias)) {
-        return Future.failedFuture(McpException.notFound("model '" + name + "' has no alias '" + alias + "'"));
-      }
-      return changed(name, models.update(name, new JsonObject().put("$unset", new JsonObject().put("aliases." + alias, ""))))
-          .mapEmpty();
-    });
-  }
-
-  private static JsonObject withAliases(JsonObject version, JsonObject aliases) {
-    JsonArray names = new JsonArray();
-    aliases.forEach(alias -> {
-      if (alias.getValue() instanceof Number n && n.intValue() == version.getInteger("version")) {
-        names.add(alias.getKey());
-      }
-    });
-    return version.put("aliases", names);
-  }
+  Future<JsonObject> deleteAlias(String name, String alias);
 }

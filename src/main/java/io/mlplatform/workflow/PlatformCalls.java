@@ -25,7 +25,6 @@ import java.util.function.Consumer;
  * refused here when the caller may not make it: a workflow can do no more than whoever started its run.
  */
 public final class PlatformCalls {
-  private static final Envelope.Party HUB = new Envelope.Party(Addresses.HUB, "hub");
   private static final long POLL_MILLIS = 300;
   /** The statuses of an execution or a workflow run that has ended. */
   public static final Set<String> ENDED = Set.of("succeeded", "failed", "cancelled");
@@ -74,7 +73,7 @@ public final class PlatformCalls {
   }
 
   public Future<JsonObject> operation(String operation, JsonObject payload) {
-    return send(Addresses.HUB, HUB, operation, payload);
+    return send(Addresses.HUB, McpClient.HUB, operation, payload);
   }
 
   /**

@@ -48,14 +48,14 @@ public final class WorkflowVerticle extends VerticleBase {
     OperationRouter router = new OperationRouter(self)
         .on("workflow.create", p -> workflows.save(DefinitionCheck.check(p)))
         .on("workflow.list", p -> workflows.list(new Payload(p).optionalString("search"),
-            new Payload(p).optionalInt("limit", 50, 1, 1000), new Payload(p).optionalInt("offset", 0, 0, Integer.MAX_VALUE)))
+            new Payload(p).limit(50), new Payload(p).offset()))
         .on("workflow.get", p -> workflows.get(new Payload(p).name("name"), version(p)))
         .on("workflow.delete", p -> workflows.delete(new Payload(p).name("name")).map(v -> new JsonObject()))
         .on("workflow.examples.list", p -> Future.succeededFuture(new JsonObject().put("items", Examples.all())))
         .on("workflow.examples.install", this::installExamples)
         .onBehalf("workflow.run", this::startRun)
         .on("workflow.run.list", p -> runs.page(p.getString("workflow", p.getString("name")), new Payload(p).optionalString("status"),
-            new Payload(p).optionalInt("limit", 50, 1, 1000), new Payload(p).optionalInt("offset", 0, 0, Integer.MAX_VALUE)))
+            new Payload(p).limit(50), new Payload(p).offset()))
         .on("workflow.run.get", p -> runs.get(new Payload(p).string("id")))
         .on("workflow.run.cancel", p -> runs.cancel(new Payload(p).string("id")));
     return workflows.ensureIndexes().compose(v -> runs.ensureIndexes())

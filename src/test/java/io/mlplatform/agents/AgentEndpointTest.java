@@ -2,6 +2,7 @@ package io.mlplatform.agents;
 
 import io.mlplatform.Node;
 import io.mlplatform.support.Api;
+import io.mlplatform.support.FromNode;
 import io.mlplatform.support.McpHttp;
 import io.mlplatform.support.NodeSettings;
 import io.mlplatform.support.SharedNode;
@@ -33,7 +34,7 @@ import static org.awaitility.Awaitility.await;
 @NodeSettings("MLP_ANONYMOUS_ROLES=viewer")
 @DisplayName("The Model Context Protocol endpoint: an agent with an editor key goes from data to predictions")
 class AgentEndpointTest {
-  static Node node;
+  @FromNode static Node node;
   static McpHttp editor;
   static McpHttp viewer;
   static McpHttp predictor;
@@ -42,7 +43,6 @@ class AgentEndpointTest {
 
   @BeforeAll
   static void start(TestNode own) {
-    node = own.node();
     Api admin = own.admin();
     editorKey = admin.createKey("agent", "editor");
     viewerKey = admin.createKey("reader", "viewer");
@@ -50,7 +50,6 @@ class AgentEndpointTest {
     viewer = new McpHttp(node.httpPort(), viewerKey);
     predictor = new McpHttp(node.httpPort(), admin.createKey("scorer", "predictor"));
   }
-
 
   /** Customers: numbers, a string column, empty cells; churn follows usage and tenure. */
   static String customers(int rows) {

@@ -1,6 +1,7 @@
 package io.mlplatform.cli;
 
 import io.mlplatform.support.Api;
+import io.mlplatform.support.FromNode;
 import io.mlplatform.support.NodeSettings;
 import io.mlplatform.support.SharedNode;
 import io.mlplatform.support.TestModels;
@@ -39,14 +40,13 @@ class CommandLineTest {
 
   @TempDir
   static Path dir;
-  static Api admin;
+  @FromNode(admin = true) static Api admin;
   static String url;
   static String editorKey;
 
   @BeforeAll
   static void start(TestNode own) {
     url = own.url();
-    admin = own.admin();
     editorKey = admin.createKey("shell", "editor");
   }
 

@@ -2,6 +2,7 @@ package io.mlplatform.clients;
 
 import io.mlplatform.Node;
 import io.mlplatform.support.Api;
+import io.mlplatform.support.FromNode;
 import io.mlplatform.support.NodeSettings;
 import io.mlplatform.support.SharedNode;
 import io.mlplatform.support.TestModels;
@@ -39,18 +40,16 @@ class PythonClientTest {
 
   @TempDir
   static Path dir;
-  static Node node;
+  @FromNode static Node node;
   static String editorKey;
   static String viewerKey;
 
   @BeforeAll
   static void start(TestNode own) {
-    node = own.node();
     Api admin = own.admin();
     editorKey = admin.createKey("notebook", "editor");
     viewerKey = admin.createKey("reader", "viewer");
   }
-
 
   @Test
   @DisplayName("every method's happy path and a refusal each, the first session, streamed transfers, progress output")

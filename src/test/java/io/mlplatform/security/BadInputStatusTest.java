@@ -2,10 +2,10 @@ package io.mlplatform.security;
 
 import io.mlplatform.Node;
 import io.mlplatform.support.Api;
+import io.mlplatform.support.FromNode;
 import io.mlplatform.support.ObjectListing;
 import io.mlplatform.support.SharedNode;
 import io.mlplatform.support.TestModels;
-import io.mlplatform.support.TestNode;
 import io.mlplatform.support.TestNodes;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -31,13 +31,11 @@ import static org.hamcrest.Matchers.is;
 class BadInputStatusTest {
   @TempDir
   static Path dir;
-  static Node node;
-  static Api api;
+  @FromNode static Node node;
+  @FromNode static Api api;
 
   @BeforeAll
-  static void start(TestNode shared) throws Exception {
-    node = shared.node();
-    api = shared.api();
+  static void start() throws Exception {
     api.postJson("/api/models", new JsonObject().put("name", "status-clf"));
     assertThat(api.upload("/api/models/status-clf/versions", Map.of("format", "onnx"), "m.onnx",
         TestModels.onnxClassifier(dir)).status()).isEqualTo(201);

@@ -2,10 +2,9 @@ package io.mlplatform.security;
 
 import io.mlplatform.Node;
 import io.mlplatform.support.Api;
+import io.mlplatform.support.FromNode;
 import io.mlplatform.support.NodeSettings;
 import io.mlplatform.support.SharedNode;
-import io.mlplatform.support.TestNode;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -25,16 +24,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 @DisplayName("A page on another site cannot change the platform; allowed origins get CORS answers")
 class CrossSiteTest {
   static final String ALLOWED = "https://notebooks.example.org";
-  static Node node;
-  static Api api;
+  @FromNode static Node node;
+  @FromNode static Api api;
   static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
       .connectTimeout(Duration.ofSeconds(5)).build();
-
-  @BeforeAll
-  static void start(TestNode own) {
-    node = own.node();
-    api = own.api();
-  }
 
   private static HttpResponse<String> send(String method, String path, String origin, String contentType, String body)
       throws Exception {

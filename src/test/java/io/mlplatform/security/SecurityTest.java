@@ -7,6 +7,7 @@ import io.mlplatform.mcp.McpClient;
 import io.mlplatform.mcp.McpException;
 import io.mlplatform.support.Api;
 import io.mlplatform.support.FakeChatServer;
+import io.mlplatform.support.FromNode;
 import io.mlplatform.support.NodeSettings;
 import io.mlplatform.support.SharedNode;
 import io.mlplatform.support.TestModels;
@@ -36,18 +37,16 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 @NodeSettings
 @DisplayName("An editor's key cannot become an admin's: every reproduction of issue 12's paths to admin is refused")
 class SecurityTest {
-  static Node node;
+  @FromNode static Node node;
   static String adminKey;
-  static Api open;
+  @FromNode static Api open;
   static Api editor;
   static FakeChatServer listener;
 
   @BeforeAll
   static void start(TestNode own) throws Exception {
     // an open laptop node (anonymous is admin) that also knows an admin key an attacker would like to read
-    node = own.node();
     adminKey = own.adminKey();
-    open = own.api();
     Api.Response key = open.postJson("/api/keys", new JsonObject().put("name", "mallory")
         .put("roles", new JsonArray().add("editor")));
     assertThat(key.status()).as(key.text()).isEqualTo(201);

@@ -1,13 +1,12 @@
 package io.mlplatform.security;
 
 import io.mlplatform.support.Api;
+import io.mlplatform.support.FromNode;
 import io.mlplatform.support.NodeSettings;
 import io.mlplatform.support.SharedNode;
-import io.mlplatform.support.TestNode;
 import io.mlplatform.support.Waits;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -22,12 +21,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 @NodeSettings("MLP_HTTP_INSTANCES=1")
 @DisplayName("Workflows are bounded: expressions cannot hold the hub, definitions have limits")
 class WorkflowLimitsTest {
-  static Api api;
-
-  @BeforeAll
-  static void start(TestNode own) {
-    api = own.api();
-  }
+  @FromNode static Api api;
 
   private static JsonObject gate(String id, String condition) {
     return new JsonObject().put("id", id).put("kind", "gate").put("condition", condition);

@@ -4,9 +4,9 @@ import io.minio.MinioClient;
 import io.minio.PutObjectArgs;
 import io.mlplatform.Node;
 import io.mlplatform.support.Api;
+import io.mlplatform.support.FromNode;
 import io.mlplatform.support.ObjectListing;
 import io.mlplatform.support.SharedNode;
-import io.mlplatform.support.TestNode;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
@@ -29,13 +29,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 @DisplayName("Spark zips are checked at upload (paths, expansion) and their unzipped copies go with their versions")
 class ZipUploadTest {
   private static final String METADATA = "{\"class\":\"org.apache.spark.ml.PipelineModel\",\"sparkVersion\":\"4.1.0\"}\n";
-  static Node node;
-  static Api api;
+  @FromNode static Node node;
+  @FromNode static Api api;
 
   @BeforeAll
-  static void start(TestNode shared) {
-    node = shared.node();
-    api = shared.api();
+  static void start() {
     for (String name : new String[]{"zips", "first", "second"}) {
       assertThat(api.postJson("/api/models", new JsonObject().put("name", name)).status()).isEqualTo(201);
     }

@@ -6,7 +6,6 @@ import io.mlplatform.Meters;
 import io.mlplatform.execution.spark.SparkRuntime;
 import io.mlplatform.mcp.Addresses;
 import io.mlplatform.mcp.Caller;
-import io.mlplatform.mcp.Envelope;
 import io.mlplatform.mcp.McpClient;
 import io.mlplatform.mcp.McpException;
 import io.mlplatform.policy.Policy;
@@ -30,7 +29,6 @@ import java.util.concurrent.TimeUnit;
 public final class JobRunner {
   private static final Logger LOG = LoggerFactory.getLogger(JobRunner.class);
   public static final String EVENTS = Addresses.EVENTS_PREFIX + "executions";
-  private static final Envelope.Party HUB = new Envelope.Party(Addresses.HUB, "hub");
 
   private final String nodeId;
   private final MeterRegistry meters;
@@ -248,7 +246,7 @@ public final class JobRunner {
     public JsonObject call(String operation, JsonObject payload) throws Exception {
       // on behalf of who queued the execution: a job does no more than its caller may, and what it records names them
       Policy.authorize(caller, operation);
-      return client.send(Addresses.HUB, client.newRequest(HUB, operation, payload).onBehalfOf(caller))
+      return client.hub(operation, payload, caller)
           .toCompletionStage().toCompletableFuture().get(5, TimeUnit.MINUTES);
     }
   }
