@@ -35,6 +35,7 @@ final class Calls {
   private static final CharSequence APPLICATION_JSON = HttpHeaders.createOptimized("application/json");
 
   private final McpClient client;
+  private final Pace pace = new Pace();
 
   Calls(McpClient client) {
     this.client = client;
@@ -43,6 +44,11 @@ final class Calls {
   /** Sends an operation to the hub, which routes it to the server that owns it. */
   Future<JsonObject> hub(RoutingContext ctx, String operation, JsonObject payload) {
     return send(ctx, Addresses.HUB, McpClient.HUB, operation, payload);
+  }
+
+  /** How busy this gateway's event loop is with predictions. */
+  Pace pace() {
+    return pace;
   }
 
   /** Fails (401 or 403) unless the request's caller may perform {@code operation}. */
@@ -66,10 +72,13 @@ final class Calls {
                           JsonObject payload) {
     Caller caller = Authentication.caller(ctx);
     return Policy.allowed(caller, operation).compose(ok -> {
-      DirectServers.Server server = client.direct(address);
+      DirectServers.Server server = pace.saturated() ? null : client.direct(address);
       Future<JsonObject> answer = server == null ? null : server.answer(operation, payload);
       if (answer == null) {
-        return exchange(ctx, address, client.newRequest(recipient, operation, payload).onBehalfOf(caller));
+        Future<JsonObject> sent = exchange(ctx, address, client.newRequest(recipient, operation, payload)
+            .onBehalfOf(caller));
+        pace.worked();
+        return sent;
       }
       logged(ctx, operation, "direct");
       ctx.response().putHeader(SERVED_BY, server.id());
