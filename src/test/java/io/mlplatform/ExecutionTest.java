@@ -217,6 +217,10 @@ class ExecutionTest {
     assertThat(api.postJson("/api/executions", request.copy().put("label", "nope")).errorMessage()).contains("nope");
     assertThat(api.postJson("/api/executions", request.copy().put("features", new JsonArray().add("f0")))
         .errorMessage()).contains("4 values");
+    // class names that are not names are refused before queueing (a job reading one would fail half way)
+    Api.Response labels = api.postJson("/api/executions", request.copy().put("labels", new JsonArray().add("a").add(2)));
+    assertThat(labels.status()).isEqualTo(400);
+    assertThat(labels.errorMessage()).contains("labels");
   }
 
   @Test

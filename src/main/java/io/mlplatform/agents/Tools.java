@@ -2,7 +2,7 @@ package io.mlplatform.agents;
 
 import io.mlplatform.policy.Permission;
 import io.mlplatform.policy.Policy;
-import io.mlplatform.runtime.ModelFormats;
+import io.mlplatform.runtime.registry.ModelFormats;
 import io.mlplatform.workflow.PlatformCalls;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;

@@ -2,7 +2,7 @@ package io.mlplatform.model;
 
 import io.mlplatform.mcp.McpException;
 import io.mlplatform.runtime.ModelFormat;
-import io.mlplatform.runtime.ModelFormats;
+import io.mlplatform.runtime.registry.ModelFormats;
 import io.mlplatform.storage.ObjectStore;
 import io.mlplatform.storage.StoredObject;
 import io.vertx.core.Future;

@@ -12,7 +12,7 @@ import java.util.Map;
 /**
  * A model format, whole: how a version of it is registered (its artifact inspected, or its configuration checked),
  * how deployments serve it online, and how it scores datasets in Spark. Every format is listed once, in
- * {@link ModelFormats}; the model server, the deployments and the jobs ask it, never a format's name.
+ * {@link io.mlplatform.runtime.registry.ModelFormats}; the model server, the deployments and the jobs ask it, never a format's name.
  */
 public interface ModelFormat {
   /** Loads a version for online predictions ({@code artifact}: its file on local disk, or null). Blocking. */

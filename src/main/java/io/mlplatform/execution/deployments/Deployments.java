@@ -4,7 +4,7 @@ import io.mlplatform.mcp.Addresses;
 import io.mlplatform.mcp.McpClient;
 import io.mlplatform.mcp.McpException;
 import io.mlplatform.mcp.Payload;
-import io.mlplatform.runtime.ModelFormats;
+import io.mlplatform.runtime.registry.ModelFormats;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;

@@ -1,8 +1,8 @@
 package io.mlplatform.execution.jobs;
 
 import io.mlplatform.mcp.Payload;
-import io.mlplatform.runtime.ModelFormats;
 import io.mlplatform.runtime.SparkScorer;
+import io.mlplatform.runtime.registry.ModelFormats;
 import io.mlplatform.storage.ObjectStore;
 import io.mlplatform.storage.StoredObject;
 import io.vertx.core.Future;

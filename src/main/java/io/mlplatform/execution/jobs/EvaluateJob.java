@@ -1,10 +1,10 @@
 package io.mlplatform.execution.jobs;
 
 import io.mlplatform.mcp.McpException;
-import io.mlplatform.runtime.ModelFormats;
 import io.mlplatform.runtime.SelfEvaluating;
 import io.mlplatform.runtime.SparkColumns;
 import io.mlplatform.runtime.SparkScorer;
+import io.mlplatform.runtime.registry.ModelFormats;
 import io.mlplatform.storage.ObjectStore;
 import io.mlplatform.storage.StoredObject;
 import io.vertx.core.Future;
@@ -76,9 +76,11 @@ public final class EvaluateJob implements JobType {
     if (prediction != null && !(prediction instanceof String)) {
       throw McpException.invalidField("prediction", "must be the name of one of the model's outputs");
     }
-    JsonArray labels = request.getJsonArray("labels", version.getJsonObject("onnx", new JsonObject())
-        .getJsonArray("labels"));
-    return request.put("task", task).mergeIn(scorer.check(request, version, columns)).put("labels", labels);
+    Object labels = request.getValue("labels");
+    if (labels != null && !(labels instanceof JsonArray names && names.stream().allMatch(String.class::isInstance))) {
+      throw McpException.invalidField("labels", "must be the class names, in the order of the model's output");
+    }
+    return request.put("task", task).mergeIn(scorer.check(request, version, columns));
   }
 
   @Override

@@ -1,10 +1,11 @@
-package io.mlplatform.runtime;
+package io.mlplatform.runtime.registry;
 
 import io.mlplatform.mcp.ErrorCode;
 import io.mlplatform.mcp.McpException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.util.Map;
@@ -12,6 +13,7 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+@Tag("fast")
 @DisplayName("The model formats answer for a version's format what the servers and jobs ask")
 class ModelFormatsTest {
   private static final JsonObject EXPORT = new JsonObject().put("supported", true)

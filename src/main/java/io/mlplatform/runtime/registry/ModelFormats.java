@@ -1,7 +1,11 @@
-package io.mlplatform.runtime;
+package io.mlplatform.runtime.registry;
 
 import io.mlplatform.mcp.McpException;
 import io.mlplatform.mcp.Payload;
+import io.mlplatform.runtime.LoadedModel;
+import io.mlplatform.runtime.ModelFormat;
+import io.mlplatform.runtime.Serving;
+import io.mlplatform.runtime.SparkScorer;
 import io.mlplatform.runtime.llm.LlmFormat;
 import io.mlplatform.runtime.onnx.OnnxFormat;
 import io.mlplatform.runtime.pmml.PmmlFormat;
