@@ -1,6 +1,7 @@
 package io.mlplatform;
 
 import io.mlplatform.cli.Mlp;
+import io.mlplatform.node.Settings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

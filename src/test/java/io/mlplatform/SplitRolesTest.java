@@ -1,5 +1,6 @@
 package io.mlplatform;
 
+import io.mlplatform.node.Settings;
 import io.mlplatform.storage.embedded.EmbeddedMongo;
 import io.mlplatform.storage.embedded.EmbeddedS3;
 import io.mlplatform.support.Api;

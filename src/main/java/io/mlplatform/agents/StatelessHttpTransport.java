@@ -1,7 +1,7 @@
 package io.mlplatform.agents;
 
-import io.mlplatform.Settings;
 import io.mlplatform.mcp.Caller;
+import io.mlplatform.node.Settings;
 import io.mlplatform.policy.Policy;
 import io.modelcontextprotocol.common.McpTransportContext;
 import io.modelcontextprotocol.json.McpJsonMapper;

@@ -1,6 +1,5 @@
 package io.mlplatform.execution;
 
-import io.mlplatform.Settings;
 import io.mlplatform.execution.deployments.DeploymentService;
 import io.mlplatform.execution.deployments.DeploymentStore;
 import io.mlplatform.execution.deployments.Deployments;
@@ -21,6 +20,7 @@ import io.mlplatform.mcp.Envelope;
 import io.mlplatform.mcp.McpClient;
 import io.mlplatform.mcp.OperationRouter;
 import io.mlplatform.mcp.Payload;
+import io.mlplatform.node.Settings;
 import io.mlplatform.storage.Stores;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;

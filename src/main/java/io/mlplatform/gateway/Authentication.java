@@ -1,10 +1,10 @@
 package io.mlplatform.gateway;
 
-import io.mlplatform.Settings;
 import io.mlplatform.mcp.Addresses;
 import io.mlplatform.mcp.Caller;
 import io.mlplatform.mcp.Envelope;
 import io.mlplatform.mcp.McpClient;
+import io.mlplatform.node.Settings;
 import io.mlplatform.policy.KeyDigest;
 import io.mlplatform.policy.Permission;
 import io.mlplatform.policy.Policy;

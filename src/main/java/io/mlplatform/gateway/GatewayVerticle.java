@@ -1,14 +1,14 @@
 package io.mlplatform.gateway;
 
-import io.mlplatform.Meters;
-import io.mlplatform.NodeStatus;
-import io.mlplatform.Settings;
 import io.mlplatform.agents.AgentEndpoint;
 import io.mlplatform.mcp.Caller;
 import io.mlplatform.mcp.Envelope;
 import io.mlplatform.mcp.McpClient;
 import io.mlplatform.mcp.Shadows;
 import io.mlplatform.mcp.TrafficSplits;
+import io.mlplatform.node.Meters;
+import io.mlplatform.node.NodeStatus;
+import io.mlplatform.node.Settings;
 import io.mlplatform.policy.Permission;
 import io.mlplatform.policy.Policy;
 import io.mlplatform.storage.Stores;

@@ -1,8 +1,8 @@
 package io.mlplatform.gateway;
 
-import io.mlplatform.NodeStatus;
 import io.mlplatform.mcp.Addresses;
 import io.mlplatform.mcp.Nodes;
+import io.mlplatform.node.NodeStatus;
 import io.mlplatform.storage.ObjectStore;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;

@@ -1,8 +1,8 @@
 package io.mlplatform.gateway;
 
-import io.mlplatform.Meters;
-import io.mlplatform.NodeStatus;
-import io.mlplatform.Settings;
+import io.mlplatform.node.Meters;
+import io.mlplatform.node.NodeStatus;
+import io.mlplatform.node.Settings;
 import io.mlplatform.storage.Stores;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;

@@ -1,6 +1,5 @@
 package io.mlplatform.workflow;
 
-import io.mlplatform.Meters;
 import io.mlplatform.mcp.Addresses;
 import io.mlplatform.mcp.Caller;
 import io.mlplatform.mcp.Envelope;
@@ -9,6 +8,7 @@ import io.mlplatform.mcp.McpClient;
 import io.mlplatform.mcp.McpException;
 import io.mlplatform.mcp.Shadows;
 import io.mlplatform.mcp.TrafficSplits;
+import io.mlplatform.node.Meters;
 import io.mlplatform.policy.Policy;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;

@@ -1,11 +1,11 @@
 package io.mlplatform.workflow;
 
 import io.micrometer.core.instrument.Timer;
-import io.mlplatform.Meters;
 import io.mlplatform.mcp.Caller;
 import io.mlplatform.mcp.ErrorCode;
 import io.mlplatform.mcp.McpClient;
 import io.mlplatform.mcp.McpException;
+import io.mlplatform.node.Meters;
 import io.mlplatform.workflow.steps.GateClosed;
 import io.mlplatform.workflow.steps.StepContext;
 import io.mlplatform.workflow.steps.StepKind;

@@ -1,11 +1,11 @@
 package io.mlplatform.workflow;
 
-import io.mlplatform.Settings;
 import io.mlplatform.mcp.Caller;
 import io.mlplatform.mcp.Envelope;
 import io.mlplatform.mcp.McpClient;
 import io.mlplatform.mcp.OperationRouter;
 import io.mlplatform.mcp.Payload;
+import io.mlplatform.node.Settings;
 import io.mlplatform.storage.Stores;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;

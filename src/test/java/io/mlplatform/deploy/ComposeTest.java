@@ -1,6 +1,6 @@
 package io.mlplatform.deploy;
 
-import io.mlplatform.Settings;
+import io.mlplatform.node.Settings;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;

@@ -1,9 +1,9 @@
 package io.mlplatform.policy;
 
-import io.mlplatform.Settings;
 import io.mlplatform.mcp.Caller;
 import io.mlplatform.mcp.ErrorCode;
 import io.mlplatform.mcp.McpException;
+import io.mlplatform.node.Settings;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;

@@ -1,7 +1,7 @@
 package io.mlplatform.security;
 
-import io.mlplatform.Settings;
 import io.mlplatform.mcp.McpException;
+import io.mlplatform.node.Settings;
 import io.mlplatform.runtime.pmml.PmmlDocuments;
 import io.mlplatform.support.TestNodes;
 import org.junit.jupiter.api.DisplayName;

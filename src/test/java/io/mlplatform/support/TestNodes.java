@@ -1,7 +1,7 @@
 package io.mlplatform.support;
 
 import io.mlplatform.Node;
-import io.mlplatform.Settings;
+import io.mlplatform.node.Settings;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

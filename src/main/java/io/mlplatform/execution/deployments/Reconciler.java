@@ -1,7 +1,7 @@
 package io.mlplatform.execution.deployments;
 
-import io.mlplatform.Meters;
 import io.mlplatform.mcp.McpClient;
+import io.mlplatform.node.Meters;
 import io.mlplatform.runtime.LoadedModel;
 import io.mlplatform.runtime.Serving;
 import io.mlplatform.runtime.registry.ModelFormats;

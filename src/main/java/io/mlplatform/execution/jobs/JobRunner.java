@@ -2,12 +2,12 @@ package io.mlplatform.execution.jobs;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import io.mlplatform.Meters;
 import io.mlplatform.execution.spark.SparkRuntime;
 import io.mlplatform.mcp.Addresses;
 import io.mlplatform.mcp.Caller;
 import io.mlplatform.mcp.McpClient;
 import io.mlplatform.mcp.McpException;
+import io.mlplatform.node.Meters;
 import io.mlplatform.policy.Policy;
 import io.mlplatform.queue.ClaimLoop;
 import io.mlplatform.storage.ObjectStore;

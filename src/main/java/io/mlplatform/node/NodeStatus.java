@@ -1,4 +1,4 @@
-package io.mlplatform;
+package io.mlplatform.node;
 
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -65,7 +65,7 @@ public final class NodeStatus {
     return rolesDeployed.get();
   }
 
-  void markRolesDeployed() {
+  public void markRolesDeployed() {
     rolesDeployed.set(true);
   }
 }

@@ -1,4 +1,4 @@
-package io.mlplatform;
+package io.mlplatform.node;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
@@ -33,7 +33,7 @@ public final class Meters {
    * looked each meter up in the registry on every request, about a tenth of a prediction's gateway time); its
    * event-bus meters only with {@code vertxMeters}.
    */
-  static MicrometerMetricsOptions options(String registryName, boolean vertxMeters) {
+  public static MicrometerMetricsOptions options(String registryName, boolean vertxMeters) {
     MicrometerMetricsOptions options = new MicrometerMetricsOptions().setEnabled(true).setRegistryName(registryName)
         .setJvmMetricsEnabled(true)
         .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true).setPublishQuantiles(true))
@@ -51,7 +51,7 @@ public final class Meters {
   }
 
   /** Remembers which registry this Vert.x records into. */
-  static void bind(Vertx vertx, String registryName) {
+  public static void bind(Vertx vertx, String registryName) {
     vertx.sharedData().getLocalMap(MAP).put(KEY, registryName);
   }
 

@@ -1,4 +1,4 @@
-package io.mlplatform;
+package io.mlplatform.node;
 
 import io.mlplatform.policy.Permission;
 import io.mlplatform.policy.Policy;
