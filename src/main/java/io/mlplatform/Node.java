@@ -274,13 +274,21 @@ public final class Node implements AutoCloseable {
     }
   }
 
+  /**
+   * Stops the embedded stores. The S3 server stops on a thread of its own: its Jetty takes 1 to 2 s to stop its
+   * threads, which nothing after a node's close waits for (a process exits; a test starts its next node on another port).
+   */
   private static void stopStores(EmbeddedMongo mongo, EmbeddedS3 s3) {
-    try {
-      if (s3 != null) {
-        s3.close();
-      }
-    } catch (Exception e) {
-      LOG.warn("stopping the embedded S3 server failed", e);
+    if (s3 != null) {
+      Thread stopping = new Thread(() -> {
+        try {
+          s3.close();
+        } catch (Exception e) {
+          LOG.warn("stopping the embedded S3 server failed", e);
+        }
+      }, "embedded-s3-stop");
+      stopping.setDaemon(true);
+      stopping.start();
     }
     if (mongo != null) {
       mongo.close();
