@@ -11,7 +11,7 @@ package io.mlplatform.gateway;
 final class Pace {
   static final long BACK_TO_BACK_NANOS = 15_000;
 
-  private long lastWork;
+  private long lastWork = System.nanoTime() - 1_000_000_000L;
   private int arrivals;
 
   /** A prediction arrived on this loop. */
