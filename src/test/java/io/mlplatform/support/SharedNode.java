@@ -15,11 +15,10 @@ import java.util.Map;
 
 /**
  * Gives a test class a running node: in its static fields marked {@link FromNode}, or as a {@link TestNode} parameter
- * (of a {@code @BeforeAll} method, say). A class
- * without {@link NodeSettings} gets the node that every such class in this test JVM shares: started on first use,
- * closed when the JVM's tests end; so such a class names what it creates after itself, asserts nothing about totals
- * another class could change, and runs no Spark execution (see {@link NodeSettings}). A class with
- * {@link NodeSettings} gets its own node, closed after the class.
+ * (of a {@code @BeforeAll} method, say). A class without {@link NodeSettings} gets the node that every such class in
+ * this test JVM shares: started on first use, closed when the JVM's tests end; so such a class names what it creates
+ * after itself, asserts nothing about totals another class could change, and runs no Spark execution (see
+ * {@link NodeSettings}). A class with {@link NodeSettings} gets its own node, closed after the class.
  */
 public final class SharedNode implements BeforeAllCallback, ParameterResolver {
   private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(SharedNode.class);
