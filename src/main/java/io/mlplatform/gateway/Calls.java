@@ -72,13 +72,18 @@ final class Calls {
                           JsonObject payload) {
     Caller caller = Authentication.caller(ctx);
     return Policy.allowed(caller, operation).compose(ok -> {
-      DirectServers.Server server = pace.saturated() ? null : client.direct(address);
-      Future<JsonObject> answer = server == null ? null : server.answer(operation, payload);
+      DirectServers.Server server = client.direct(address);
+      boolean saturated = pace.saturated();
+      Future<JsonObject> answer = server == null ? null
+          : saturated ? server.handOff(operation, payload) : server.answer(operation, payload);
       if (answer == null) {
         Future<JsonObject> sent = exchange(ctx, address, client.newRequest(recipient, operation, payload)
             .onBehalfOf(caller));
         pace.worked();
         return sent;
+      }
+      if (saturated) {
+        pace.worked();
       }
       logged(ctx, operation, "direct");
       ctx.response().putHeader(SERVED_BY, server.id());
