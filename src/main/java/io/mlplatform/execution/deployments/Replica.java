@@ -136,14 +136,8 @@ final class Replica implements DirectServers.Server {
     if (predict == null) {
       return null;
     }
-    Future<JsonObject> answer;
-    try {
-      answer = timed(() -> predict ? predict(payload, batcher::now) : infer(payload, batcher::now));
-    } catch (RuntimeException e) {
-      directInFlight.decrementAndGet();
-      throw e;
-    }
-    return answer.andThen(done -> directInFlight.decrementAndGet());
+    return timed(() -> predict ? predict(payload, batcher::now) : infer(payload, batcher::now))
+        .andThen(done -> directInFlight.decrementAndGet());
   }
 
   /**
@@ -159,18 +153,11 @@ final class Replica implements DirectServers.Server {
     }
     Context caller = vertx.getOrCreateContext();
     Promise<JsonObject> answer = Promise.promise();
-    context.runOnContext(v -> {
-      Future<JsonObject> scored;
-      try {
-        scored = timed(() -> predict ? predict(payload, batcher::submit) : infer(payload, batcher::submit));
-      } catch (RuntimeException e) {
-        scored = Future.failedFuture(e);
-      }
-      scored.onComplete(done -> {
-        directInFlight.decrementAndGet();
-        caller.runOnContext(back -> answer.handle(done));
-      });
-    });
+    context.runOnContext(v -> timed(() -> predict ? predict(payload, batcher::submit) : infer(payload, batcher::submit))
+        .onComplete(done -> {
+          directInFlight.decrementAndGet();
+          caller.runOnContext(back -> answer.handle(done));
+        }));
     return answer.future();
   }
 
@@ -224,15 +211,17 @@ final class Replica implements DirectServers.Server {
         .tags(tags).tag("outcome", outcome).publishPercentileHistogram().register(meters);
   }
 
-  /** A prediction request, timed on this replica from its arrival to its answer (refusals count as errors). */
+  /**
+   * A prediction request, timed on this replica from its arrival to its answer (refusals count as errors); a refusal
+   * thrown while checking it becomes the failed answer.
+   */
   private Future<JsonObject> timed(java.util.function.Supplier<Future<JsonObject>> request) {
     long start = System.nanoTime();
     Future<JsonObject> answer;
     try {
       answer = request.get();
     } catch (RuntimeException e) {
-      failed.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
-      throw e;
+      answer = Future.failedFuture(e);
     }
     return answer.andThen(done -> (done.succeeded() ? answered : failed)
         .record(System.nanoTime() - start, TimeUnit.NANOSECONDS));
