@@ -373,8 +373,7 @@ class DeploymentTest {
     AtomicInteger sent = new AtomicInteger();
     ExecutorService clients = Executors.newFixedThreadPool(8);
     try {
-      // the model's cost per row is measured on its calls: a burst of concurrent ones, as a served model sees (and
-      // which saturates the gateway's event loops: they leave predictions to the event bus while it lasts, see Pace)
+      // the model's cost per row is measured on its calls: a burst of concurrent ones, as a served model sees
       List<Future<Integer>> burst = new ArrayList<>();
       for (int i = 0; i < 200; i++) {
         burst.add(clients.submit(() -> api.postJson("/api/deployments/clf-d/predict", new JsonObject()

@@ -35,7 +35,6 @@ final class Calls {
   private static final CharSequence APPLICATION_JSON = HttpHeaders.createOptimized("application/json");
 
   private final McpClient client;
-  private final Pace pace = new Pace();
 
   Calls(McpClient client) {
     this.client = client;
@@ -44,11 +43,6 @@ final class Calls {
   /** Sends an operation to the hub, which routes it to the server that owns it. */
   Future<JsonObject> hub(RoutingContext ctx, String operation, JsonObject payload) {
     return send(ctx, Addresses.HUB, McpClient.HUB, operation, payload);
-  }
-
-  /** How busy this gateway's event loop is with predictions. */
-  Pace pace() {
-    return pace;
   }
 
   /** Fails (401 or 403) unless the request's caller may perform {@code operation}. */
@@ -73,17 +67,9 @@ final class Calls {
     Caller caller = Authentication.caller(ctx);
     return Policy.allowed(caller, operation).compose(ok -> {
       DirectServers.Server server = client.direct(address);
-      boolean saturated = pace.saturated();
-      Future<JsonObject> answer = server == null ? null
-          : saturated ? server.handOff(operation, payload) : server.answer(operation, payload);
+      Future<JsonObject> answer = server == null ? null : server.answer(operation, payload);
       if (answer == null) {
-        Future<JsonObject> sent = exchange(ctx, address, client.newRequest(recipient, operation, payload)
-            .onBehalfOf(caller));
-        pace.worked();
-        return sent;
-      }
-      if (saturated) {
-        pace.worked();
+        return exchange(ctx, address, client.newRequest(recipient, operation, payload).onBehalfOf(caller));
       }
       logged(ctx, operation, "direct");
       ctx.response().putHeader(SERVED_BY, server.id());

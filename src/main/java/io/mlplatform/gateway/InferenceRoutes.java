@@ -62,11 +62,6 @@ final class InferenceRoutes {
   Router hotPath(Vertx vertx, List<Handler<RoutingContext>> front) {
     Router router = Router.router(vertx);
     Route first = router.route();
-    first.handler(ctx -> {
-      calls.pace().arrived();
-      ctx.addEndHandler(done -> calls.pace().worked());
-      ctx.next();
-    });
     front.forEach(first::handler);
     router.post(PREDICT).handler(ctx -> forward(ctx, "/api/deployments/{name}/predict", "deployment.predict"));
     router.post(V2_INFER).handler(ctx -> forward(ctx, "/v2/models/{name}/infer", "deployment.infer"));

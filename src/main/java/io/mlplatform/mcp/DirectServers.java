@@ -24,17 +24,11 @@ public final class DirectServers implements Shareable {
     String id();
 
     /**
-     * The answer to {@code operation}, computed on the calling thread, or null when this request must go through
-     * the event bus (its operation, its size or the server's state says so). May throw an {@link McpException}.
+     * The answer to {@code operation}, computed on the calling thread (with the other requests it takes before it
+     * goes back to its I/O, when that saves work), or null when this request must go through the event bus (its
+     * operation, its size or the server's state says so). May throw an {@link McpException}.
      */
     Future<JsonObject> answer(String operation, JsonObject payload);
-
-    /**
-     * The same requests as {@link #answer} takes, computed on the server's own context rather than the caller's
-     * (whose event loop is saturated), the answer completed back on the calling context; null when this request
-     * must go through the event bus.
-     */
-    Future<JsonObject> handOff(String operation, JsonObject payload);
   }
 
   private final Map<String, List<Server>> servers = new ConcurrentHashMap<>();

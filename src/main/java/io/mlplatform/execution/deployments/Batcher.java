@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.Timer;
 import io.mlplatform.runtime.LoadedModel;
 import io.mlplatform.runtime.Tensor;
 import io.mlplatform.runtime.TensorSpec;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -18,6 +19,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -27,6 +29,10 @@ import java.util.concurrent.atomic.LongAdder;
  * single-row requests cost one model call. With maxWaitMillis > 0, an idle model also waits that long for company.
  * Runs on the replica's event loop; the model scores on worker threads, or on this event loop when a batch costs
  * less than the hop to a worker ({@link io.mlplatform.runtime.InProcessModel}).
+ * <p>
+ * Requests for such a cheap model may also be {@link #gathered} on whatever event loop they arrived on: held until
+ * that loop ends its round of I/O, then scored there together, one model call for all the requests its connections
+ * brought in that round (one alone when the loop is idle, dozens under load).
  */
 final class Batcher {
   private static final int MAX_IN_FLIGHT = 2;
@@ -47,8 +53,11 @@ final class Batcher {
   private long waitTimer = -1;
   private long requests;
   private long modelCalls;
-  /** Requests scored by {@link #now}, from any thread: each one request and one model call. */
-  private final LongAdder direct = new LongAdder();
+  /** Requests scored {@link #now} or {@link #gathered}, from any event loop, and the model calls that scored them. */
+  private final LongAdder gatheredRequests = new LongAdder();
+  private final LongAdder gatheredCalls = new LongAdder();
+  /** The requests each event loop has gathered in its current round (each entry confined to its loop's thread). */
+  private final Map<Thread, Gathering> gatherings = new ConcurrentHashMap<>();
   /** Rows per model call, and how long a request waited in the queue for its batch. */
   private final DistributionSummary batchRows;
   private final Timer queueWait;
@@ -81,32 +90,66 @@ final class Batcher {
     return batchable;
   }
 
-  /** Requests queued or running (but those scored by {@link #now}, which the replica counts). */
+  /** Requests queued or running (but those scored {@link #now} or {@link #gathered}, which the replica counts). */
   int pending() {
     return queue.size() + inFlight + unbatched;
   }
 
   /** Requests taken and model calls made so far: their ratio is how much batching saved. */
   JsonObject stats() {
-    long directly = direct.sum();
     return new JsonObject().put("enabled", batchable).put("max_batch_size", maxRows).put("max_wait_ms", maxWaitMillis)
-        .put("requests", requests + directly).put("model_calls", modelCalls + directly);
+        .put("requests", requests + gatheredRequests.sum()).put("model_calls", modelCalls + gatheredCalls.sum());
   }
 
   /**
-   * Whether a request of {@code rows} rows may be scored by {@link #now}: the model scores it inline and no wait for
-   * company was asked for ({@code max_wait_ms} 0), so {@link #submit} would run it at once on an idle model anyway.
+   * Whether a request of {@code rows} rows may be scored {@link #now} or {@link #gathered}: the model scores it inline and no wait for
+   * company was asked for ({@code max_wait_ms} 0), so {@link #submit} would run it on an event loop at once anyway.
    */
   boolean scoresNow(int rows) {
     return maxWaitMillis == 0 && model.scoresInline(rows);
   }
 
-  /** Scores a request on the calling thread, outside the queue (any event loop may call it; see {@link #scoresNow}). */
-  Future<Map<String, Tensor>> now(Map<String, Tensor> inputs) {
-    direct.increment();
-    batchRows.record(inputs.values().iterator().next().rows());
-    queueWait.record(0, TimeUnit.NANOSECONDS);
+  /** Scores a request on the calling thread at once, outside the replica's queue (see {@link #scoresNow}). */
+  private Future<Map<String, Tensor>> now(Map<String, Tensor> inputs) {
+    gatheredRequests.increment();
+    gatheredCalls.increment();
+    batchRows.record(rows(inputs));
     return model.predict(inputs);
+  }
+
+  /**
+   * Scores a request on the calling event loop, outside the replica's queue: with the others this loop takes in its
+   * current round of I/O, once that round ends (see {@link #scoresNow}). Off an event loop, at once.
+   */
+  Future<Map<String, Tensor>> gathered(Map<String, Tensor> inputs) {
+    if (!Context.isOnEventLoopThread() || !batchable) {
+      return now(inputs);
+    }
+    gatheredRequests.increment();
+    Pending pending = new Pending(inputs, rows(inputs), Promise.promise(), System.nanoTime());
+    gatherings.computeIfAbsent(Thread.currentThread(), thread -> new Gathering()).add(pending);
+    return pending.promise().future();
+  }
+
+  /** One event loop's requests of its current round: scored together when the loop runs its tasks. */
+  private final class Gathering {
+    private final ArrayDeque<Pending> pending = new ArrayDeque<>();
+
+    void add(Pending request) {
+      if (pending.isEmpty()) {
+        // the loop runs its tasks once it has handled the I/O it woke up for: every request of this round is in
+        vertx.getOrCreateContext().runOnContext(v -> score());
+      }
+      pending.add(request);
+    }
+
+    private void score() {
+      while (!pending.isEmpty()) {
+        List<Pending> batch = nextBatch(pending);
+        gatheredCalls.increment();
+        run(batch);
+      }
+    }
   }
 
   Future<Map<String, Tensor>> submit(Map<String, Tensor> inputs) {
@@ -114,10 +157,10 @@ final class Batcher {
     if (!batchable) {
       modelCalls++;
       unbatched++;
-      batchRows.record(inputs.values().iterator().next().rows());
+      batchRows.record(rows(inputs));
       return model.predict(inputs).andThen(done -> unbatched--);
     }
-    int rows = inputs.values().iterator().next().rows();
+    int rows = rows(inputs);
     Pending pending = new Pending(inputs, rows, Promise.promise(), System.nanoTime());
     queue.add(pending);
     queuedRows += rows;
@@ -145,25 +188,37 @@ final class Batcher {
     if (queue.isEmpty()) {
       return;
     }
-    List<Pending> batch = new ArrayList<>();
-    int rows = 0;
-    Pending first = queue.peek();
-    while (!queue.isEmpty() && (batch.isEmpty()
-        || rows + queue.peek().rows() <= maxRows && stackable(first.inputs(), queue.peek().inputs()))) {
-      Pending next = queue.poll();
-      batch.add(next);
-      rows += next.rows();
-    }
-    queuedRows -= rows;
+    List<Pending> batch = nextBatch(queue);
     inFlight++;
     modelCalls++;
-    long now = System.nanoTime();
-    batch.forEach(p -> queueWait.record(now - p.queuedAt(), TimeUnit.NANOSECONDS));
-    batchRows.record(rows);
     run(batch).onComplete(done -> {
       inFlight--;
       drain();
     });
+  }
+
+  /** The next batch off {@code from}: its first request and those after it that fit (rows, tensor shapes), metered. */
+  private List<Pending> nextBatch(ArrayDeque<Pending> from) {
+    List<Pending> batch = new ArrayList<>();
+    int rows = 0;
+    Pending first = from.peek();
+    while (!from.isEmpty() && (batch.isEmpty()
+        || rows + from.peek().rows() <= maxRows && stackable(first.inputs(), from.peek().inputs()))) {
+      Pending next = from.poll();
+      batch.add(next);
+      rows += next.rows();
+    }
+    if (from == queue) {
+      queuedRows -= rows;
+    }
+    long now = System.nanoTime();
+    batch.forEach(p -> queueWait.record(now - p.queuedAt(), TimeUnit.NANOSECONDS));
+    batchRows.record(rows);
+    return batch;
+  }
+
+  private static int rows(Map<String, Tensor> inputs) {
+    return inputs.values().iterator().next().rows();
   }
 
   private Future<Void> run(List<Pending> batch) {

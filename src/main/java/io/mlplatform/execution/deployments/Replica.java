@@ -15,7 +15,6 @@ import io.mlplatform.runtime.LoadedModel;
 import io.mlplatform.runtime.Rows;
 import io.mlplatform.runtime.Tensor;
 import io.mlplatform.runtime.TensorSpec;
-import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -59,8 +58,6 @@ final class Replica implements DirectServers.Server {
   private final List<Nodes.Binding> consumers = new ArrayList<>();
   private final List<Runnable> directRegistrations = new ArrayList<>();
   private String id;
-  /** Where this replica's consumers and batcher run (set by {@link #serve}). */
-  private Context context;
   /** Direct answers being computed; once stopping is set, no new one starts. */
   private final AtomicInteger directInFlight = new AtomicInteger();
   private volatile boolean stopping;
@@ -101,7 +98,6 @@ final class Replica implements DirectServers.Server {
    */
   Future<Void> serve(String nodeId) {
     id = "replica@" + nodeId + "/" + deployment + "/" + lane.id() + "/" + index;
-    context = vertx.getOrCreateContext();
     OperationRouter router = new OperationRouter(new Envelope.Party(id, "replica"))
         .on("deployment.predict", payload -> timed(() -> predict(payload, batcher::submit)))
         .on("deployment.infer", payload -> timed(() -> infer(payload, batcher::submit)))
@@ -127,8 +123,9 @@ final class Replica implements DirectServers.Server {
   }
 
   /**
-   * A prediction answered on the calling thread, when the batcher would score it at once and on an event loop
-   * anyway ({@link Batcher#scoresNow}); null for anything else, which comes through the event bus.
+   * A prediction answered on the calling event loop, scored together with the others it takes in its current round
+   * of I/O ({@link Batcher#gathered}), when the model is cheap enough to score on an event loop anyway
+   * ({@link Batcher#scoresNow}); null for anything else, which comes through the event bus.
    */
   @Override
   public Future<JsonObject> answer(String operation, JsonObject payload) {
@@ -136,29 +133,8 @@ final class Replica implements DirectServers.Server {
     if (predict == null) {
       return null;
     }
-    return timed(() -> predict ? predict(payload, batcher::now) : infer(payload, batcher::now))
+    return timed(() -> predict ? predict(payload, batcher::gathered) : infer(payload, batcher::gathered))
         .andThen(done -> directInFlight.decrementAndGet());
-  }
-
-  /**
-   * The same requests as {@link #answer} takes, scored on this replica's own event loop as the event bus would have
-   * them, with the answer back on the calling context: two hand-offs between contexts, without an envelope, a reply
-   * consumer or a timer each.
-   */
-  @Override
-  public Future<JsonObject> handOff(String operation, JsonObject payload) {
-    Boolean predict = takes(operation, payload);
-    if (predict == null) {
-      return null;
-    }
-    Context caller = vertx.getOrCreateContext();
-    Promise<JsonObject> answer = Promise.promise();
-    context.runOnContext(v -> timed(() -> predict ? predict(payload, batcher::submit) : infer(payload, batcher::submit))
-        .onComplete(done -> {
-          directInFlight.decrementAndGet();
-          caller.runOnContext(back -> answer.handle(done));
-        }));
-    return answer.future();
   }
 
   /**

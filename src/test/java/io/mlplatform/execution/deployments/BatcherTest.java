@@ -10,6 +10,8 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.internal.ContextInternal;
+import io.vertx.core.internal.VertxInternal;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -351,6 +353,64 @@ class BatcherTest {
     assertThat(batcher.stats().getLong("requests")).isEqualTo(12);
     assertThat(batcher.stats().getLong("model_calls")).isEqualTo(model.calls().size());
     assertThat(model.calls().size()).isBetween(2, 4);
+  }
+
+  @Test
+  @DisplayName("requests gathered in one turn of an event loop are scored together once it ends, in calls of at most"
+      + " max_batch_size rows, each answered with its own rows")
+  void gatheredOnOneTurnShareCalls() {
+    HeldModel model = new HeldModel();
+    Batcher batcher = batcher(model, 4, 0);
+    List<Map<String, Tensor>> requests = singleRows(10);
+    List<Future<Map<String, Tensor>>> answers = onLoop(() -> {
+      List<Future<Map<String, Tensor>>> gathered = requests.stream().map(batcher::gathered).toList();
+      assertThat(model.calls()).as("no call before the loop's turn ends").isEmpty();
+      return gathered;
+    });
+    // the calls were made by a task queued behind that turn: once another task ran, they are all in
+    onLoop(() -> assertThat(model.rowsPerCall()).containsExactly(4, 4, 2));
+    for (int i = 0; i < 3; i++) {
+      int call = i;
+      onLoop(() -> model.release(call));
+    }
+    assertOwnRowsBack(answers, requests);
+    assertThat(batcher.stats().getLong("requests")).isEqualTo(10);
+    assertThat(batcher.stats().getLong("model_calls")).isEqualTo(3);
+
+    // the next turn gathers afresh: one request alone is one call of its own
+    Map<String, Tensor> alone = request(5, 2, 2);
+    Future<Map<String, Tensor>> answer = onLoop(() -> batcher.gathered(alone));
+    onLoop(() -> assertThat(model.rowsPerCall()).containsExactly(4, 4, 2, 2));
+    onLoop(() -> model.release(3));
+    assertThat(answer(answer)).containsExactly(doubled(alone));
+  }
+
+  @Test
+  @DisplayName("each event loop gathers its own requests, and a request gathered off any event loop is scored at once")
+  void gatheringIsPerEventLoop() {
+    HeldModel model = new HeldModel();
+    Batcher batcher = batcher(model, 16, 0);
+    // a new event-loop context takes the next of the instance's loops
+    ContextInternal other = ((VertxInternal) vertx).createEventLoopContext();
+    assertThat(other.nettyEventLoop()).isNotSameAs(((ContextInternal) loop).nettyEventLoop());
+    List<Map<String, Tensor>> requests = singleRows(4);
+    List<Future<Map<String, Tensor>>> answers = new ArrayList<>(onLoop(() ->
+        List.of(batcher.gathered(requests.get(0)), batcher.gathered(requests.get(1)))));
+    answers.addAll(await(Future.<List<Future<Map<String, Tensor>>>>future(promise -> other.runOnContext(v ->
+        promise.complete(List.of(batcher.gathered(requests.get(2)), batcher.gathered(requests.get(3))))))));
+    Awaitility.await().atMost(Duration.ofSeconds(3)).until(() -> model.calls().size() == 2);
+    assertThat(model.rowsPerCall()).containsExactly(2, 2);
+    onLoop(() -> model.release(0));
+    onLoop(() -> model.release(1));
+    assertOwnRowsBack(answers, requests);
+
+    Map<String, Tensor> offLoop = request(9, 1, 2);
+    Future<Map<String, Tensor>> answer = batcher.gathered(offLoop);
+    assertThat(model.calls()).as("scored at once").hasSize(3);
+    onLoop(() -> model.release(2));
+    assertThat(answer(answer)).containsExactly(doubled(offLoop));
+    assertThat(batcher.stats().getLong("requests")).isEqualTo(5);
+    assertThat(batcher.stats().getLong("model_calls")).isEqualTo(3);
   }
 
   @Test
