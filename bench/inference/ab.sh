@@ -5,7 +5,8 @@
 # process's, from /proc: the figure that moves least with the machine's load); the last lines give each side's
 # median. Whole bench/inference/run.sh runs of one jar after another read 20k to 36k req/s for the same jar here;
 # alternating runs agreed with each other round after round.
-# Usage: bench/inference/ab.sh JAR_A JAR_B [ROUNDS] [SECONDS] [predict|v2]   (defaults: 6 rounds of 5 s, v2)
+# Usage: bench/inference/ab.sh JAR_A JAR_B [ROUNDS] [SECONDS] [predict|v2|v2x64]   (defaults: 6 rounds of 5 s, v2;
+# v2x64: V2 infer with 64 rows a request)
 # CONNS (default 64) and THREADS (default 2, 1 for one connection) set wrk's load; ALL_ENV and B_ENV add settings
 # (VAR=value ...) to both nodes or to B only, e.g. B_ENV=MLP_METRICS_VERTX=false with the same jar twice.
 # Build a jar of an older commit with: git worktree add ../old <commit> && (cd ../old && mvn -q package -DskipTests
@@ -23,6 +24,11 @@ prepare_helper bench/inference/InferenceBench.java
 bench_model
 echo '{"inputs": [{"name": "input", "datatype": "FP32", "shape": [1, 4], "data": [0.1, 0.2, 0.3, 0.4]}]}' \
   > "$WORK/infer1.json"
+python3 - "$WORK/infer64.json" <<'PY'
+import json, sys
+data = [round((i % 7) / 7, 4) for i in range(64 * 4)]
+json.dump({"inputs": [{"name": "input", "datatype": "FP32", "shape": [64, 4], "data": data}]}, open(sys.argv[1], "w"))
+PY
 
 cpu_us() { awk -v hz="$(getconf CLK_TCK)" '{print ($14 + $15) * 1000000 / hz}' "/proc/$1/stat"; }
 declare -A PID PORT
@@ -45,8 +51,11 @@ for side in A B; do
 done
 
 url() { # side
-  if [ "$ROUTE" = predict ]; then echo "http://127.0.0.1:${PORT[$1]}/api/deployments/bench/predict $WORK/predict.json"
-  else echo "http://127.0.0.1:${PORT[$1]}/v2/models/bench/infer $WORK/infer1.json"; fi
+  case $ROUTE in
+    predict) echo "http://127.0.0.1:${PORT[$1]}/api/deployments/bench/predict $WORK/predict.json" ;;
+    v2x64) echo "http://127.0.0.1:${PORT[$1]}/v2/models/bench/infer $WORK/infer64.json" ;;
+    *) echo "http://127.0.0.1:${PORT[$1]}/v2/models/bench/infer $WORK/infer1.json" ;;
+  esac
 }
 # warm-up (JIT, connection pools), not measured
 for side in A B; do

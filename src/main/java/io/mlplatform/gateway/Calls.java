@@ -1,12 +1,10 @@
 package io.mlplatform.gateway;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.core.StreamWriteFeature;
 import io.mlplatform.mcp.Addresses;
 import io.mlplatform.mcp.Caller;
 import io.mlplatform.mcp.DirectServers;
 import io.mlplatform.mcp.Envelope;
+import io.mlplatform.mcp.JsonStreams;
 import io.mlplatform.mcp.McpClient;
 import io.mlplatform.policy.Policy;
 import io.vertx.core.Future;
@@ -14,13 +12,10 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.json.EncodeException;
 import io.vertx.core.json.JsonObject;
-import io.vertx.core.json.jackson.JacksonCodec;
 import io.vertx.ext.web.RoutingContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 
 /**
  * How a route asks the platform: one MCP request per HTTP request, on behalf of the request's caller once it is
@@ -29,9 +24,6 @@ import java.io.IOException;
 final class Calls {
   static final String SERVED_BY = "X-Served-By";
   private static final Logger ACCESS = LoggerFactory.getLogger("mlplatform.access");
-  /** Writes doubles and floats with Jackson's Schubfach writer (tensors are mostly numbers; the JDK's is slower). */
-  private static final JsonFactory STREAMING = JsonFactory.builder()
-      .enable(StreamWriteFeature.USE_FAST_DOUBLE_WRITER).build();
   private static final CharSequence APPLICATION_JSON = HttpHeaders.createOptimized("application/json");
 
   private final McpClient client;
@@ -117,12 +109,10 @@ final class Calls {
 
   /** The streaming encoding, or the object mapper's for a value type the streaming one does not know. */
   static Buffer encode(JsonObject result) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream(256);
-    try (JsonGenerator generator = STREAMING.createGenerator(out)) {
-      JacksonCodec.encodeJson(result, generator);
-    } catch (EncodeException | IOException e) {
+    try {
+      return JsonStreams.encode(result);
+    } catch (EncodeException e) {
       return result.toBuffer();
     }
-    return Buffer.buffer(out.toByteArray());
   }
 }

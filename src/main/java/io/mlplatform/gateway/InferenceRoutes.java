@@ -1,11 +1,9 @@
 package io.mlplatform.gateway;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.StreamReadFeature;
 import io.mlplatform.mcp.Addresses;
 import io.mlplatform.mcp.Envelope;
 import io.mlplatform.mcp.ErrorCode;
+import io.mlplatform.mcp.JsonStreams;
 import io.mlplatform.mcp.McpException;
 import io.mlplatform.mcp.Payload;
 import io.mlplatform.mcp.Shadows;
@@ -18,7 +16,6 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.core.json.jackson.JacksonCodec;
 import io.vertx.ext.web.Route;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -37,8 +34,6 @@ final class InferenceRoutes {
   private static final String PREDICT = "/api/deployments/:name/predict";
   private static final String V2_INFER = "/v2/models/:name/infer";
   private static final String V2_VERSION_INFER = "/v2/models/:name/versions/:version/infer";
-  private static final JsonFactory NUMBERS = JsonFactory.builder()
-      .enable(StreamReadFeature.USE_FAST_DOUBLE_PARSER).enable(StreamReadFeature.USE_FAST_BIG_NUMBER_PARSER).build();
 
   private final Calls calls;
   private final TrafficSplits splits;
@@ -199,20 +194,15 @@ final class InferenceRoutes {
     });
   }
 
-  /** The body as a JSON object, its numbers read with Jackson's fast double parser (tensors are mostly numbers). */
+  /** The body as a JSON object, its arrays of numbers read unboxed ({@link JsonStreams}: tensors are mostly numbers). */
   private static JsonObject body(RoutingContext ctx) {
     if (ctx.body() == null || ctx.body().buffer() == null || ctx.body().length() <= 0) {
       throw McpException.invalid("expected a JSON body");
     }
-    Object parsed;
-    try (JsonParser parser = NUMBERS.createParser(ctx.body().buffer().getBytes())) {
-      parsed = JacksonCodec.fromParser(parser, Object.class);
-    } catch (DecodeException | java.io.IOException e) {
-      parsed = null;
-    }
-    if (!(parsed instanceof JsonObject object)) {
+    try {
+      return JsonStreams.parseObject(ctx.body().buffer().getBytes());
+    } catch (DecodeException e) {
       throw McpException.invalid("malformed JSON: the body must be a JSON object");
     }
-    return object;
   }
 }

@@ -1,12 +1,19 @@
 package io.mlplatform.runtime;
 
+import com.fasterxml.jackson.core.JsonGenerator;
+import io.mlplatform.mcp.JsonStreams;
 import io.mlplatform.mcp.McpException;
+import io.mlplatform.mcp.NumberList;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
+import java.io.IOException;
 import java.lang.reflect.Array;
+import java.util.AbstractList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
+import java.util.RandomAccess;
 
 /**
  * A named, typed tensor with its data flat in row-major order: float[] for FP32, double[] for FP64, long[] for INT64,
@@ -74,6 +81,9 @@ public record Tensor(String name, DataType type, long[] shape, Object data) {
 
   private static int fill(String name, DataType type, JsonArray values, Object data, int at) {
     int length = Array.getLength(data);
+    if (values.getList() instanceof NumberList numbers && (type == DataType.FP32 || type == DataType.FP64)) {
+      return fillReals(name, type, numbers, data, at, length);
+    }
     for (int i = 0; i < values.size(); i++) {
       Object value = values.getValue(i);
       if (value instanceof JsonArray nested) {
@@ -86,6 +96,26 @@ public record Tensor(String name, DataType type, long[] shape, Object data) {
       set(name, type, data, at++, value);
     }
     return at;
+  }
+
+  /** {@link #fill} of real numbers parsed unboxed: the same values and checks, without a boxed number each. */
+  private static int fillReals(String name, DataType type, NumberList numbers, Object data, int at, int length) {
+    int count = numbers.size();
+    if (at + count > length) {
+      return at + count;
+    }
+    if (type == DataType.FP64) {
+      double[] doubles = (double[]) data;
+      for (int i = 0; i < count; i++) {
+        doubles[at + i] = numbers.doubleAt(i);
+      }
+    } else {
+      float[] floats = (float[]) data;
+      for (int i = 0; i < count; i++) {
+        floats[at + i] = fp32(name, numbers.doubleAt(i));
+      }
+    }
+    return at + count;
   }
 
   static void set(String name, DataType type, Object data, int index, Object value) {
@@ -143,13 +173,66 @@ public record Tensor(String name, DataType type, long[] shape, Object data) {
         .put("data", flatJson(0, length()));
   }
 
-  /** Values [from, to) of the flat data as a JSON array. */
+  /** Values [from, to) of the flat data as a JSON array: a view, which writes itself unboxed ({@link Values}). */
   JsonArray flatJson(int from, int to) {
-    JsonArray out = new JsonArray();
-    for (int i = from; i < to; i++) {
-      out.add(value(i));
+    return new JsonArray(new Values(from, to));
+  }
+
+  /** A read-only view of part of the flat data, as the JSON values {@link #value} gives. */
+  private final class Values extends AbstractList<Object> implements RandomAccess, JsonStreams.Writable {
+    private final int from;
+    private final int to;
+
+    Values(int from, int to) {
+      this.from = from;
+      this.to = to;
     }
-    return out;
+
+    @Override
+    public Object get(int index) {
+      Objects.checkIndex(index, to - from);
+      return value(from + index);
+    }
+
+    @Override
+    public int size() {
+      return to - from;
+    }
+
+    @Override
+    public void writeValues(JsonGenerator generator) throws IOException {
+      switch (type) {
+        case FP32 -> {
+          float[] values = (float[]) data;
+          for (int i = from; i < to; i++) {
+            generator.writeNumber(values[i]);
+          }
+        }
+        case FP64 -> {
+          double[] values = (double[]) data;
+          for (int i = from; i < to; i++) {
+            generator.writeNumber(values[i]);
+          }
+        }
+        case INT64 -> {
+          long[] values = (long[]) data;
+          for (int i = from; i < to; i++) {
+            generator.writeNumber(values[i]);
+          }
+        }
+        case INT32 -> {
+          int[] values = (int[]) data;
+          for (int i = from; i < to; i++) {
+            generator.writeNumber(values[i]);
+          }
+        }
+        default -> {
+          for (int i = from; i < to; i++) {
+            JsonStreams.write(value(i), generator);
+          }
+        }
+      }
+    }
   }
 
   Object value(int index) {
