@@ -6,6 +6,7 @@ import io.mlplatform.mcp.DirectServers;
 import io.mlplatform.mcp.Envelope;
 import io.mlplatform.mcp.JsonStreams;
 import io.mlplatform.mcp.McpClient;
+import io.mlplatform.mcp.McpException;
 import io.mlplatform.policy.Policy;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
@@ -57,16 +58,19 @@ final class Calls {
   Future<JsonObject> send(RoutingContext ctx, String address, Envelope.Party recipient, String operation,
                           JsonObject payload) {
     Caller caller = Authentication.caller(ctx);
-    return Policy.allowed(caller, operation).compose(ok -> {
-      DirectServers.Server server = client.direct(address);
-      Future<JsonObject> answer = server == null ? null : server.answer(operation, payload);
-      if (answer == null) {
-        return exchange(ctx, address, client.newRequest(recipient, operation, payload).onBehalfOf(caller));
-      }
-      logged(ctx, operation, "direct");
-      ctx.response().putHeader(SERVED_BY, server.id());
-      return answer;
-    });
+    try {
+      Policy.authorize(caller, operation);
+    } catch (McpException refused) {
+      return Future.failedFuture(refused);
+    }
+    DirectServers.Server server = client.direct(address);
+    Future<JsonObject> answer = server == null ? null : server.answer(operation, payload);
+    if (answer == null) {
+      return exchange(ctx, address, client.newRequest(recipient, operation, payload).onBehalfOf(caller));
+    }
+    logged(ctx, operation, "direct");
+    ctx.response().putHeader(SERVED_BY, server.id());
+    return answer;
   }
 
   /**

@@ -24,6 +24,7 @@ final class CrossSite {
       HttpMethod.DELETE);
   private static final String ALLOWED_HEADERS = "Authorization, Content-Type, X-API-Key";
   private static final String ALLOWED_METHODS = "GET, POST, PUT, PATCH, DELETE, OPTIONS";
+  private static final String BRIDGE = EventBridge.PATH.replace("*", "");
 
   private final Set<String> allowed;
 
@@ -63,7 +64,7 @@ final class CrossSite {
       return;
     }
     // the event bridge's SockJS transports post text/plain, and the bridge lets nothing in
-    if (!request.path().startsWith(EventBridge.PATH.replace("*", "")) && hasBody(request) && !Uploads.isMultipart(request) && !isJson(request.getHeader(HttpHeaders.CONTENT_TYPE))) {
+    if (!request.path().startsWith(BRIDGE) && hasBody(request) && !Uploads.isMultipart(request) && !isJson(request.getHeader(HttpHeaders.CONTENT_TYPE))) {
       ctx.fail(McpException.invalid("the body must be sent as 'Content-Type: application/json' (got "
           + (request.getHeader(HttpHeaders.CONTENT_TYPE) == null ? "none" : "'"
           + request.getHeader(HttpHeaders.CONTENT_TYPE) + "'") + "), or as multipart/form-data for uploads"));
@@ -100,7 +101,8 @@ final class CrossSite {
     if (contentType == null) {
       return false;
     }
-    String type = contentType.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
-    return "application/json".equals(type) || type.endsWith("+json");
+    int end = contentType.indexOf(';');
+    String type = (end < 0 ? contentType : contentType.substring(0, end)).trim();
+    return "application/json".equalsIgnoreCase(type) || type.regionMatches(true, type.length() - 5, "+json", 0, 5);
   }
 }

@@ -114,7 +114,7 @@ final class InferenceRoutes {
       shadow = splits.shadow(name);
     }
     Future<JsonObject> answer = toReplicas(ctx, name, address, operation, payload);
-    answer.onSuccess(result -> Calls.respond(ctx, 200, result)).onFailure(ctx::fail);
+    answer.onComplete(result -> Calls.respond(ctx, 200, result), ctx::fail);
     if (shadow != null) {
       Envelope.Party replicas = new Envelope.Party(shadow, "deployment");
       shadows.compare(name, answer, calls.mirror(ctx, shadow, replicas, operation, payload));

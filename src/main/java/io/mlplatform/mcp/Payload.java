@@ -3,12 +3,10 @@ package io.mlplatform.mcp;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
-import java.util.regex.Pattern;
 
 /** Reads and checks the fields of a request payload; every failure is an invalid_argument naming the field. */
 public final class Payload {
   /** Letters, digits, '.', '_' and '-', starting with a letter or digit; no "..". */
-  private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
   private static final int MAX_TEXT = 10_000;
 
   private final JsonObject json;
@@ -28,8 +26,30 @@ public final class Payload {
     return value;
   }
 
+  /**
+   * Whether {@code value} is a name: 1 to 128 ASCII letters, digits, '.', '_' or '-', the first a letter or digit,
+   * no ".." (checked a character at a time: every prediction names its deployment).
+   */
+  static boolean isName(String value) {
+    int length = value.length();
+    if (length == 0 || length > 128 || !letterOrDigit(value.charAt(0))) {
+      return false;
+    }
+    for (int i = 1; i < length; i++) {
+      char c = value.charAt(i);
+      if (!letterOrDigit(c) && c != '_' && c != '-' && (c != '.' || value.charAt(i - 1) == '.')) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static boolean letterOrDigit(char c) {
+    return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9';
+  }
+
   public static void checkName(String field, String value) {
-    if (!NAME.matcher(value).matches() || value.contains("..")) {
+    if (!isName(value)) {
       throw McpException.invalidField(field, "must be 1 to 128 letters, digits, '.', '_' or '-', start with a letter"
           + " or digit and not contain '..' (got " + printable(value) + ")");
     }

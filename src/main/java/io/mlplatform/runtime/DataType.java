@@ -2,13 +2,23 @@ package io.mlplatform.runtime;
 
 import io.mlplatform.mcp.McpException;
 
+import java.util.Arrays;
 import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Collectors;
 
 /** Tensor element types, named as the Open Inference Protocol (KServe V2) names them. */
 public enum DataType {
   BOOL, INT8, UINT8, INT16, INT32, INT64, FP32, FP64, BYTES;
 
+  private static final Map<String, DataType> BY_NAME = Arrays.stream(values())
+      .collect(Collectors.toUnmodifiableMap(DataType::name, type -> type));
+
   public static DataType fromWire(String tensor, String name) {
+    DataType exact = name == null ? null : BY_NAME.get(name);
+    if (exact != null) {
+      return exact;
+    }
     if (name != null) {
       try {
         return valueOf(name.toUpperCase(Locale.ROOT));

@@ -99,8 +99,8 @@ final class Replica implements DirectServers.Server {
   Future<Void> serve(String nodeId) {
     id = "replica@" + nodeId + "/" + deployment + "/" + lane.id() + "/" + index;
     OperationRouter router = new OperationRouter(new Envelope.Party(id, "replica"))
-        .on("deployment.predict", payload -> timed(() -> predict(payload, batcher::submit)))
-        .on("deployment.infer", payload -> timed(() -> infer(payload, batcher::submit)))
+        .on("deployment.predict", payload -> timed(() -> predict(payload, batcher::submit), false))
+        .on("deployment.infer", payload -> timed(() -> infer(payload, batcher::submit), false))
         .on("deployment.metadata", payload -> {
           checkVersion(payload);
           return Future.succeededFuture(metadata());
@@ -133,8 +133,7 @@ final class Replica implements DirectServers.Server {
     if (predict == null) {
       return null;
     }
-    return timed(() -> predict ? predict(payload, batcher::gathered) : infer(payload, batcher::gathered))
-        .andThen(done -> directInFlight.decrementAndGet());
+    return timed(() -> predict ? predict(payload, batcher::gathered) : infer(payload, batcher::gathered), true);
   }
 
   /**
@@ -189,9 +188,9 @@ final class Replica implements DirectServers.Server {
 
   /**
    * A prediction request, timed on this replica from its arrival to its answer (refusals count as errors); a refusal
-   * thrown while checking it becomes the failed answer.
+   * thrown while checking it becomes the failed answer. A direct one ({@link #answer}) stops counting in flight then.
    */
-  private Future<JsonObject> timed(java.util.function.Supplier<Future<JsonObject>> request) {
+  private Future<JsonObject> timed(java.util.function.Supplier<Future<JsonObject>> request, boolean direct) {
     long start = System.nanoTime();
     Future<JsonObject> answer;
     try {
@@ -199,8 +198,12 @@ final class Replica implements DirectServers.Server {
     } catch (RuntimeException e) {
       answer = Future.failedFuture(e);
     }
-    return answer.andThen(done -> (done.succeeded() ? answered : failed)
-        .record(System.nanoTime() - start, TimeUnit.NANOSECONDS));
+    return answer.andThen(done -> {
+      (done.succeeded() ? answered : failed).record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+      if (direct) {
+        directInFlight.decrementAndGet();
+      }
+    });
   }
 
   private Future<Void> drained(int attemptsLeft) {
@@ -222,9 +225,11 @@ final class Replica implements DirectServers.Server {
     long start = System.nanoTime();
     Map<String, Tensor> tensors = Rows.toTensors(loaded.inputs(), rows);
     TensorSpec.check(loaded.inputs(), tensors);
-    return scorer.apply(tensors).andThen(done -> logged(start, tensors, done.result()))
-        .map(outputs -> new JsonObject().put("deployment", deployment).put("model", model).put("version", version)
-            .put("outputs", Rows.fromTensors(outputs)));
+    return scorer.apply(tensors).map(outputs -> {
+      logged(start, tensors, outputs);
+      return new JsonObject().put("deployment", deployment).put("model", model).put("version", version)
+          .put("outputs", Rows.fromTensors(outputs));
+    });
   }
 
   /** The Open Inference Protocol's infer: tensors in, tensors out. */
@@ -246,7 +251,8 @@ final class Replica implements DirectServers.Server {
     TensorSpec.check(loaded.inputs(), tensors);
     checkRows(tensors.values().iterator().next().rows());
     Set<String> wanted = requestedOutputs(payload.getValue("outputs"));
-    return scorer.apply(tensors).andThen(done -> logged(start, tensors, done.result())).map(outputs -> {
+    return scorer.apply(tensors).map(outputs -> {
+      logged(start, tensors, outputs);
       JsonArray out = new JsonArray();
       outputs.values().stream().filter(t -> wanted == null || wanted.contains(t.name()))
           .forEach(t -> out.add(t.toJson()));
