@@ -47,6 +47,8 @@ final class Replica implements DirectServers.Server {
   private final Lane lane;
   private final String model;
   private final int version;
+  /** The version as V2 answers name it. */
+  private final String versionText;
   private final int index;
   private final LoadedModel loaded;
   private final Batcher batcher;
@@ -68,6 +70,7 @@ final class Replica implements DirectServers.Server {
     this.lane = lane;
     this.model = spec.getString("model");
     this.version = version;
+    this.versionText = Integer.toString(version);
     this.index = index;
     this.loaded = loaded;
     this.log = log;
@@ -254,9 +257,12 @@ final class Replica implements DirectServers.Server {
     return scorer.apply(tensors).map(outputs -> {
       logged(start, tensors, outputs);
       JsonArray out = new JsonArray();
-      outputs.values().stream().filter(t -> wanted == null || wanted.contains(t.name()))
-          .forEach(t -> out.add(t.toJson()));
-      JsonObject answer = new JsonObject().put("model_name", deployment).put("model_version", Integer.toString(version))
+      for (Tensor output : outputs.values()) {
+        if (wanted == null || wanted.contains(output.name())) {
+          out.add(output.toJson());
+        }
+      }
+      JsonObject answer = new JsonObject().put("model_name", deployment).put("model_version", versionText)
           .put("outputs", out);
       if (payload.getValue("id") != null) {
         answer.put("id", payload.getValue("id"));
@@ -295,7 +301,7 @@ final class Replica implements DirectServers.Server {
   /** A request for a given version (the V2 versions path) must find this one. */
   private void checkVersion(JsonObject payload) {
     Object wanted = payload.getValue("version");
-    if (wanted != null && !Integer.toString(version).equals(wanted.toString())) {
+    if (wanted != null && !versionText.equals(wanted.toString())) {
       throw McpException.notFound("deployment '" + deployment + "' serves version " + version + ", not " + wanted);
     }
   }
