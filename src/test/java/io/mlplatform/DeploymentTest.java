@@ -95,6 +95,14 @@ class DeploymentTest {
     assertThat(tensor.getJsonArray("data").getDouble(2)).isCloseTo(first.probabilities(rows[1])[0], within(1e-5));
     assertThat(api.postJson("/v2/models/clf-a/versions/1/infer", infer).status()).isEqualTo(200);
     assertThat(api.postJson("/v2/models/clf-a/versions/2/infer", infer).status()).isEqualTo(404);
+    // the hot path reads plain paths by hand: an escaped one is still decoded, a longer one is no route
+    assertThat(api.postJson("/v2/models/clf-%61/versions/%31/infer", infer).json().getString("model_name"))
+        .isEqualTo("clf-a");
+    assertThat(api.postJson("/api/deployments/clf-%61/predict", new JsonObject().put("inputs",
+        new JsonArray().add(jsonRow(rows[0])))).json().getString("deployment")).isEqualTo("clf-a");
+    assertThat(api.postJson("/v2/models/clf-a/versions/1/x/infer", infer).status()).isEqualTo(404);
+    assertThat(api.postJson("/v2/models/versions/1/infer", infer).status()).isEqualTo(404);
+    assertThat(api.postJson("/api/deployments/clf-a/x/predict", new JsonObject()).status()).isEqualTo(404);
 
     JsonObject metadata = api.get("/v2/models/clf-a").json();
     assertThat(metadata.getString("platform")).isEqualTo("onnxruntime");

@@ -34,6 +34,11 @@ final class InferenceRoutes {
   private static final String PREDICT = "/api/deployments/:name/predict";
   private static final String V2_INFER = "/v2/models/:name/infer";
   private static final String V2_VERSION_INFER = "/v2/models/:name/versions/:version/infer";
+  private static final String PREDICT_PREFIX = "/api/deployments/";
+  private static final String PREDICT_SUFFIX = "/predict";
+  private static final String V2_PREFIX = "/v2/models/";
+  private static final String V2_SUFFIX = "/infer";
+  private static final String V2_VERSIONS = "/versions/";
 
   private final Calls calls;
   private final TrafficSplits splits;
@@ -58,6 +63,7 @@ final class InferenceRoutes {
     Router router = Router.router(vertx);
     Route first = router.route();
     front.forEach(first::handler);
+    router.post().handler(this::plainPath);
     router.post(PREDICT).handler(ctx -> forward(ctx, "/api/deployments/{name}/predict", "deployment.predict"));
     router.post(V2_INFER).handler(ctx -> forward(ctx, "/v2/models/{name}/infer", "deployment.infer"));
     router.post(V2_VERSION_INFER).handler(ctx -> forward(ctx, "/v2/models/{name}/versions/{version}/infer",
@@ -89,21 +95,65 @@ final class InferenceRoutes {
     api.getRoute("v2Ready").addHandler(ctx -> Calls.respond(ctx, 200, new JsonObject().put("ready", true)));
   }
 
+  /**
+   * The hot path's routes read off a plain path by hand, without matching the routes' patterns in turn; a path with
+   * an escape, or one these do not take, goes on to the patterns (which decode escapes) or to a 404.
+   */
+  private void plainPath(RoutingContext ctx) {
+    String path = ctx.request().path();
+    if (path.indexOf('%') < 0) {
+      if (path.startsWith(PREDICT_PREFIX) && path.endsWith(PREDICT_SUFFIX)) {
+        String name = segment(path, PREDICT_PREFIX.length(), path.length() - PREDICT_SUFFIX.length());
+        if (name != null) {
+          forward(ctx, "/api/deployments/{name}/predict", "deployment.predict", name, null);
+          return;
+        }
+      } else if (path.startsWith(V2_PREFIX) && path.endsWith(V2_SUFFIX)) {
+        int end = path.length() - V2_SUFFIX.length();
+        String name = segment(path, V2_PREFIX.length(), end);
+        if (name != null) {
+          forward(ctx, "/v2/models/{name}/infer", "deployment.infer", name, null);
+          return;
+        }
+        int versions = path.indexOf(V2_VERSIONS, V2_PREFIX.length());
+        name = versions < 0 ? null : segment(path, V2_PREFIX.length(), versions);
+        String version = name == null ? null : segment(path, versions + V2_VERSIONS.length(), end);
+        if (version != null) {
+          forward(ctx, "/v2/models/{name}/versions/{version}/infer", "deployment.infer", name, version);
+          return;
+        }
+      }
+    }
+    ctx.next();
+  }
+
+  /** path[from, to) when it is one non-empty path segment, else null. */
+  private static String segment(String path, int from, int to) {
+    int slash = path.indexOf('/', from);
+    return to > from && (slash < 0 || slash >= to) ? path.substring(from, to) : null;
+  }
+
   /** {@link #forward(RoutingContext, String)} of a request the hot path took: named as the contract's route is. */
   private void forward(RoutingContext ctx, String pattern, String operation) {
+    forward(ctx, pattern, operation, ctx.pathParam("name"), ctx.pathParam("version"));
+  }
+
+  private void forward(RoutingContext ctx, String pattern, String operation, String name, String version) {
     RequestMetrics.routed(ctx, pattern);
-    forward(ctx, operation);
+    forward(ctx, operation, name, version);
+  }
+
+  private void forward(RoutingContext ctx, String operation) {
+    forward(ctx, operation, ctx.pathParam("name"), ctx.pathParam("version"));
   }
 
   /**
    * A prediction goes to the version the request names, else to a traffic entry drawn by its percent; a drawn share
    * is mirrored to the deployment's shadow, whose answer is only compared ({@link Shadows}).
    */
-  private void forward(RoutingContext ctx, String operation) {
-    String name = ctx.pathParam("name");
+  private void forward(RoutingContext ctx, String operation, String name, String version) {
     Payload.checkName("name", name);
     JsonObject payload = body(ctx);
-    String version = ctx.pathParam("version");
     String address;
     String shadow = null;
     if (version != null) {
