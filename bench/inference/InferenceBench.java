@@ -6,6 +6,7 @@ import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonObject;
 
 import java.nio.FloatBuffer;
@@ -66,10 +67,11 @@ public final class InferenceBench {
 
   /**
    * A bare Vert.x HTTP server answering a constant JSON body to every request, until the process is killed: one
-   * server per core sharing the port, as the platform's gateway runs.
+   * server per core sharing the port, as the platform's gateway runs, on the same sockets (epoll where the platform
+   * finds it too).
    */
   private static void constant(int port) throws Exception {
-    Vertx vertx = Vertx.vertx();
+    Vertx vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
     String body = new JsonObject().put("outputs", new io.vertx.core.json.JsonArray().add(new JsonObject()
         .put("output", new io.vertx.core.json.JsonArray().add(0.25).add(0.75)))).encode();
     vertx.deployVerticle(() -> new VerticleBase() {
@@ -80,6 +82,6 @@ public final class InferenceBench {
       }
     }, new DeploymentOptions().setInstances(Runtime.getRuntime().availableProcessors()))
         .toCompletionStage().toCompletableFuture().get();
-    System.out.println("constant server on " + port);
+    System.out.println("constant server on " + port + (vertx.isNativeTransportEnabled() ? " (epoll)" : " (Java NIO)"));
   }
 }

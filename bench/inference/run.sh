@@ -50,6 +50,7 @@ java -cp "$CP" InferenceBench constant "$CONST" > "$WORK/constant.log" 2>&1 &
 CONST_PID=$!
 PIDS+=($CONST_PID)
 for _ in $(seq 1 50); do curl -sf "http://127.0.0.1:$CONST/" >/dev/null && break; sleep 0.2; done
+echo "sockets: platform $(grep -o 'sockets [A-Za-z ]*' "$WORK/node.log" | head -1), ceiling $(grep -o '(.*)' "$WORK/constant.log" | head -1)"
 
 echo '{"inputs": [{"name": "input", "datatype": "FP32", "shape": [1, 4], "data": [0.1, 0.2, 0.3, 0.4]}]}' > "$WORK/infer1.json"
 python3 - "$WORK/infer64.json" <<'PY'

@@ -54,8 +54,9 @@ public final class Main {
     Settings settings = node.settings();
     String where = settings.hasRole("gateway") ? "http://localhost:" + node.httpPort() + "/"
         : "(no gateway role; /health and /ready on port " + node.httpPort() + ")";
-    System.out.printf("mlplatform ready at %s in %.1f s (node %s, roles %s, data %s%s)%n", where,
+    System.out.printf("mlplatform ready at %s in %.1f s (node %s, roles %s, data %s%s, sockets %s)%n", where,
         (System.nanoTime() - started) / 1e9, node.nodeId(), String.join(",", settings.roles()),
-        settings.dataDir().toAbsolutePath().normalize(), settings.clustered() ? ", clustered" : "");
+        settings.dataDir().toAbsolutePath().normalize(), settings.clustered() ? ", clustered" : "",
+        node.vertx().isNativeTransportEnabled() ? "epoll" : "Java NIO");
   }
 }

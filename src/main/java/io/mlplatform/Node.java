@@ -113,7 +113,8 @@ public final class Node implements AutoCloseable {
   private static Vertx startVertx(Settings settings, HazelcastClusterManager clusterManager, String nodeId)
       throws Exception {
     String registry = "mlplatform-" + nodeId;
-    VertxOptions options = new VertxOptions().setMetricsOptions(Meters.options(registry, settings.vertxMetrics()));
+    VertxOptions options = new VertxOptions().setMetricsOptions(Meters.options(registry, settings.vertxMetrics()))
+        .setPreferNativeTransport(true);
     if (clusterManager == null) {
       Vertx vertx = Vertx.builder().with(options).withMetrics(new MicrometerMetricsFactory()).build();
       Meters.bind(vertx, registry);
