@@ -102,7 +102,7 @@ final class Batcher {
   }
 
   /**
-   * Whether a request of {@code rows} rows may be scored {@link #now} or {@link #gathered}: the model scores it inline and no wait for
+   * Whether a request of {@code rows} rows may be {@link #gathered}: the model scores it inline and no wait for
    * company was asked for ({@code max_wait_ms} 0), so {@link #submit} would run it on an event loop at once anyway.
    */
   boolean scoresNow(int rows) {
