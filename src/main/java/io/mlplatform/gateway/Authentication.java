@@ -127,7 +127,11 @@ final class Authentication {
       return authorization.substring(7).trim();
     }
     String header = ctx.request().getHeader(API_KEY_HEADER);
-    return header != null ? header.trim() : ctx.request().getParam(API_KEY_PARAM);
+    if (header != null) {
+      return header.trim();
+    }
+    // the query's parameters are parsed only when there is a query (a prediction seldom has one)
+    return ctx.request().query() == null ? null : ctx.request().getParam(API_KEY_PARAM);
   }
 
   private Future<Caller> resolve(String key) {

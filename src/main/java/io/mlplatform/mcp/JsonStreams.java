@@ -13,8 +13,8 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.json.jackson.JacksonCodec;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -131,15 +131,34 @@ public final class JsonStreams {
     return true;
   }
 
-  /** {@code value} as JSON text in a buffer. */
+  /** {@code value} as JSON text in a buffer (written into it as the generator flushes: no copy in between). */
   public static Buffer encode(Object value) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream(256);
-    try (JsonGenerator generator = FACTORY.createGenerator(out)) {
+    Buffer out = Buffer.buffer(256);
+    try (JsonGenerator generator = FACTORY.createGenerator(new BufferStream(out))) {
       write(value, generator);
     } catch (IOException e) {
       throw new EncodeException(e.getMessage(), e);
     }
-    return Buffer.buffer(out.toByteArray());
+    return out;
+  }
+
+  /** An output stream appending to a Vert.x buffer. */
+  private static final class BufferStream extends OutputStream {
+    private final Buffer buffer;
+
+    BufferStream(Buffer buffer) {
+      this.buffer = buffer;
+    }
+
+    @Override
+    public void write(int b) {
+      buffer.appendByte((byte) b);
+    }
+
+    @Override
+    public void write(byte[] bytes, int offset, int length) {
+      buffer.appendBytes(bytes, offset, length);
+    }
   }
 
   /** Writes {@code value}: containers and common values here, {@link Writable}s by themselves, others as Vert.x does. */
