@@ -17,7 +17,6 @@ import io.vertx.ext.web.RoutingContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-
 /**
  * How a route asks the platform: one MCP request per HTTP request, on behalf of the request's caller once it is
  * allowed to (see {@link Policy}), logged, its server named in X-Served-By.

@@ -34,6 +34,10 @@ final class InferenceRoutes {
   private static final String PREDICT = "/api/deployments/:name/predict";
   private static final String V2_INFER = "/v2/models/:name/infer";
   private static final String V2_VERSION_INFER = "/v2/models/:name/versions/:version/infer";
+  /** The routes as the contract (and so the meters' route label) names them. */
+  private static final String PREDICT_ROUTE = "/api/deployments/{name}/predict";
+  private static final String V2_INFER_ROUTE = "/v2/models/{name}/infer";
+  private static final String V2_VERSION_INFER_ROUTE = "/v2/models/{name}/versions/{version}/infer";
   private static final String PREDICT_PREFIX = "/api/deployments/";
   private static final String PREDICT_SUFFIX = "/predict";
   private static final String V2_PREFIX = "/v2/models/";
@@ -64,10 +68,9 @@ final class InferenceRoutes {
     Route first = router.route();
     front.forEach(first::handler);
     router.post().handler(this::plainPath);
-    router.post(PREDICT).handler(ctx -> forward(ctx, "/api/deployments/{name}/predict", "deployment.predict"));
-    router.post(V2_INFER).handler(ctx -> forward(ctx, "/v2/models/{name}/infer", "deployment.infer"));
-    router.post(V2_VERSION_INFER).handler(ctx -> forward(ctx, "/v2/models/{name}/versions/{version}/infer",
-        "deployment.infer"));
+    router.post(PREDICT).handler(withPathParams(PREDICT_ROUTE, "deployment.predict"));
+    router.post(V2_INFER).handler(withPathParams(V2_INFER_ROUTE, "deployment.infer"));
+    router.post(V2_VERSION_INFER).handler(withPathParams(V2_VERSION_INFER_ROUTE, "deployment.infer"));
     return router;
   }
 
@@ -77,14 +80,15 @@ final class InferenceRoutes {
       return false;
     }
     String path = request.path();
-    return path.startsWith("/api/deployments/") && path.endsWith("/predict")
-        || path.startsWith("/v2/models/") && path.endsWith("/infer");
+    return path.startsWith(PREDICT_PREFIX) && path.endsWith(PREDICT_SUFFIX)
+        || path.startsWith(V2_PREFIX) && path.endsWith(V2_SUFFIX);
   }
 
   void bind(RouterBuilder api) {
-    api.getRoute("predict").addHandler(ctx -> forward(ctx, "deployment.predict"));
-    api.getRoute("v2Infer").addHandler(ctx -> forward(ctx, "deployment.infer"));
-    api.getRoute("v2InferVersion").addHandler(ctx -> forward(ctx, "deployment.infer"));
+    api.getRoute("predict").addHandler(ctx -> forward(ctx, "deployment.predict", ctx.pathParam("name"), null));
+    api.getRoute("v2Infer").addHandler(ctx -> forward(ctx, "deployment.infer", ctx.pathParam("name"), null));
+    api.getRoute("v2InferVersion").addHandler(ctx -> forward(ctx, "deployment.infer", ctx.pathParam("name"),
+        ctx.pathParam("version")));
     api.getRoute("v2ModelMetadata").addHandler(ctx -> metadata(ctx, false));
     api.getRoute("v2ModelVersionMetadata").addHandler(ctx -> metadata(ctx, false));
     api.getRoute("v2ModelReady").addHandler(ctx -> metadata(ctx, true));
@@ -105,21 +109,21 @@ final class InferenceRoutes {
       if (path.startsWith(PREDICT_PREFIX) && path.endsWith(PREDICT_SUFFIX)) {
         String name = segment(path, PREDICT_PREFIX.length(), path.length() - PREDICT_SUFFIX.length());
         if (name != null) {
-          forward(ctx, "/api/deployments/{name}/predict", "deployment.predict", name, null);
+          routed(ctx, PREDICT_ROUTE, "deployment.predict", name, null);
           return;
         }
       } else if (path.startsWith(V2_PREFIX) && path.endsWith(V2_SUFFIX)) {
         int end = path.length() - V2_SUFFIX.length();
         String name = segment(path, V2_PREFIX.length(), end);
         if (name != null) {
-          forward(ctx, "/v2/models/{name}/infer", "deployment.infer", name, null);
+          routed(ctx, V2_INFER_ROUTE, "deployment.infer", name, null);
           return;
         }
         int versions = path.indexOf(V2_VERSIONS, V2_PREFIX.length());
         name = versions < 0 ? null : segment(path, V2_PREFIX.length(), versions);
         String version = name == null ? null : segment(path, versions + V2_VERSIONS.length(), end);
         if (version != null) {
-          forward(ctx, "/v2/models/{name}/versions/{version}/infer", "deployment.infer", name, version);
+          routed(ctx, V2_VERSION_INFER_ROUTE, "deployment.infer", name, version);
           return;
         }
       }
@@ -133,18 +137,15 @@ final class InferenceRoutes {
     return to > from && (slash < 0 || slash >= to) ? path.substring(from, to) : null;
   }
 
-  /** {@link #forward(RoutingContext, String)} of a request the hot path took: named as the contract's route is. */
-  private void forward(RoutingContext ctx, String pattern, String operation) {
-    forward(ctx, pattern, operation, ctx.pathParam("name"), ctx.pathParam("version"));
+  /** A hot-path pattern route's handler: name and version from the path parameters it decoded. */
+  private Handler<RoutingContext> withPathParams(String pattern, String operation) {
+    return ctx -> routed(ctx, pattern, operation, ctx.pathParam("name"), ctx.pathParam("version"));
   }
 
-  private void forward(RoutingContext ctx, String pattern, String operation, String name, String version) {
+  /** {@link #forward} of a request the hot path took: its route named as the contract's is, for the meters. */
+  private void routed(RoutingContext ctx, String pattern, String operation, String name, String version) {
     RequestMetrics.routed(ctx, pattern);
     forward(ctx, operation, name, version);
-  }
-
-  private void forward(RoutingContext ctx, String operation) {
-    forward(ctx, operation, ctx.pathParam("name"), ctx.pathParam("version"));
   }
 
   /**

@@ -161,7 +161,7 @@ public final class JsonStreams {
     }
   }
 
-  /** Writes {@code value}: containers and common values here, {@link Writable}s by themselves, others as Vert.x does. */
+  /** Writes {@code value}: containers here, {@link Writable}s by themselves, single values as Vert.x's codec does. */
   public static void write(Object value, JsonGenerator generator) throws IOException {
     Object json = value instanceof JsonObject object ? object.getMap()
         : value instanceof JsonArray array ? array.getList() : value;
@@ -182,20 +182,6 @@ public final class JsonStreams {
         write(item, generator);
       }
       generator.writeEndArray();
-    } else if (json instanceof String text) {
-      generator.writeString(text);
-    } else if (json instanceof Double number) {
-      generator.writeNumber(number);
-    } else if (json instanceof Float number) {
-      generator.writeNumber(number);
-    } else if (json instanceof Integer number) {
-      generator.writeNumber(number);
-    } else if (json instanceof Long number) {
-      generator.writeNumber(number);
-    } else if (json instanceof Boolean bool) {
-      generator.writeBoolean(bool);
-    } else if (json == null) {
-      generator.writeNull();
     } else {
       JacksonCodec.encodeJson(json, generator);
     }

@@ -3,10 +3,8 @@ package io.mlplatform.mcp;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
-
 /** Reads and checks the fields of a request payload; every failure is an invalid_argument naming the field. */
 public final class Payload {
-  /** Letters, digits, '.', '_' and '-', starting with a letter or digit; no "..". */
   private static final int MAX_TEXT = 10_000;
 
   private final JsonObject json;

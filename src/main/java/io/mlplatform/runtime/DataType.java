@@ -14,17 +14,14 @@ public enum DataType {
   private static final Map<String, DataType> BY_NAME = Arrays.stream(values())
       .collect(Collectors.toUnmodifiableMap(DataType::name, type -> type));
 
+  /** The type a V2 tensor's {@code datatype} names, in any case (the exact name found first: the common one). */
   public static DataType fromWire(String tensor, String name) {
-    DataType exact = name == null ? null : BY_NAME.get(name);
-    if (exact != null) {
-      return exact;
+    DataType type = name == null ? null : BY_NAME.get(name);
+    if (type == null && name != null) {
+      type = BY_NAME.get(name.toUpperCase(Locale.ROOT));
     }
-    if (name != null) {
-      try {
-        return valueOf(name.toUpperCase(Locale.ROOT));
-      } catch (IllegalArgumentException e) {
-        // fall through to the error below
-      }
+    if (type != null) {
+      return type;
     }
     throw McpException.invalidField(tensor + ".datatype", "unsupported datatype " + name
         + " (supported: BOOL, INT8, UINT8, INT16, INT32, INT64, FP32, FP64, BYTES)");
