@@ -4,7 +4,9 @@ import io.mlplatform.support.Api;
 import io.mlplatform.support.FromNode;
 import io.mlplatform.support.NodeSettings;
 import io.mlplatform.support.ObjectListing;
+import io.mlplatform.support.Prometheus;
 import io.mlplatform.support.SharedNode;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
@@ -12,6 +14,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
+import java.net.http.HttpRequest;
 import java.util.Arrays;
 import java.util.Map;
 
@@ -126,6 +129,57 @@ class BadInputTest {
     assertThat(upload.errorMessage()).contains("200000");
     assertThat(api.get("/api/datasets/huge").status()).isEqualTo(404);
     assertThat(ObjectListing.keys(node, "datasets")).hasSize(before);
+  }
+
+  @Test
+  @DisplayName("a prediction is refused as any request is, before a model is asked: too big (declared or chunked), "
+      + "not sent as JSON, from another site, with an unknown key, on a dot segment; each counted on its route")
+  void predictionRefusals() {
+    Prometheus before = Prometheus.parse(api.get("/metrics").text());
+    char[] big = new char[8000];
+    Arrays.fill(big, 'x');
+    String tooBig = new JsonObject().put("inputs", new JsonArray().add(new String(big))).encode();
+    Api.Response declared = api.sendJson("POST", "/v2/models/any/infer", tooBig);
+    assertThat(declared.status()).isEqualTo(413);
+    assertThat(declared.json().getString("error")).contains("larger than the limit");
+    // no Content-Length: refused once the chunks read pass the limit
+    Api.Response chunked = api.send("POST", "/api/deployments/any/predict", "application/json",
+        HttpRequest.BodyPublishers.fromPublisher(HttpRequest.BodyPublishers.ofString(tooBig)));
+    assertThat(chunked.status()).isEqualTo(413);
+    assertThat(chunked.errorCode()).isEqualTo("payload_too_large");
+
+    JsonObject rows = new JsonObject().put("inputs", new JsonArray().add(new JsonArray().add(1)));
+    Api.Response plain = api.send("POST", "/api/deployments/any/predict", "text/plain", rows.encode().getBytes());
+    assertThat(plain.status()).isEqualTo(400);
+    assertThat(plain.errorMessage()).contains("application/json");
+    Api.Response foreign = api.postJson("/v2/models/any/versions/1/infer", rows, "Origin", "https://evil.example");
+    assertThat(foreign.status()).isEqualTo(403);
+    assertThat(foreign.json().getString("error")).contains("MLP_ALLOWED_ORIGINS");
+    Api.Response unknownKey = api.withKey("not-a-key").postJson("/api/deployments/any/predict", rows);
+    assertThat(unknownKey.status()).isEqualTo(401);
+    assertThat(api.postJson("/api/deployments/./predict", rows).status()).isEqualTo(400);
+    Api.Response malformed = api.sendJson("POST", "/api/deployments/any/predict", "{\"inputs\": ");
+    assertThat(malformed.status()).isEqualTo(400);
+    assertThat(malformed.errorMessage()).contains("malformed JSON");
+    Api.Response nowhere = api.postJson("/api/deployments/any/predict", rows);
+    assertThat(nowhere.status()).isEqualTo(404);
+    assertThat(nowhere.errorMessage()).contains("any");
+
+    Prometheus after = Prometheus.parse(api.get("/metrics").text());
+    String predict = "/api/deployments/{name}/predict";
+    assertThat(counted(before, after, predict, "413")).isEqualTo(1);
+    assertThat(counted(before, after, predict, "400")).isEqualTo(2);
+    assertThat(counted(before, after, predict, "401")).isEqualTo(1);
+    assertThat(counted(before, after, predict, "404")).isEqualTo(1);
+    assertThat(counted(before, after, "/v2/models/{name}/infer", "413")).isEqualTo(1);
+    assertThat(counted(before, after, "/v2/models/{name}/versions/{version}/infer", "403")).isEqualTo(1);
+  }
+
+  /** The requests on {@code route} answered with {@code code} between two scrapes. */
+  private static double counted(Prometheus before, Prometheus after, String route, String code) {
+    String[] labels = {"route", route, "method", "POST", "code", code};
+    return after.sum("mlplatform_http_requests_seconds_count", labels)
+        - before.sum("mlplatform_http_requests_seconds_count", labels);
   }
 
   @Test

@@ -13,6 +13,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 
@@ -48,6 +49,7 @@ final class Authentication {
 
   private final McpClient client;
   private final Caller anonymous;
+  private final Future<Caller> anonymousCaller;
   private final boolean anonymousMayNotChange;
   private final byte[] adminKeyHash;
   private final Map<String, Known> known = new HashMap<>();
@@ -57,6 +59,7 @@ final class Authentication {
   Authentication(McpClient client, Settings settings) {
     this.client = client;
     this.anonymous = Caller.anonymous(settings.anonymousRoles());
+    this.anonymousCaller = Future.succeededFuture(anonymous);
     Set<Permission> granted = Policy.granted(settings.anonymousRoles());
     this.anonymousMayNotChange = !granted.contains(Permission.WRITE) && !granted.contains(Permission.PREDICT);
     this.adminKeyHash = settings.adminKey() == null ? null
@@ -80,18 +83,7 @@ final class Authentication {
 
   /** The root handler: puts the request's caller in the context, or fails it with 401. */
   void handle(RoutingContext ctx) {
-    String key = presented(ctx);
-    if (key == null) {
-      if (anonymousMayNotChange && CHANGES.contains(ctx.request().method())
-          && (ctx.request().path().startsWith("/api/") || ctx.request().path().startsWith("/v2/"))) {
-        // 401 before the body is read: a malformed body from a caller without a key is not worth a 400
-        Policy.authorize(anonymous, Permission.WRITE, ctx.request().method() + " " + ctx.request().path());
-      }
-      ctx.put(CALLER, anonymous);
-      ctx.next();
-      return;
-    }
-    Future<Caller> resolved = resolve(key);
+    Future<Caller> resolved = callerOf(ctx.request());
     if (resolved.succeeded()) {
       ctx.put(CALLER, resolved.result());
       ctx.next();
@@ -115,23 +107,40 @@ final class Authentication {
     });
   }
 
+  /**
+   * The caller of a request: completed at once for the anonymous caller and for a key seen lately, else once the key
+   * is looked up; failed (or thrown) with 401 when it cannot be known.
+   */
+  Future<Caller> callerOf(HttpServerRequest request) {
+    String key = presented(request);
+    if (key != null) {
+      return resolve(key);
+    }
+    if (anonymousMayNotChange && CHANGES.contains(request.method())
+        && (request.path().startsWith("/api/") || request.path().startsWith("/v2/"))) {
+      // 401 before the body is read: a malformed body from a caller without a key is not worth a 400
+      Policy.authorize(anonymous, Permission.WRITE, request.method() + " " + request.path());
+    }
+    return anonymousCaller;
+  }
+
   /** The caller the root handler found (the anonymous caller on routes it did not see). */
   static Caller caller(RoutingContext ctx) {
     Caller caller = ctx.get(CALLER);
     return caller == null ? Caller.anonymous(List.of()) : caller;
   }
 
-  private static String presented(RoutingContext ctx) {
-    String authorization = ctx.request().getHeader(HttpHeaders.AUTHORIZATION);
+  private static String presented(HttpServerRequest request) {
+    String authorization = request.getHeader(HttpHeaders.AUTHORIZATION);
     if (authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
       return authorization.substring(7).trim();
     }
-    String header = ctx.request().getHeader(API_KEY_HEADER);
+    String header = request.getHeader(API_KEY_HEADER);
     if (header != null) {
       return header.trim();
     }
     // the query's parameters are parsed only when there is a query (a prediction seldom has one)
-    return ctx.request().query() == null ? null : ctx.request().getParam(API_KEY_PARAM);
+    return request.query() == null ? null : request.getParam(API_KEY_PARAM);
   }
 
   private Future<Caller> resolve(String key) {

@@ -11,6 +11,7 @@ import io.mlplatform.policy.Policy;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.EncodeException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -34,7 +35,7 @@ final class Calls {
 
   /** Sends an operation to the hub, which routes it to the server that owns it. */
   Future<JsonObject> hub(RoutingContext ctx, String operation, JsonObject payload) {
-    return send(ctx, Addresses.HUB, McpClient.HUB, operation, payload);
+    return send(Exchange.of(ctx), Addresses.HUB, McpClient.HUB, operation, payload);
   }
 
   /** Fails (401 or 403) unless the request's caller may perform {@code operation}. */
@@ -46,17 +47,17 @@ final class Calls {
    * The gateway's own question to the hub while answering a request (e.g. why a deployment has no replica): not
    * the caller's operation, so not checked against the caller's permissions.
    */
-  Future<JsonObject> lookup(RoutingContext ctx, String operation, JsonObject payload) {
-    return exchange(ctx, Addresses.HUB, client.newRequest(McpClient.HUB, operation, payload));
+  Future<JsonObject> lookup(Exchange x, String operation, JsonObject payload) {
+    return exchange(x, Addresses.HUB, client.newRequest(McpClient.HUB, operation, payload));
   }
 
   /**
    * Sends an operation straight to an address (a deployment's replicas: the prediction hot path), or has a server of
    * this node answer it on this thread when it can ({@link io.mlplatform.mcp.DirectServers}: no envelope, no hop).
    */
-  Future<JsonObject> send(RoutingContext ctx, String address, Envelope.Party recipient, String operation,
+  Future<JsonObject> send(Exchange x, String address, Envelope.Party recipient, String operation,
                           JsonObject payload) {
-    Caller caller = Authentication.caller(ctx);
+    Caller caller = x.caller();
     try {
       Policy.authorize(caller, operation);
     } catch (McpException refused) {
@@ -65,10 +66,10 @@ final class Calls {
     DirectServers.Server server = client.direct(address);
     Future<JsonObject> answer = server == null ? null : server.answer(operation, payload);
     if (answer == null) {
-      return exchange(ctx, address, client.newRequest(recipient, operation, payload).onBehalfOf(caller));
+      return exchange(x, address, client.newRequest(recipient, operation, payload).onBehalfOf(caller));
     }
-    logged(ctx, operation, "direct");
-    ctx.response().putHeader(SERVED_BY, server.id());
+    logged(x, operation, "direct");
+    x.response().putHeader(SERVED_BY, server.id());
     return answer;
   }
 
@@ -76,25 +77,25 @@ final class Calls {
    * Sends a copy of a request the caller was allowed to make (a shadow's mirrored prediction): its answer is not the
    * caller's, so it touches neither the response nor the access log.
    */
-  Future<JsonObject> mirror(RoutingContext ctx, String address, Envelope.Party recipient, String operation,
+  Future<JsonObject> mirror(Exchange x, String address, Envelope.Party recipient, String operation,
                             JsonObject payload) {
-    return client.send(address, client.newRequest(recipient, operation, payload).onBehalfOf(Authentication.caller(ctx)));
+    return client.send(address, client.newRequest(recipient, operation, payload).onBehalfOf(x.caller()));
   }
 
-  private Future<JsonObject> exchange(RoutingContext ctx, String address, Envelope request) {
-    logged(ctx, request.operation(), request.messageId());
+  private Future<JsonObject> exchange(Exchange x, String address, Envelope request) {
+    logged(x, request.operation(), request.messageId());
     return client.exchange(address, request).compose(response -> {
-      ctx.response().putHeader(SERVED_BY, response.sender().id());
+      x.response().putHeader(SERVED_BY, response.sender().id());
       return response.isError() ? Future.failedFuture(response.error()) : Future.succeededFuture(response.result());
     });
   }
 
   /** Writes the access log's line of a request when it ends: operation, status, time, message id, caller. */
-  private static void logged(RoutingContext ctx, String operation, String messageId) {
+  private static void logged(Exchange x, String operation, String messageId) {
     if (ACCESS.isInfoEnabled()) {
       long start = System.nanoTime();
-      ctx.addEndHandler(ended -> ACCESS.info("{} {} {}us {} {}", operation, ctx.response().getStatusCode(),
-          (System.nanoTime() - start) / 1000, messageId, Authentication.caller(ctx).name()));
+      x.onEnd(ended -> ACCESS.info("{} {} {}us {} {}", operation, x.response().getStatusCode(),
+          (System.nanoTime() - start) / 1000, messageId, x.caller().name()));
     }
   }
 
@@ -103,11 +104,15 @@ final class Calls {
    * through the object mapper and a String: a fifth of a prediction's gateway time).
    */
   static void respond(RoutingContext ctx, int status, JsonObject result) {
+    respond(ctx.response(), status, result);
+  }
+
+  static void respond(HttpServerResponse response, int status, JsonObject result) {
     if (status == 204) {
-      ctx.response().setStatusCode(204).end();
+      response.setStatusCode(204).end();
       return;
     }
-    ctx.response().setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, APPLICATION_JSON).end(encode(result));
+    response.setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, APPLICATION_JSON).end(encode(result));
   }
 
   /** The streaming encoding, or the object mapper's for a value type the streaming one does not know. */

@@ -6,6 +6,7 @@ import io.mlplatform.mcp.McpException;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
 
 import java.net.URI;
@@ -36,14 +37,9 @@ final class CrossSite {
   void handle(RoutingContext ctx) {
     HttpServerRequest request = ctx.request();
     String origin = request.getHeader(HttpHeaders.ORIGIN);
-    boolean sameOrigin = origin == null || sameOrigin(origin, request.getHeader(HttpHeaders.HOST));
-    boolean allowedOrigin = origin != null && !sameOrigin && allowed.contains(origin.toLowerCase(Locale.ROOT));
-    if (allowedOrigin) {
-      ctx.response().putHeader(HttpHeaders.ACCESS_CONTROL_ALLOW_ORIGIN, origin).putHeader(HttpHeaders.VARY, "Origin");
-    }
     if (request.method() == HttpMethod.OPTIONS && origin != null
         && request.getHeader(HttpHeaders.ACCESS_CONTROL_REQUEST_METHOD) != null) {
-      if (!sameOrigin && !allowedOrigin) {
+      if (!allowedHere(request, origin, ctx.response())) {
         ctx.fail(refused(origin));
         return;
       }
@@ -53,24 +49,51 @@ final class CrossSite {
           .putHeader(HttpHeaders.ACCESS_CONTROL_MAX_AGE, "600").end();
       return;
     }
+    McpException refusal = refusal(request, ctx.response());
+    if (refusal == null) {
+      ctx.next();
+    } else {
+      ctx.fail(refusal);
+    }
+  }
+
+  /**
+   * Why a request that is not a preflight is refused, or null when it is not; an allowed other site's origin is
+   * named in the response's CORS headers.
+   */
+  McpException refusal(HttpServerRequest request, HttpServerResponse response) {
+    String origin = request.getHeader(HttpHeaders.ORIGIN);
+    boolean allowedHere = allowedHere(request, origin, response);
     // the Model Context Protocol endpoint checks origins itself: loopback pages are allowed there (DNS rebinding
     // protection asks for exactly that), other sites only when listed
     if (!CHANGES.contains(request.method()) || AgentEndpoint.PATH.equals(request.path())) {
-      ctx.next();
-      return;
+      return null;
     }
-    if (!sameOrigin && !allowedOrigin) {
-      ctx.fail(refused(origin));
-      return;
+    if (!allowedHere) {
+      return refused(origin);
     }
     // the event bridge's SockJS transports post text/plain, and the bridge lets nothing in
     if (!request.path().startsWith(BRIDGE) && hasBody(request) && !Uploads.isMultipart(request) && !isJson(request.getHeader(HttpHeaders.CONTENT_TYPE))) {
-      ctx.fail(McpException.invalid("the body must be sent as 'Content-Type: application/json' (got "
+      return McpException.invalid("the body must be sent as 'Content-Type: application/json' (got "
           + (request.getHeader(HttpHeaders.CONTENT_TYPE) == null ? "none" : "'"
-          + request.getHeader(HttpHeaders.CONTENT_TYPE) + "'") + "), or as multipart/form-data for uploads"));
-      return;
+          + request.getHeader(HttpHeaders.CONTENT_TYPE) + "'") + "), or as multipart/form-data for uploads");
     }
-    ctx.next();
+    return null;
+  }
+
+  /**
+   * Whether a page of {@code origin} may send this request: no origin, the platform's own, or an allow-listed one
+   * (then named in the response's CORS headers).
+   */
+  private boolean allowedHere(HttpServerRequest request, String origin, HttpServerResponse response) {
+    if (origin == null || sameOrigin(origin, request.getHeader(HttpHeaders.HOST))) {
+      return true;
+    }
+    if (!allowed.contains(origin.toLowerCase(Locale.ROOT))) {
+      return false;
+    }
+    response.putHeader(HttpHeaders.ACCESS_CONTROL_ALLOW_ORIGIN, origin).putHeader(HttpHeaders.VARY, "Origin");
+    return true;
   }
 
   private static McpException refused(String origin) {

@@ -4,6 +4,7 @@ import io.mlplatform.mcp.ErrorCode;
 import io.mlplatform.mcp.McpException;
 import io.mlplatform.storage.StreamTap;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.json.DecodeException;
@@ -25,15 +26,19 @@ final class Failures {
 
   /** Failure handler for every route, and error handler for unmatched ones. */
   static void render(RoutingContext ctx) {
-    McpException error = classify(ctx.failure(), ctx.statusCode());
-    if (error.code() == ErrorCode.INTERNAL) {
-      LOG.error("{} {} failed", ctx.request().method(), ctx.request().path(), ctx.failure());
-    }
-    send(ctx, error);
+    render(ctx.request(), ctx.response(), ctx.failure(), ctx.statusCode());
   }
 
-  static void send(RoutingContext ctx, McpException error) {
-    HttpServerResponse response = ctx.response();
+  /** The same for a request that vertx-web did not route ({@link HotPath}); {@code status} -1 when none was set. */
+  static void render(HttpServerRequest request, HttpServerResponse response, Throwable failure, int status) {
+    McpException error = classify(failure, status);
+    if (error.code() == ErrorCode.INTERNAL) {
+      LOG.error("{} {} failed", request.method(), request.path(), failure);
+    }
+    send(request, response, error);
+  }
+
+  private static void send(HttpServerRequest request, HttpServerResponse response, McpException error) {
     if (response.ended() || response.closed()) {
       return;
     }
@@ -55,12 +60,12 @@ final class Failures {
       response.putHeader("WWW-Authenticate", "Bearer realm=\"mlplatform\"");
     }
     // an HTTP/1 upload refused midway: answer now and close, rather than read the rest of it (HTTP/2 ends the stream)
-    boolean unreadBody = !ctx.request().isEnded() && ctx.request().version() != HttpVersion.HTTP_2;
+    boolean unreadBody = !request.isEnded() && request.version() != HttpVersion.HTTP_2;
     if (unreadBody) {
       response.putHeader(HttpHeaders.CONNECTION, "close");
     }
     // the Open Inference Protocol's errors are {"error": "message"}
-    JsonObject body = ctx.request().path().startsWith("/v2")
+    JsonObject body = request.path().startsWith("/v2")
         ? new JsonObject().put("error", error.getMessage())
         : new JsonObject().put("error", error.toJson());
     response.setStatusCode(error.code().httpStatus())
@@ -68,7 +73,7 @@ final class Failures {
         .end(body.encode())
         .onComplete(v -> {
           if (unreadBody) {
-            ctx.request().connection().close();
+            request.connection().close();
           }
         });
   }

@@ -13,7 +13,6 @@ import io.mlplatform.policy.Permission;
 import io.mlplatform.policy.Policy;
 import io.mlplatform.storage.Stores;
 import io.vertx.core.Future;
-import io.vertx.core.Handler;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
@@ -31,9 +30,7 @@ import io.vertx.ext.web.openapi.router.RouterBuilder;
 import io.vertx.micrometer.PrometheusScrapingHandler;
 import io.vertx.openapi.contract.OpenAPIContract;
 
-import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Set;
 
 /**
@@ -73,10 +70,12 @@ public final class GatewayVerticle extends VerticleBase {
           RouterBuilder api = RouterBuilder.create(vertx, contract, RequestExtractor.withBodyHandler());
           BodyHandler jsonBodies = BodyHandler.create(false).setBodyLimit(settings.maxJsonBytes());
           RequestMetrics metrics = RequestMetrics.of(vertx);
-          List<Handler<RoutingContext>> front = new ArrayList<>();
-          front.add(metrics.newRecorder(Meters.of(vertx))::track);
+          RequestMetrics.Recorder recorder = metrics.newRecorder(Meters.of(vertx));
+          CrossSite crossSite = new CrossSite(settings.allowedOrigins());
+          // ahead of every route (predictions, which HotPath takes, get the same in line)
+          api.rootHandler(recorder::track);
           // the router resolves '..' before routing: /api/models/x/versions/.. would be model x
-          front.add(ctx -> {
+          api.rootHandler(ctx -> {
             String path = ctx.request().path();
             if ((path.indexOf('.') >= 0 || path.indexOf('%') >= 0) && DOT_SEGMENT.matcher(path).find()) {
               ctx.fail(io.mlplatform.mcp.McpException.invalid("the path may not hold '.' or '..' segments"));
@@ -84,11 +83,11 @@ public final class GatewayVerticle extends VerticleBase {
               ctx.next();
             }
           });
-          front.add(new CrossSite(settings.allowedOrigins())::handle);
-          front.add(authentication::handle);
+          api.rootHandler(crossSite::handle);
+          api.rootHandler(authentication::handle);
           // uploads stream to the object store as they arrive: only non-multipart bodies are buffered
           // (and no WebSocket handshake's: the event bridge upgrades it, which a read request cannot)
-          front.add(ctx -> {
+          api.rootHandler(ctx -> {
             if (Uploads.isMultipart(ctx.request())
                 || HttpHeaders.WEBSOCKET.toString().equalsIgnoreCase(ctx.request().getHeader(HttpHeaders.UPGRADE))) {
               ctx.next();
@@ -96,7 +95,6 @@ public final class GatewayVerticle extends VerticleBase {
               jsonBodies.handle(ctx);
             }
           });
-          front.forEach(api::rootHandler);
           // each contract route names itself first, so that even a request refused by its validation is counted there
           for (OpenAPIRoute route : api.getRoutes()) {
             String pattern = route.getOperation().getOpenAPIPath();
@@ -125,11 +123,13 @@ public final class GatewayVerticle extends VerticleBase {
             Calls.respond(ctx, 200, caller.toJson().put("anonymous", caller.anonymous())
                 .put("permissions", Policy.permissionsJson(caller.roles())));
           });
-          return listen(api.createRouter(), inference.hotPath(vertx, front), contractText, client);
+          Router router = api.createRouter();
+          return listen(router, new HotPath(router, recorder, crossSite, authentication, inference,
+              settings.maxJsonBytes()), contractText, client);
         }));
   }
 
-  private Future<HttpServer> listen(Router router, Router hotPath, Buffer contractText, McpClient client) {
+  private Future<HttpServer> listen(Router router, HotPath hotPath, Buffer contractText, McpClient client) {
     router.get("/openapi.yaml").handler(ctx -> ctx.response()
         .putHeader(HttpHeaders.CONTENT_TYPE, "application/yaml").end(contractText));
     router.route(EventBridge.PATH).handler(ctx -> {
@@ -151,27 +151,22 @@ public final class GatewayVerticle extends VerticleBase {
     router.route("/assets/*").handler(StaticHandler.create(WEBROOT + "/assets").setCachingEnabled(true)
         .setMaxAgeSeconds(ONE_YEAR_SECONDS));
     router.route().handler(StaticHandler.create(WEBROOT).setCachingEnabled(false));
-    rendersFailures(router);
-    rendersFailures(hotPath);
+    // every failure and every unrouted request answered the same way
+    router.route().failureHandler(Failures::render);
+    router.errorHandler(404, Failures::render);
+    router.errorHandler(405, Failures::render);
+    router.errorHandler(500, Failures::render);
     // port 0 with several gateways: -1 asks Vert.x for one random port that they all share
     int port = settings.httpPort() == 0 && settings.httpInstances() > 1 ? -1 : settings.httpPort();
     HttpServerOptions options = new HttpServerOptions().setHost(settings.httpHost()).setPort(port)
         .setTcpNoDelay(true);
     return vertx.createHttpServer(options)
-        .requestHandler(request -> (InferenceRoutes.onHotPath(request) ? hotPath : router).handle(request))
+        .requestHandler(hotPath)
         .listen().andThen(ar -> {
           if (ar.succeeded()) {
             server = ar.result();
           }
         });
-  }
-
-  /** Every failure and every unrouted request answered the same way. */
-  private static void rendersFailures(Router router) {
-    router.route().failureHandler(Failures::render);
-    router.errorHandler(404, Failures::render);
-    router.errorHandler(405, Failures::render);
-    router.errorHandler(500, Failures::render);
   }
 
   /** The port the server listens on (useful when the configured port is 0). */

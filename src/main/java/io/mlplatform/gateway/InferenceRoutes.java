@@ -9,19 +9,13 @@ import io.mlplatform.mcp.Payload;
 import io.mlplatform.mcp.Shadows;
 import io.mlplatform.mcp.TrafficSplits;
 import io.vertx.core.Future;
-import io.vertx.core.Handler;
-import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.Route;
-import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.openapi.router.RouterBuilder;
 
-import java.util.List;
 import java.util.Set;
 
 /**
@@ -31,9 +25,8 @@ import java.util.Set;
  */
 final class InferenceRoutes {
   private static final String VERSION = "0.1.0";
-  private static final String PREDICT = "/api/deployments/:name/predict";
-  private static final String V2_INFER = "/v2/models/:name/infer";
-  private static final String V2_VERSION_INFER = "/v2/models/:name/versions/:version/infer";
+  private static final String PREDICT = "deployment.predict";
+  private static final String INFER = "deployment.infer";
   /** The routes as the contract (and so the meters' route label) names them. */
   private static final String PREDICT_ROUTE = "/api/deployments/{name}/predict";
   private static final String V2_INFER_ROUTE = "/v2/models/{name}/infer";
@@ -57,38 +50,13 @@ final class InferenceRoutes {
   /** The hot path: bodies are checked by the replica (tensor by tensor), not by the contract's validator. */
   static final Set<String> CHECKED_IN_CODE = Set.of("predict", "v2Infer", "v2InferVersion");
 
-  /**
-   * The prediction paths, which take most requests, in a router of their own with the API's {@code front} handlers
-   * ahead (metrics, path check, origin, caller, body): the contract's router tries its sixty routes in turn and orders
-   * them by path, so a prediction was matched against 33 routes and a V2 infer against 55 before its own. The
-   * contract's router keeps the same operations for the paths {@link #onHotPath} does not take (a trailing slash).
-   */
-  Router hotPath(Vertx vertx, List<Handler<RoutingContext>> front) {
-    Router router = Router.router(vertx);
-    Route first = router.route();
-    front.forEach(first::handler);
-    router.post().handler(this::plainPath);
-    router.post(PREDICT).handler(withPathParams(PREDICT_ROUTE, "deployment.predict"));
-    router.post(V2_INFER).handler(withPathParams(V2_INFER_ROUTE, "deployment.infer"));
-    router.post(V2_VERSION_INFER).handler(withPathParams(V2_VERSION_INFER_ROUTE, "deployment.infer"));
-    return router;
-  }
-
-  /** Whether a request is for {@link #hotPath}: a POST to a path ending as a prediction's does. */
-  static boolean onHotPath(HttpServerRequest request) {
-    if (request.method() != HttpMethod.POST) {
-      return false;
-    }
-    String path = request.path();
-    return path.startsWith(PREDICT_PREFIX) && path.endsWith(PREDICT_SUFFIX)
-        || path.startsWith(V2_PREFIX) && path.endsWith(V2_SUFFIX);
-  }
-
   void bind(RouterBuilder api) {
-    api.getRoute("predict").addHandler(ctx -> forward(ctx, "deployment.predict", ctx.pathParam("name"), null));
-    api.getRoute("v2Infer").addHandler(ctx -> forward(ctx, "deployment.infer", ctx.pathParam("name"), null));
-    api.getRoute("v2InferVersion").addHandler(ctx -> forward(ctx, "deployment.infer", ctx.pathParam("name"),
-        ctx.pathParam("version")));
+    api.getRoute("predict").addHandler(ctx -> forward(Exchange.of(ctx), PREDICT, ctx.pathParam("name"), null,
+        body(ctx)));
+    api.getRoute("v2Infer").addHandler(ctx -> forward(Exchange.of(ctx), INFER, ctx.pathParam("name"), null,
+        body(ctx)));
+    api.getRoute("v2InferVersion").addHandler(ctx -> forward(Exchange.of(ctx), INFER, ctx.pathParam("name"),
+        ctx.pathParam("version"), body(ctx)));
     api.getRoute("v2ModelMetadata").addHandler(ctx -> metadata(ctx, false));
     api.getRoute("v2ModelVersionMetadata").addHandler(ctx -> metadata(ctx, false));
     api.getRoute("v2ModelReady").addHandler(ctx -> metadata(ctx, true));
@@ -99,36 +67,35 @@ final class InferenceRoutes {
     api.getRoute("v2Ready").addHandler(ctx -> Calls.respond(ctx, 200, new JsonObject().put("ready", true)));
   }
 
+  /** A prediction a plain path asks for: its route's pattern (the meters' label), operation, deployment and version. */
+  record Target(String route, String operation, String name, String version) {
+  }
+
   /**
-   * The hot path's routes read off a plain path by hand, without matching the routes' patterns in turn; a path with
-   * an escape, or one these do not take, goes on to the patterns (which decode escapes) or to a 404.
+   * The prediction a POST to {@code path} asks for, read by hand (no pattern tried in turn), or null when the path is
+   * not a prediction's or holds an escape or a dot segment: those go to the contract's router, which decodes escapes,
+   * refuses dot segments and has the same operations.
    */
-  private void plainPath(RoutingContext ctx) {
-    String path = ctx.request().path();
-    if (path.indexOf('%') < 0) {
-      if (path.startsWith(PREDICT_PREFIX) && path.endsWith(PREDICT_SUFFIX)) {
-        String name = segment(path, PREDICT_PREFIX.length(), path.length() - PREDICT_SUFFIX.length());
-        if (name != null) {
-          routed(ctx, PREDICT_ROUTE, "deployment.predict", name, null);
-          return;
-        }
-      } else if (path.startsWith(V2_PREFIX) && path.endsWith(V2_SUFFIX)) {
-        int end = path.length() - V2_SUFFIX.length();
-        String name = segment(path, V2_PREFIX.length(), end);
-        if (name != null) {
-          routed(ctx, V2_INFER_ROUTE, "deployment.infer", name, null);
-          return;
-        }
-        int versions = path.indexOf(V2_VERSIONS, V2_PREFIX.length());
-        name = versions < 0 ? null : segment(path, V2_PREFIX.length(), versions);
-        String version = name == null ? null : segment(path, versions + V2_VERSIONS.length(), end);
-        if (version != null) {
-          routed(ctx, V2_VERSION_INFER_ROUTE, "deployment.infer", name, version);
-          return;
-        }
-      }
+  static Target target(String path) {
+    if (path.indexOf('%') >= 0 || path.contains("/.")) {
+      return null;
     }
-    ctx.next();
+    if (path.startsWith(PREDICT_PREFIX) && path.endsWith(PREDICT_SUFFIX)) {
+      String name = segment(path, PREDICT_PREFIX.length(), path.length() - PREDICT_SUFFIX.length());
+      return name == null ? null : new Target(PREDICT_ROUTE, PREDICT, name, null);
+    }
+    if (path.startsWith(V2_PREFIX) && path.endsWith(V2_SUFFIX)) {
+      int end = path.length() - V2_SUFFIX.length();
+      String name = segment(path, V2_PREFIX.length(), end);
+      if (name != null) {
+        return new Target(V2_INFER_ROUTE, INFER, name, null);
+      }
+      int versions = path.indexOf(V2_VERSIONS, V2_PREFIX.length());
+      name = versions < 0 ? null : segment(path, V2_PREFIX.length(), versions);
+      String version = name == null ? null : segment(path, versions + V2_VERSIONS.length(), end);
+      return version == null ? null : new Target(V2_VERSION_INFER_ROUTE, INFER, name, version);
+    }
+    return null;
   }
 
   /** path[from, to) when it is one non-empty path segment, else null. */
@@ -137,24 +104,18 @@ final class InferenceRoutes {
     return to > from && (slash < 0 || slash >= to) ? path.substring(from, to) : null;
   }
 
-  /** A hot-path pattern route's handler: name and version from the path parameters it decoded. */
-  private Handler<RoutingContext> withPathParams(String pattern, String operation) {
-    return ctx -> routed(ctx, pattern, operation, ctx.pathParam("name"), ctx.pathParam("version"));
-  }
-
-  /** {@link #forward} of a request the hot path took: its route named as the contract's is, for the meters. */
-  private void routed(RoutingContext ctx, String pattern, String operation, String name, String version) {
-    RequestMetrics.routed(ctx, pattern);
-    forward(ctx, operation, name, version);
+  /** Answers the prediction {@code target} with the request's {@code body}. */
+  void forward(Exchange x, Target target, Buffer body) {
+    forward(x, target.operation(), target.name(), target.version(), body);
   }
 
   /**
    * A prediction goes to the version the request names, else to a traffic entry drawn by its percent; a drawn share
    * is mirrored to the deployment's shadow, whose answer is only compared ({@link Shadows}).
    */
-  private void forward(RoutingContext ctx, String operation, String name, String version) {
+  private void forward(Exchange x, String operation, String name, String version, Buffer body) {
     Payload.checkName("name", name);
-    JsonObject payload = body(ctx);
+    JsonObject payload = parse(body);
     String address;
     String shadow = null;
     if (version != null) {
@@ -164,11 +125,11 @@ final class InferenceRoutes {
       address = splits.address(name);
       shadow = splits.shadow(name);
     }
-    Future<JsonObject> answer = toReplicas(ctx, name, address, operation, payload);
-    answer.onComplete(result -> Calls.respond(ctx, 200, result), ctx::fail);
+    Future<JsonObject> answer = toReplicas(x, name, address, operation, payload);
+    answer.onComplete(result -> Calls.respond(x.response(), 200, result), x::fail);
     if (shadow != null) {
       Envelope.Party replicas = new Envelope.Party(shadow, "deployment");
-      shadows.compare(name, answer, calls.mirror(ctx, shadow, replicas, operation, payload));
+      shadows.compare(name, answer, calls.mirror(x, shadow, replicas, operation, payload));
     }
   }
 
@@ -181,7 +142,7 @@ final class InferenceRoutes {
       payload.put("version", version);
     }
     String address = version == null ? Addresses.deployment(name) : versionAddress(name, version);
-    toReplicas(ctx, name, address, "deployment.metadata", payload)
+    toReplicas(Exchange.of(ctx), name, address, "deployment.metadata", payload)
         .onSuccess(metadata -> Calls.respond(ctx, 200, readiness
             ? new JsonObject().put("name", name).put("ready", true) : metadata))
         .onFailure(ctx::fail);
@@ -192,18 +153,18 @@ final class InferenceRoutes {
    * node leaving), dies or does not answer within the deployment's attempt deadline goes to another replica
    * ({@link io.mlplatform.mcp.McpClient}).
    */
-  private Future<JsonObject> toReplicas(RoutingContext ctx, String name, String address, String operation,
+  private Future<JsonObject> toReplicas(Exchange x, String name, String address, String operation,
                                         JsonObject payload) {
     Envelope.Party replicas = new Envelope.Party(Addresses.deployment(name), "deployment");
-    return calls.send(ctx, address, replicas, operation, payload).recover(failure -> {
+    return calls.send(x, address, replicas, operation, payload).recover(failure -> {
       if (!unavailable(failure)) {
         return Future.failedFuture(failure);
       }
       if (address.equals(Addresses.deployment(name)) || payload.getValue("version") != null) {
-        return whyUnavailable(ctx, name, payload.getValue("version"));
+        return whyUnavailable(x, name, payload.getValue("version"));
       }
       // a traffic entry whose replicas are not ready (yet): the first entry's serve it
-      return toReplicas(ctx, name, Addresses.deployment(name), operation, payload);
+      return toReplicas(x, name, Addresses.deployment(name), operation, payload);
     });
   }
 
@@ -224,8 +185,8 @@ final class InferenceRoutes {
    * No replica answered: 404 when the deployment does not exist or does not serve the version asked for, else 503
    * with Retry-After.
    */
-  private Future<JsonObject> whyUnavailable(RoutingContext ctx, String name, Object version) {
-    return calls.lookup(ctx, "deployment.get", new JsonObject().put("name", name)).compose(deployment -> {
+  private Future<JsonObject> whyUnavailable(Exchange x, String name, Object version) {
+    return calls.lookup(x, "deployment.get", new JsonObject().put("name", name)).compose(deployment -> {
       if (version != null) {
         java.util.Set<String> served = new java.util.TreeSet<>();
         deployment.getJsonArray("replica_status", new JsonArray()).forEach(r -> {
@@ -239,21 +200,26 @@ final class InferenceRoutes {
               + (served.size() > 1 ? "s " : " ") + String.join(", ", served) + ", not " + version));
         }
       }
-      ctx.response().putHeader("Retry-After", "1");
+      x.response().putHeader("Retry-After", "1");
       return Future.failedFuture(new McpException(ErrorCode.UNAVAILABLE, "deployment '" + name
           + "' has no ready replica yet (status " + deployment.getString("status") + ")"));
     });
   }
 
   /** The body as a JSON object, its arrays of numbers read unboxed ({@link JsonStreams}: tensors are mostly numbers). */
-  private static JsonObject body(RoutingContext ctx) {
-    if (ctx.body() == null || ctx.body().buffer() == null || ctx.body().length() <= 0) {
+  private static JsonObject parse(Buffer body) {
+    if (body == null || body.length() == 0) {
       throw McpException.invalid("expected a JSON body");
     }
     try {
-      return JsonStreams.parseObject(ctx.body().buffer().getBytes());
+      return JsonStreams.parseObject(body.getBytes());
     } catch (DecodeException e) {
       throw McpException.invalid("malformed JSON: the body must be a JSON object");
     }
+  }
+
+  /** The body vertx-web's body handler read (none for a multipart request). */
+  private static Buffer body(RoutingContext ctx) {
+    return ctx.body() == null ? null : ctx.body().buffer();
   }
 }

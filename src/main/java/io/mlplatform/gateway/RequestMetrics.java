@@ -157,17 +157,18 @@ final class RequestMetrics implements Shareable {
     /** A handler ahead of every route: times each request (but the console's own reading) until its response ends. */
     void track(RoutingContext ctx) {
       String path = ctx.request().path();
-      boolean api = path.startsWith("/api/") && !path.equals(PATH) || path.startsWith("/v2/");
       long start = System.nanoTime();
-      ctx.addEndHandler(ended -> {
-        long nanos = System.nanoTime() - start;
-        int status = ctx.response().getStatusCode();
-        timer(route(ctx), ctx.request().method(), status).record(nanos, TimeUnit.NANOSECONDS);
-        if (api) {
-          record(deploymentOf(path), status, nanos / 1000);
-        }
-      });
+      ctx.addEndHandler(ended -> ended(route(ctx), ctx.request().method(), path, ctx.response().getStatusCode(),
+          System.nanoTime() - start));
       ctx.next();
+    }
+
+    /** One request answered in {@code nanos}, on route pattern {@code route}. */
+    void ended(String route, HttpMethod method, String path, int status, long nanos) {
+      timer(route, method, status).record(nanos, TimeUnit.NANOSECONDS);
+      if (path.startsWith("/api/") && !path.equals(PATH) || path.startsWith("/v2/")) {
+        record(deploymentOf(path), status, nanos / 1000);
+      }
     }
 
     /** The route named by {@link #routed}, else the pattern of the plain route that answered. */

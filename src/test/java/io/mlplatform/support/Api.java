@@ -77,6 +77,12 @@ public final class Api {
     return sendJson("POST", path, json.toString());
   }
 
+  /** A JSON POST with more headers: names and values in turn. */
+  public Response postJson(String path, Object json, String... headers) {
+    return send(request(path).headers(headers).header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(json.toString())));
+  }
+
   public Response putJson(String path, Object json) {
     return sendJson("PUT", path, json.toString());
   }
