@@ -4,12 +4,13 @@ import io.mlplatform.mcp.Caller;
 import io.mlplatform.mcp.McpException;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
+
+import java.util.Arrays;
 
 /**
  * The gateway's request handler: predictions, which take most requests, are answered without vertx-web (its routing
@@ -21,6 +22,7 @@ import io.vertx.ext.web.Router;
  * contract has the same operations and which decodes, refuses or answers it like any route.
  */
 final class HotPath implements Handler<HttpServerRequest> {
+  private static final int FIRST_READ_BYTES = 64 * 1024;
   private final Router router;
   private final RequestMetrics.Recorder metrics;
   private final CrossSite crossSite;
@@ -55,6 +57,8 @@ final class HotPath implements Handler<HttpServerRequest> {
     private final InferenceRoutes.Target target;
     private final long start = System.nanoTime();
     private Caller caller;
+    private byte[] body;
+    private int length;
     private boolean failed;
     private boolean ended;
     private Handler<Void> onEnd;
@@ -102,17 +106,23 @@ final class HotPath implements Handler<HttpServerRequest> {
 
     /** Reads the body, then has the prediction answered; a body over the limit is refused as soon as it is. */
     private void read() {
+      // sized by the declared length, up to a bound: a caller may declare more than it sends
       long declared = declaredLength();
-      Buffer body = Buffer.buffer(declared > 0 ? (int) declared : 256);
+      body = new byte[declared > 0 ? (int) Math.min(declared, FIRST_READ_BYTES) : 256];
       request.handler(chunk -> {
+        int size = chunk.length();
         if (failed) {
           return;
         }
-        if (body.length() + chunk.length() > maxBodyBytes) {
+        if (length + size > maxBodyBytes) {
           tooLarge();
-        } else {
-          body.appendBuffer(chunk);
+          return;
         }
+        if (length + size > body.length) {
+          body = Arrays.copyOf(body, (int) Math.min(maxBodyBytes, Math.max(2L * body.length, length + size)));
+        }
+        chunk.getBytes(0, size, body, length);
+        length += size;
       });
       request.exceptionHandler(this::fail);
       request.endHandler(v -> {
@@ -120,7 +130,7 @@ final class HotPath implements Handler<HttpServerRequest> {
           return;
         }
         try {
-          inference.forward(this, target, body);
+          inference.forward(this, target, body, length);
         } catch (RuntimeException e) {
           fail(e);
         }

@@ -51,12 +51,9 @@ final class InferenceRoutes {
   static final Set<String> CHECKED_IN_CODE = Set.of("predict", "v2Infer", "v2InferVersion");
 
   void bind(RouterBuilder api) {
-    api.getRoute("predict").addHandler(ctx -> forward(Exchange.of(ctx), PREDICT, ctx.pathParam("name"), null,
-        body(ctx)));
-    api.getRoute("v2Infer").addHandler(ctx -> forward(Exchange.of(ctx), INFER, ctx.pathParam("name"), null,
-        body(ctx)));
-    api.getRoute("v2InferVersion").addHandler(ctx -> forward(Exchange.of(ctx), INFER, ctx.pathParam("name"),
-        ctx.pathParam("version"), body(ctx)));
+    api.getRoute("predict").addHandler(ctx -> forward(ctx, PREDICT, null));
+    api.getRoute("v2Infer").addHandler(ctx -> forward(ctx, INFER, null));
+    api.getRoute("v2InferVersion").addHandler(ctx -> forward(ctx, INFER, ctx.pathParam("version")));
     api.getRoute("v2ModelMetadata").addHandler(ctx -> metadata(ctx, false));
     api.getRoute("v2ModelVersionMetadata").addHandler(ctx -> metadata(ctx, false));
     api.getRoute("v2ModelReady").addHandler(ctx -> metadata(ctx, true));
@@ -104,18 +101,18 @@ final class InferenceRoutes {
     return to > from && (slash < 0 || slash >= to) ? path.substring(from, to) : null;
   }
 
-  /** Answers the prediction {@code target} with the request's {@code body}. */
-  void forward(Exchange x, Target target, Buffer body) {
-    forward(x, target.operation(), target.name(), target.version(), body);
+  /** Answers the prediction {@code target}, its request's body in {@code body[0, length)}. */
+  void forward(Exchange x, Target target, byte[] body, int length) {
+    forward(x, target.operation(), target.name(), target.version(), body, length);
   }
 
   /**
    * A prediction goes to the version the request names, else to a traffic entry drawn by its percent; a drawn share
    * is mirrored to the deployment's shadow, whose answer is only compared ({@link Shadows}).
    */
-  private void forward(Exchange x, String operation, String name, String version, Buffer body) {
+  private void forward(Exchange x, String operation, String name, String version, byte[] body, int length) {
     Payload.checkName("name", name);
-    JsonObject payload = parse(body);
+    JsonObject payload = parse(body, length);
     String address;
     String shadow = null;
     if (version != null) {
@@ -207,19 +204,21 @@ final class InferenceRoutes {
   }
 
   /** The body as a JSON object, its arrays of numbers read unboxed ({@link JsonStreams}: tensors are mostly numbers). */
-  private static JsonObject parse(Buffer body) {
-    if (body == null || body.length() == 0) {
+  private static JsonObject parse(byte[] body, int length) {
+    if (body == null || length == 0) {
       throw McpException.invalid("expected a JSON body");
     }
     try {
-      return JsonStreams.parseObject(body.getBytes());
+      return JsonStreams.parseObject(body, 0, length);
     } catch (DecodeException e) {
       throw McpException.invalid("malformed JSON: the body must be a JSON object");
     }
   }
 
-  /** The body vertx-web's body handler read (none for a multipart request). */
-  private static Buffer body(RoutingContext ctx) {
-    return ctx.body() == null ? null : ctx.body().buffer();
+  /** Answers a prediction vertx-web routed, with the body its body handler read (none for a multipart request). */
+  private void forward(RoutingContext ctx, String operation, String version) {
+    Buffer body = ctx.body() == null ? null : ctx.body().buffer();
+    byte[] bytes = body == null ? null : body.getBytes();
+    forward(Exchange.of(ctx), operation, ctx.pathParam("name"), version, bytes, bytes == null ? 0 : bytes.length);
   }
 }

@@ -146,6 +146,8 @@ final class RequestMetrics implements Shareable {
     private final Map<String, Series> deployments = new ConcurrentHashMap<>();
     private final MeterRegistry meters;
     private final Map<TimerKey, Timer> timers = new HashMap<>();
+    private TimerKey lastKey;
+    private Timer lastTimer;
 
     private record TimerKey(String route, HttpMethod method, int status) {
     }
@@ -183,13 +185,26 @@ final class RequestMetrics implements Shareable {
     }
 
     private Timer timer(String route, HttpMethod method, int status) {
-      return timers.computeIfAbsent(new TimerKey(route, method, status), key -> Timer.builder("mlplatform.http.requests")
-          .description("HTTP requests the gateway answered, by route pattern, method and status code")
-          .tag("route", key.route()).tag("method", key.method().name()).tag("code", Integer.toString(key.status()))
-          .publishPercentileHistogram().register(meters));
+      // most requests are of the route, method and status just seen (the same String and HttpMethod instances)
+      TimerKey last = lastKey;
+      if (last != null && last.route() == route && last.method() == method && last.status() == status) {
+        return lastTimer;
+      }
+      TimerKey key = new TimerKey(route, method, status);
+      Timer timer = timers.computeIfAbsent(key, this::newTimer);
+      lastKey = key;
+      lastTimer = timer;
+      return timer;
     }
 
-  /** One answered request; {@code deployment} is null unless it was a prediction. */
+    private Timer newTimer(TimerKey key) {
+      return Timer.builder("mlplatform.http.requests")
+          .description("HTTP requests the gateway answered, by route pattern, method and status code")
+          .tag("route", key.route()).tag("method", key.method().name()).tag("code", Integer.toString(key.status()))
+          .publishPercentileHistogram().register(meters);
+    }
+
+    /** One answered request; {@code deployment} is null unless it was a prediction. */
     void record(String deployment, int status, long micros) {
       long second = System.currentTimeMillis() / 1000;
       int bucket = bucket(micros);

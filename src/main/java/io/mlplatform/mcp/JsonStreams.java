@@ -42,7 +42,12 @@ public final class JsonStreams {
 
   /** The JSON object in {@code bytes}; a DecodeException when they are not one JSON object and nothing else. */
   public static JsonObject parseObject(byte[] bytes) {
-    try (JsonParser parser = FACTORY.createParser(bytes)) {
+    return parseObject(bytes, 0, bytes.length);
+  }
+
+  /** The JSON object in {@code bytes[offset, offset + length)}, as {@link #parseObject(byte[])} reads it. */
+  public static JsonObject parseObject(byte[] bytes, int offset, int length) {
+    try (JsonParser parser = FACTORY.createParser(bytes, offset, length)) {
       if (parser.nextToken() == null || parser.currentTokenId() != JsonTokenId.ID_START_OBJECT) {
         throw new DecodeException("not a JSON object");
       }
@@ -163,6 +168,11 @@ public final class JsonStreams {
 
   /** Writes {@code value}: containers here, {@link Writable}s by themselves, single values as Vert.x's codec does. */
   public static void write(Object value, JsonGenerator generator) throws IOException {
+    if (value instanceof String text) {
+      // the commonest value first: a final class's test is one comparison, an interface's a search
+      generator.writeString(text);
+      return;
+    }
     Object json = value instanceof JsonObject object ? object.getMap()
         : value instanceof JsonArray array ? array.getList() : value;
     if (json instanceof Map<?, ?> map) {

@@ -35,7 +35,7 @@ public record TensorSpec(String name, DataType type, long[] shape) {
   /** Checks a request's tensors against the model's inputs: each present, of its type and shape. */
   public static void check(List<TensorSpec> specs, Map<String, Tensor> tensors) {
     for (String name : tensors.keySet()) {
-      if (specs.stream().noneMatch(spec -> spec.name.equals(name))) {
+      if (!named(specs, name)) {
         throw McpException.invalidField(name, "the model has no input named '" + name + "' (inputs: "
             + specs.stream().map(TensorSpec::name).toList() + ")");
       }
@@ -60,6 +60,15 @@ public record TensorSpec(String name, DataType type, long[] shape) {
       }
       rows = tensor.rows();
     }
+  }
+
+  private static boolean named(List<TensorSpec> specs, String name) {
+    for (TensorSpec spec : specs) {
+      if (spec.name.equals(name)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static boolean fits(long[] expected, long[] actual) {
