@@ -1,22 +1,26 @@
 #!/usr/bin/env bash
 # Online inference benchmark (issue 3). Prints, from one run on this machine:
 #  (a) raw in-process onnxruntime calls/s for the benchmark model,
-#  (b) a bare Vert.x HTTP server answering a constant JSON (the HTTP ceiling of this box),
-#  (c) the platform's predict route and V2 infer at 1, 16 and 64 connections (req/s, p50, p99),
-#  (d) V2 infer with 64 rows a request (rows/s),
+#  (b, c, d) at 64 connections, in turn for ROUNDS rounds: a bare Vert.x HTTP server answering a constant JSON (the
+#      HTTP ceiling of this box), the platform's predict route, its V2 infer, and V2 infer with 64 rows a request
+#      (req/s, p50, p99; rows/s),
+#  (c) the two routes at 1 and 16 connections,
 #  (e) the predict route and V2 infer at 64 connections on a node without Vert.x's event-bus meters
 #      (MLP_METRICS_VERTX=false),
-# and the ratios (c at 64 connections) / (b), (b) measured before and after (c) and (d) and averaged: the ceiling
-# itself moves by a fifth between runs on this shared machine. Each run also prints the server's CPU time per request
-# (its process's, from /proc; wrk's not counted), and the last line compares the ceiling's with the platform's: a
-# ratio that the machine's other load moves less than it moves req/s. Load comes from wrk on loopback; every run is
-# bounded.
-# Usage: bench/inference/run.sh [--quick]   (--quick: 3 s runs instead of 10 s)
+# and the ratios platform / ceiling at 64 connections: the median of the rounds' ratios (each round's three runs are
+# next to each other; the ceiling itself moves by a fifth between runs on this shared machine). Each run also prints
+# the server's CPU time per request (its process's, from /proc; wrk's not counted), and the ratios' lines compare the
+# ceiling's with the platform's: a ratio that the machine's other load moves less than it moves req/s. Load comes from
+# wrk on loopback; every run is bounded.
+# Usage: bench/inference/run.sh [--quick]   (--quick: 3 s runs and 2 rounds instead of 10 s runs, 6 s in the rounds,
+# and 5 rounds)
 # MLP_BENCH_JAR=path: the platform's jar to measure (default target/mlplatform.jar), e.g. an older build to compare
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 SECONDS_PER_RUN=10
-[ "${1:-}" = "--quick" ] && SECONDS_PER_RUN=3
+ROUNDS=5
+ROUND_SECONDS=6
+[ "${1:-}" = "--quick" ] && SECONDS_PER_RUN=3 && ROUNDS=2 && ROUND_SECONDS=3
 WORK=target/bench/inference
 . bench/lib.sh
 need_wrk
@@ -72,13 +76,13 @@ cpu_us() { awk -v hz="$(getconf CLK_TCK)" '{print ($14 + $15) * 1000000 / hz}' "
 
 # one wrk run against the server of process PID: prints "req/s p50 p99 cpu-us-per-request non2xx"; the CPU per
 # request is the server's own (wrk's excluded), so it moves less than req/s when the machine is shared
-load() { # connections url body-file pid
-  local threads=2; [ "$1" -lt 2 ] && threads=1
+load() { # connections url body-file pid [seconds]
+  local threads=2 seconds=${5:-$SECONDS_PER_RUN}; [ "$1" -lt 2 ] && threads=1
   # warm-up (JIT, connection pools), not measured
   BODY="$3" wrk -t"$threads" -c"$1" -d2s -s bench/inference/post.lua "$2" > /dev/null 2>&1 || true
   local out="$WORK/wrk-$RANDOM.out" cpu_before cpu_after
   cpu_before=$(cpu_us "$4")
-  BODY="$3" wrk -t"$threads" -c"$1" -d"${SECONDS_PER_RUN}s" --latency -s bench/inference/post.lua "$2" > "$out" 2>&1 || true
+  BODY="$3" wrk -t"$threads" -c"$1" -d"${seconds}s" --latency -s bench/inference/post.lua "$2" > "$out" 2>&1 || true
   cpu_after=$(cpu_us "$4")
   BODY="$3" python3 - "$out" "$cpu_before" "$cpu_after" <<'PY'
 import re, sys
@@ -105,34 +109,38 @@ row() { # label, then load's fields
   printf "$ROW" "$label" "$1" "$2" "$3" "$4" "${*:5}"
 }
 
-echo "== (b) bare Vert.x HTTP server, constant JSON"
-# its JIT warmed as long as the platform's will have been before its 64-connection runs: a cold ceiling reads low
+echo "== (b, c, d) at 64 connections: the bare Vert.x server (constant JSON), predict, V2 infer and V2 infer with 64 rows a request in turn, $ROUNDS rounds"
+# interleaved, so that what else loads this shared machine weighs on the three alike: runs of one after the other
+# read ratios from 0.54 to 0.69 for the same jar, as the neighbours' load moved between them. The ceiling's JIT is
+# warmed as long as the platform's routes were before (a cold ceiling reads low).
 BODY="$WORK/predict.json" wrk -t2 -c64 -d8s -s bench/inference/post.lua "http://127.0.0.1:$CONST/" > /dev/null 2>&1 || true
 printf "$ROW" "run" "req/s" "p50 ms" "p99 ms" "cpu us/req" "non-200"
-read -r CEIL P50 P99 CEIL_CPU BAD <<<"$(load 64 "http://127.0.0.1:$CONST/" "$WORK/predict.json" $CONST_PID)"
-row "constant, 64 conns" "$CEIL" "$P50" "$P99" "$CEIL_CPU" "$BAD"
+: > "$WORK/rounds.txt"
+for round in $(seq 1 "$ROUNDS"); do
+  for target in constant predict infer infer64; do
+    case $target in
+      constant) url="http://127.0.0.1:$CONST/"; body=predict; pid=$CONST_PID ;;
+      predict) url="$B/api/deployments/bench/predict"; body=predict; pid=$NODE ;;
+      infer) url="$B/v2/models/bench/infer"; body=infer1; pid=$NODE ;;
+      infer64) url="$B/v2/models/bench/infer"; body=infer64; pid=$NODE ;;
+    esac
+    read -r R P50 P99 CPU BAD <<<"$(load 64 "$url" "$WORK/$body.json" "$pid" "$ROUND_SECONDS")"
+    row "$round: $target" "$R" "$P50" "$P99" "$CPU" "$BAD"
+    echo "$round $target $R $P50 $P99 $CPU" >> "$WORK/rounds.txt"
+  done
+done
 
-echo "== (c) platform routes, one ONNX replica, adaptive batching on"
-for c in 1 16 64; do
+echo "== (c) platform routes at 1 and 16 connections, one ONNX replica, adaptive batching on"
+for c in 1 16; do
   read -r R P50 P99 CPU BAD <<<"$(load $c "$B/api/deployments/bench/predict" "$WORK/predict.json" $NODE)"
   row "predict, $c conns" "$R" "$P50" "$P99" "$CPU" "$BAD"
-  [ $c = 64 ] && PREDICT64=$R && PREDICT64_CPU=$CPU
 done
-for c in 1 16 64; do
+for c in 1 16; do
   read -r R P50 P99 CPU BAD <<<"$(load $c "$B/v2/models/bench/infer" "$WORK/infer1.json" $NODE)"
   row "v2 infer, $c conns" "$R" "$P50" "$P99" "$CPU" "$BAD"
-  [ $c = 64 ] && INFER64=$R && INFER64_CPU=$CPU
 done
 
-echo "== (d) v2 infer, 64 rows a request"
-read -r R P50 P99 CPU BAD <<<"$(load 64 "$B/v2/models/bench/infer" "$WORK/infer64.json" $NODE)"
-row "v2 infer x64 rows, 64 conns" "$R" "$P50" "$P99" "$CPU" "$BAD   rows/s: $(python3 -c "print(round($R * 64))")"
-
 curl -s "$B/v2/models/bench" | python3 -c 'import json,sys; b=json.load(sys.stdin)["batching"]; print("batching: %d requests in %d model calls" % (b["requests"], b["model_calls"]))'
-
-echo "== (b) again"
-read -r CEIL2 P50 P99 CEIL2_CPU BAD <<<"$(load 64 "http://127.0.0.1:$CONST/" "$WORK/predict.json" $CONST_PID)"
-row "constant, 64 conns" "$CEIL2" "$P50" "$P99" "$CEIL2_CPU" "$BAD"
 
 echo "== (e) without Vert.x's event-bus meters (MLP_METRICS_VERTX=false)"
 kill "$NODE"; wait "$NODE" 2>/dev/null || true
@@ -147,12 +155,26 @@ row "predict, 64 conns" "$LEAN_PREDICT" "$P50" "$P99" "$CPU" "$BAD"
 read -r LEAN_INFER P50 P99 CPU BAD <<<"$(load 64 "$B/v2/models/bench/infer" "$WORK/infer1.json" $NODE)"
 row "v2 infer, 64 conns" "$LEAN_INFER" "$P50" "$P99" "$CPU" "$BAD"
 
-echo "== ratios to the ceiling at 64 connections (target: >= 0.65), ceiling = mean of (b)'s two runs"
-python3 -c "
-ceiling = ($CEIL + $CEIL2) / 2
-ceiling_cpu = ($CEIL_CPU + $CEIL2_CPU) / 2
-print(f'ceiling {ceiling:.0f} req/s ({$CEIL:.0f} before, {$CEIL2:.0f} after), {ceiling_cpu:.1f} us of CPU a request')
-print(f'predict / ceiling = {$PREDICT64 / ceiling:.2f}   v2 infer / ceiling = {$INFER64 / ceiling:.2f}')
-print(f'without Vert.x event-bus meters: predict / ceiling = {$LEAN_PREDICT / ceiling:.2f}   v2 infer / ceiling = {$LEAN_INFER / ceiling:.2f}')
-print(f'server CPU a request, ceiling / platform: predict {ceiling_cpu / $PREDICT64_CPU:.2f}   v2 infer {ceiling_cpu / $INFER64_CPU:.2f}')"
+echo "== ratios to the ceiling at 64 connections (target: >= 0.65), V2 rows/s (target: >= 1.5 M): medians of the rounds"
+python3 - "$WORK/rounds.txt" "$LEAN_PREDICT" "$LEAN_INFER" <<'PY'
+import statistics, sys
+runs = {}
+for line in open(sys.argv[1]):
+    rnd, target, rps, p50, p99, cpu = line.split()
+    runs.setdefault(target, []).append((float(rps), float(p99), float(cpu)))
+median = lambda xs: statistics.median(xs)
+ceiling = [r[0] for r in runs["constant"]]
+print(f"ceiling {median(ceiling):.0f} req/s (rounds {' '.join(f'{c:.0f}' for c in ceiling)}), p99 {median([r[1] for r in runs['constant']]):.2f} ms, "
+      f"{median([r[2] for r in runs['constant']]):.1f} us of CPU a request")
+for target, label in (("predict", "predict"), ("infer", "v2 infer")):
+    ratios = [p[0] / c for p, c in zip(runs[target], ceiling)]
+    print(f"{label} / ceiling = {median(ratios):.2f} (rounds {' '.join(f'{r:.2f}' for r in ratios)}), "
+          f"{median([r[0] for r in runs[target]]):.0f} req/s, p99 {median([r[1] for r in runs[target]]):.2f} ms, "
+          f"server CPU a request ceiling / platform {median([r[2] for r in runs['constant']]) / median([r[2] for r in runs[target]]):.2f}")
+rows = [r[0] * 64 for r in runs["infer64"]]
+print(f"v2 infer x64 rows: {median(rows) / 1e6:.2f} M rows/s (rounds {' '.join(f'{r / 1e6:.2f}' for r in rows)}), "
+      f"p99 {median([r[1] for r in runs['infer64']]):.2f} ms")
+print(f"without Vert.x event-bus meters (one run each, after the rounds): predict / ceiling = {float(sys.argv[2]) / median(ceiling):.2f}"
+      f"   v2 infer / ceiling = {float(sys.argv[3]) / median(ceiling):.2f}")
+PY
 echo "(wrk, the platform and the baseline server share this machine's $(nproc) cores)"
