@@ -14,7 +14,12 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.Socket;
 import java.net.http.HttpRequest;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Map;
 
@@ -133,8 +138,9 @@ class BadInputTest {
 
   @Test
   @DisplayName("a prediction is refused as any request is, before a model is asked: too big (declared or chunked), "
-      + "not sent as JSON, from another site, with an unknown key, on a dot segment; each counted on its route")
-  void predictionRefusals() {
+      + "not sent as JSON, from another site, with an unknown key, on a dot segment, with an unknown expectation; each counted "
+      + "on its route")
+  void predictionRefusals() throws IOException {
     Prometheus before = Prometheus.parse(api.get("/metrics").text());
     char[] big = new char[8000];
     Arrays.fill(big, 'x');
@@ -161,6 +167,9 @@ class BadInputTest {
     Api.Response malformed = api.sendJson("POST", "/api/deployments/any/predict", "{\"inputs\": ");
     assertThat(malformed.status()).isEqualTo(400);
     assertThat(malformed.errorMessage()).contains("malformed JSON");
+    assertThat(rawStatusLine("POST /api/deployments/any/predict HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        + "Content-Type: application/json\r\nExpect: something-else\r\nContent-Length: 2\r\n\r\n{}"))
+        .startsWith("HTTP/1.1 400");
     Api.Response nowhere = api.postJson("/api/deployments/any/predict", rows);
     assertThat(nowhere.status()).isEqualTo(404);
     assertThat(nowhere.errorMessage()).contains("any");
@@ -168,11 +177,20 @@ class BadInputTest {
     Prometheus after = Prometheus.parse(api.get("/metrics").text());
     String predict = "/api/deployments/{name}/predict";
     assertThat(counted(before, after, predict, "413")).isEqualTo(1);
-    assertThat(counted(before, after, predict, "400")).isEqualTo(2);
+    assertThat(counted(before, after, predict, "400")).isEqualTo(3);
     assertThat(counted(before, after, predict, "401")).isEqualTo(1);
     assertThat(counted(before, after, predict, "404")).isEqualTo(1);
     assertThat(counted(before, after, "/v2/models/{name}/infer", "413")).isEqualTo(1);
     assertThat(counted(before, after, "/v2/models/{name}/versions/{version}/infer", "403")).isEqualTo(1);
+  }
+
+  /** The status line the node answers {@code request} with, sent as it is (headers an HTTP client would refuse to set). */
+  private static String rawStatusLine(String request) throws IOException {
+    try (Socket socket = new Socket("127.0.0.1", node.httpPort())) {
+      socket.setSoTimeout(30_000);
+      socket.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
+      return new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII)).readLine();
+    }
   }
 
   /** The requests on {@code route} answered with {@code code} between two scrapes. */

@@ -18,6 +18,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -60,7 +63,7 @@ class DeploymentTest {
 
   @Test
   @DisplayName("an ONNX deployment with two replicas answers both routes with the model's own outputs")
-  void onnxOnBothRoutes() {
+  void onnxOnBothRoutes() throws Exception {
     Api.Response created = api.postJson("/api/deployments", new JsonObject().put("name", "clf-a").put("model", "clf")
         .put("version", 1).put("replicas", 2));
     assertThat(created.status()).as(created.text()).isEqualTo(201);
@@ -94,6 +97,13 @@ class DeploymentTest {
     assertThat(tensor.getJsonArray("shape")).isEqualTo(new JsonArray().add(2).add(2));
     assertThat(tensor.getJsonArray("data").getDouble(2)).isCloseTo(first.probabilities(rows[1])[0], within(1e-5));
     assertThat(api.postJson("/v2/models/clf-a/versions/1/infer", infer).status()).isEqualTo(200);
+    // a client that asks whether to send its body (curl does over 1 KiB) is told to
+    HttpResponse<String> continued = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build().send(
+        HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + node.httpPort() + "/v2/models/clf-a/infer"))
+            .timeout(Duration.ofSeconds(30)).expectContinue(true).header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(infer.encode())).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(continued.statusCode()).as(continued.body()).isEqualTo(200);
+    assertThat(new JsonObject(continued.body()).getString("model_name")).isEqualTo("clf-a");
     assertThat(api.postJson("/v2/models/clf-a/versions/2/infer", infer).status()).isEqualTo(404);
     // the hot path reads plain paths by hand: an escaped one is still decoded, a longer one is no route
     assertThat(api.postJson("/v2/models/clf-%61/versions/%31/infer", infer).json().getString("model_name"))

@@ -152,6 +152,7 @@ final class Failures {
       case 405 -> new McpException(ErrorCode.INVALID_ARGUMENT, "method not allowed on this resource");
       case 413 -> new McpException(ErrorCode.PAYLOAD_TOO_LARGE, "the request body is larger than the limit");
       case 415 -> McpException.invalid("unsupported content type");
+      case 417 -> McpException.invalid("the only expectation a request may send is 'Expect: 100-continue'");
       default -> new McpException(ErrorCode.INTERNAL, "internal error (HTTP " + status + ")");
     };
   }

@@ -8,6 +8,7 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.ext.web.Router;
 
 import java.util.Arrays;
@@ -83,6 +84,9 @@ final class HotPath implements Handler<HttpServerRequest> {
           tooLarge();
           return;
         }
+        if (!expectationMet()) {
+          return;
+        }
         if (known.succeeded()) {
           caller = known.result();
           read();
@@ -135,6 +139,27 @@ final class HotPath implements Handler<HttpServerRequest> {
           fail(e);
         }
       });
+    }
+
+    /**
+     * Answers {@code Expect: 100-continue} (curl sends it with bodies over 1 KiB, then waits for it) and refuses any
+     * other expectation with 417, as vertx-web's body handler does for the router's requests.
+     */
+    private boolean expectationMet() {
+      String expect = request.getHeader(HttpHeaders.EXPECT);
+      if (expect == null) {
+        return true;
+      }
+      if (!"100-continue".equalsIgnoreCase(expect)) {
+        failed = true;
+        Failures.render(request, request.response(), null, 417);
+        return false;
+      }
+      // an HTTP/1.0 client's expectation is ignored
+      if (request.version() != HttpVersion.HTTP_1_0) {
+        request.response().writeContinue();
+      }
+      return true;
     }
 
     private long declaredLength() {
