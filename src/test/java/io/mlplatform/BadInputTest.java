@@ -170,6 +170,8 @@ class BadInputTest {
     assertThat(rawStatusLine("POST /api/deployments/any/predict HTTP/1.1\r\nHost: 127.0.0.1\r\n"
         + "Content-Type: application/json\r\nExpect: something-else\r\nContent-Length: 2\r\n\r\n{}"))
         .startsWith("HTTP/1.1 400");
+    assertThat(rawStatusLine("POST /api/models HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        + "Expect: something-else\r\nContent-Length: 2\r\n\r\n{}")).startsWith("HTTP/1.1 400");
     Api.Response nowhere = api.postJson("/api/deployments/any/predict", rows);
     assertThat(nowhere.status()).isEqualTo(404);
     assertThat(nowhere.errorMessage()).contains("any");
