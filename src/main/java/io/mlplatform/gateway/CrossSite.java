@@ -73,10 +73,11 @@ final class CrossSite {
       return refused(origin);
     }
     // the event bridge's SockJS transports post text/plain, and the bridge lets nothing in
-    if (!request.path().startsWith(BRIDGE) && hasBody(request) && !Uploads.isMultipart(request) && !isJson(request.getHeader(HttpHeaders.CONTENT_TYPE))) {
+    String contentType = request.getHeader(HttpHeaders.CONTENT_TYPE);
+    if (!request.path().startsWith(BRIDGE) && hasBody(request) && !Uploads.isMultipart(request)
+        && !isJson(contentType)) {
       return McpException.invalid("the body must be sent as 'Content-Type: application/json' (got "
-          + (request.getHeader(HttpHeaders.CONTENT_TYPE) == null ? "none" : "'"
-          + request.getHeader(HttpHeaders.CONTENT_TYPE) + "'") + "), or as multipart/form-data for uploads");
+          + (contentType == null ? "none" : "'" + contentType + "'") + "), or as multipart/form-data for uploads");
     }
     return null;
   }

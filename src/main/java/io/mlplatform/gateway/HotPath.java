@@ -14,13 +14,13 @@ import io.vertx.ext.web.Router;
 import java.util.Arrays;
 
 /**
- * The gateway's request handler: predictions, which take most requests, are answered without vertx-web (its routing
- * context, handler chain and body handler cost a prediction about a tenth of its server time), every other request
- * goes to the router. What the router's front handlers do to each request is done here in line by the same code:
- * timed for the meters ({@link RequestMetrics}), its origin and content type checked ({@link CrossSite}), its caller
- * known ({@link Authentication}), its body read within the JSON limit, its failure answered ({@link Failures}). A
- * prediction whose path holds an escape or a dot segment, or whose body is multipart, goes to the router too, whose
- * contract has the same operations and which decodes, refuses or answers it like any route.
+ * The gateway's request handler: predictions, which take most requests, are answered without vertx-web's routing
+ * context, handler chain and body handler; every other request goes to the router. What the router's front handlers
+ * do to each request is done here in line by the same code: timed for the meters ({@link RequestMetrics}), its origin
+ * and content type checked ({@link CrossSite}), its caller known ({@link Authentication}), its body read within the
+ * JSON limit (and {@code Expect: 100-continue} answered), its failure answered ({@link Failures}). A prediction whose
+ * path holds an escape or a dot segment, or whose body is multipart, goes to the router too, whose contract has the
+ * same operations and which decodes, refuses or answers it like any route.
  */
 final class HotPath implements Handler<HttpServerRequest> {
   private static final int FIRST_READ_BYTES = 64 * 1024;
@@ -84,9 +84,6 @@ final class HotPath implements Handler<HttpServerRequest> {
           tooLarge();
           return;
         }
-        if (!expectationMet()) {
-          return;
-        }
         if (known.succeeded()) {
           caller = known.result();
           read();
@@ -110,6 +107,9 @@ final class HotPath implements Handler<HttpServerRequest> {
 
     /** Reads the body, then has the prediction answered; a body over the limit is refused as soon as it is. */
     private void read() {
+      if (!expectationMet()) {
+        return;
+      }
       // sized by the declared length, up to a bound: a caller may declare more than it sends
       long declared = declaredLength();
       body = new byte[declared > 0 ? (int) Math.min(declared, FIRST_READ_BYTES) : 256];
