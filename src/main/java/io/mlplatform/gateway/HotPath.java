@@ -143,7 +143,8 @@ final class HotPath implements Handler<HttpServerRequest> {
 
     /**
      * Answers {@code Expect: 100-continue} (curl sends it with bodies over 1 KiB, then waits for it) and refuses any
-     * other expectation with 417, as vertx-web's body handler does for the router's requests.
+     * other expectation (417 in vertx-web's body handler, which the router's requests go through: a 400 naming the one
+     * allowed in {@link Failures}).
      */
     private boolean expectationMet() {
       String expect = request.getHeader(HttpHeaders.EXPECT);
