@@ -6,7 +6,7 @@
 #      (req/s, p50, p99; rows/s),
 #  (c) the two routes at 1 and 16 connections,
 #  (e) the predict route and V2 infer at 64 connections on a node without Vert.x's event-bus meters
-#      (MLP_METRICS_VERTX=false),
+#      (MLP_METRICS_VERTX=false), after a ceiling run of their own,
 # and the ratios platform / ceiling at 64 connections: the median of the rounds' ratios (each round's three runs are
 # next to each other; the ceiling itself moves by a fifth between runs on this shared machine). Each run also prints
 # the server's CPU time per request (its process's, from /proc; wrk's not counted), and the ratios' lines compare the
@@ -150,13 +150,16 @@ for body in predict infer1; do
   url="$B/api/deployments/bench/predict"; [ "$body" != predict ] && url="$B/v2/models/bench/infer"
   load 64 "$url" "$WORK/$body.json" $NODE > /dev/null
 done
-read -r LEAN_PREDICT P50 P99 CPU BAD <<<"$(load 64 "$B/api/deployments/bench/predict" "$WORK/predict.json" $NODE)"
+# against a ceiling run of their own, next to them (the rounds' ceiling is minutes old by now)
+read -r LEAN_CEIL P50 P99 CPU BAD <<<"$(load 64 "http://127.0.0.1:$CONST/" "$WORK/predict.json" $CONST_PID "$ROUND_SECONDS")"
+row "constant, 64 conns" "$LEAN_CEIL" "$P50" "$P99" "$CPU" "$BAD"
+read -r LEAN_PREDICT P50 P99 CPU BAD <<<"$(load 64 "$B/api/deployments/bench/predict" "$WORK/predict.json" $NODE "$ROUND_SECONDS")"
 row "predict, 64 conns" "$LEAN_PREDICT" "$P50" "$P99" "$CPU" "$BAD"
-read -r LEAN_INFER P50 P99 CPU BAD <<<"$(load 64 "$B/v2/models/bench/infer" "$WORK/infer1.json" $NODE)"
+read -r LEAN_INFER P50 P99 CPU BAD <<<"$(load 64 "$B/v2/models/bench/infer" "$WORK/infer1.json" $NODE "$ROUND_SECONDS")"
 row "v2 infer, 64 conns" "$LEAN_INFER" "$P50" "$P99" "$CPU" "$BAD"
 
 echo "== ratios to the ceiling at 64 connections (target: >= 0.65), V2 rows/s (target: >= 1.5 M): medians of the rounds"
-python3 - "$WORK/rounds.txt" "$LEAN_PREDICT" "$LEAN_INFER" <<'PY'
+python3 - "$WORK/rounds.txt" "$LEAN_PREDICT" "$LEAN_INFER" "$LEAN_CEIL" <<'PY'
 import statistics, sys
 runs = {}
 for line in open(sys.argv[1]):
@@ -174,7 +177,8 @@ for target, label in (("predict", "predict"), ("infer", "v2 infer")):
 rows = [r[0] * 64 for r in runs["infer64"]]
 print(f"v2 infer x64 rows: {median(rows) / 1e6:.2f} M rows/s (rounds {' '.join(f'{r / 1e6:.2f}' for r in rows)}), "
       f"p99 {median([r[1] for r in runs['infer64']]):.2f} ms")
-print(f"without Vert.x event-bus meters (one run each, after the rounds): predict / ceiling = {float(sys.argv[2]) / median(ceiling):.2f}"
-      f"   v2 infer / ceiling = {float(sys.argv[3]) / median(ceiling):.2f}")
+lean_predict, lean_infer, lean_ceiling = (float(a) for a in sys.argv[2:5])
+print(f"without Vert.x event-bus meters (one run each, after a ceiling run of their own): "
+      f"predict / ceiling = {lean_predict / lean_ceiling:.2f}   v2 infer / ceiling = {lean_infer / lean_ceiling:.2f}")
 PY
 echo "(wrk, the platform and the baseline server share this machine's $(nproc) cores)"
