@@ -7,13 +7,13 @@
 #  (c) the two routes at 1 and 16 connections,
 #  (e) the predict route and V2 infer at 64 connections on a node without Vert.x's event-bus meters
 #      (MLP_METRICS_VERTX=false), after a ceiling run of their own,
-# and the ratios platform / ceiling at 64 connections: the median of the rounds' ratios (each round's three runs are
+# and the ratios platform / ceiling at 64 connections: the median of the rounds' ratios (each round's four runs are
 # next to each other; the ceiling itself moves by a fifth between runs on this shared machine). Each run also prints
 # the server's CPU time per request (its process's, from /proc; wrk's not counted), and the ratios' lines compare the
 # ceiling's with the platform's: a ratio that the machine's other load moves less than it moves req/s. Load comes from
 # wrk on loopback; every run is bounded.
-# Usage: bench/inference/run.sh [--quick]   (--quick: 3 s runs and 2 rounds instead of 10 s runs, 6 s in the rounds,
-# and 5 rounds)
+# Usage: bench/inference/run.sh [--quick]   (--quick: 2 rounds of 3 s runs, and 3 s runs elsewhere, instead of 5 rounds
+# of 6 s runs and 10 s runs elsewhere)
 # MLP_BENCH_JAR=path: the platform's jar to measure (default target/mlplatform.jar), e.g. an older build to compare
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -110,7 +110,7 @@ row() { # label, then load's fields
 }
 
 echo "== (b, c, d) at 64 connections: the bare Vert.x server (constant JSON), predict, V2 infer and V2 infer with 64 rows a request in turn, $ROUNDS rounds"
-# interleaved, so that what else loads this shared machine weighs on the three alike: runs of one after the other
+# interleaved, so that what else loads this shared machine weighs on the four alike: runs of one after the other
 # read ratios from 0.54 to 0.69 for the same jar, as the neighbours' load moved between them. The ceiling's JIT is
 # warmed as long as the platform's routes were before (a cold ceiling reads low).
 BODY="$WORK/predict.json" wrk -t2 -c64 -d8s -s bench/inference/post.lua "http://127.0.0.1:$CONST/" > /dev/null 2>&1 || true
