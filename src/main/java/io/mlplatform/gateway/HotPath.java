@@ -58,6 +58,8 @@ final class HotPath implements Handler<HttpServerRequest> {
     private final InferenceRoutes.Target target;
     private final long start = System.nanoTime();
     private Caller caller;
+    /** The Content-Length the request declares, -1 when none. */
+    private long declared;
     private byte[] body;
     private int length;
     private boolean failed;
@@ -80,7 +82,8 @@ final class HotPath implements Handler<HttpServerRequest> {
           return;
         }
         Future<Caller> known = authentication.callerOf(request);
-        if (declaredLength() > maxBodyBytes) {
+        declared = declaredLength();
+        if (declared > maxBodyBytes) {
           tooLarge();
           return;
         }
@@ -111,7 +114,6 @@ final class HotPath implements Handler<HttpServerRequest> {
         return;
       }
       // sized by the declared length, up to a bound: a caller may declare more than it sends
-      long declared = declaredLength();
       body = new byte[declared > 0 ? (int) Math.min(declared, FIRST_READ_BYTES) : 256];
       request.handler(chunk -> {
         int size = chunk.length();
@@ -182,8 +184,7 @@ final class HotPath implements Handler<HttpServerRequest> {
         return;
       }
       ended = true;
-      metrics.ended(target.route(), HttpMethod.POST, request.path(), request.response().getStatusCode(),
-          System.nanoTime() - start);
+      metrics.predicted(target.route(), target.name(), request.response().getStatusCode(), System.nanoTime() - start);
       if (onEnd != null) {
         onEnd.handle(null);
       }

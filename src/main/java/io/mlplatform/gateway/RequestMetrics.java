@@ -166,11 +166,17 @@ final class RequestMetrics implements Shareable {
     }
 
     /** One request answered in {@code nanos}, on route pattern {@code route}. */
-    void ended(String route, HttpMethod method, String path, int status, long nanos) {
+    private void ended(String route, HttpMethod method, String path, int status, long nanos) {
       timer(route, method, status).record(nanos, TimeUnit.NANOSECONDS);
       if (path.startsWith("/api/") && !path.equals(PATH) || path.startsWith("/v2/")) {
         record(deploymentOf(path), status, nanos / 1000);
       }
+    }
+
+    /** A prediction of {@code deployment} (a POST on route pattern {@code route}) answered in {@code nanos}. */
+    void predicted(String route, String deployment, int status, long nanos) {
+      timer(route, HttpMethod.POST, status).record(nanos, TimeUnit.NANOSECONDS);
+      record(deployment, status, nanos / 1000);
     }
 
     /** The route named by {@link #routed}, else the pattern of the plain route that answered. */
