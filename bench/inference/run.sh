@@ -2,12 +2,12 @@
 # Online inference benchmark (issue 3). Prints, from one run on this machine:
 #  (a) raw in-process onnxruntime calls/s for the benchmark model,
 #  (b, c, d) at 64 connections, in turn for ROUNDS rounds: a bare Vert.x HTTP server answering a constant JSON (the
-#      HTTP ceiling of this box), the platform's predict route, its V2 infer, and V2 infer with 64 rows a request
-#      (req/s, p50, p99; rows/s),
+#      HTTP ceiling of this box), the platform's predict route, its V2 infer, and V2 infer with 64 rows a request, as
+#      JSON and as binary tensor data (req/s, p50, p99; rows/s),
 #  (c) the two routes at 1 and 16 connections,
 #  (e) the predict route and V2 infer at 64 connections on a node without Vert.x's event-bus meters
 #      (MLP_METRICS_VERTX=false), after a ceiling run of their own,
-# and the ratios platform / ceiling at 64 connections: the median of the rounds' ratios (each round's four runs are
+# and the ratios platform / ceiling at 64 connections: the median of the rounds' ratios (each round's five runs are
 # next to each other; the ceiling itself moves by a fifth between runs on this shared machine). Each run also prints
 # the server's CPU time per request (its process's, from /proc; wrk's not counted), and the ratios' lines compare the
 # ceiling's with the platform's: a ratio that the machine's other load moves less than it moves req/s. Load comes from
@@ -57,18 +57,29 @@ for _ in $(seq 1 50); do curl -sf "http://127.0.0.1:$CONST/" >/dev/null && break
 echo "sockets: platform $(grep -o 'sockets [A-Za-z ]*' "$WORK/node.log" | head -1), ceiling $(grep -o '(.*)' "$WORK/constant.log" | head -1)"
 
 echo '{"inputs": [{"name": "input", "datatype": "FP32", "shape": [1, 4], "data": [0.1, 0.2, 0.3, 0.4]}]}' > "$WORK/infer1.json"
-python3 - "$WORK/infer64.json" <<'PY'
-import json, sys
+# the same 64 rows as V2 binary tensor data, in and out: JSON head, then 256 little-endian floats; its JSON's length
+# goes in the file named like it with .length
+python3 - "$WORK/infer64.json" "$WORK/infer64.bin" <<'PY'
+import json, struct, sys
 data = [round((i % 7) / 7, 4) for i in range(64 * 4)]
 json.dump({"inputs": [{"name": "input", "datatype": "FP32", "shape": [64, 4], "data": data}]}, open(sys.argv[1], "w"))
+head = json.dumps({"inputs": [{"name": "input", "datatype": "FP32", "shape": [64, 4],
+                               "parameters": {"binary_data_size": 4 * len(data)}}],
+                   "parameters": {"binary_data_output": True}}).encode()
+open(sys.argv[2], "wb").write(head + struct.pack("<%df" % len(data), *data))
+open(sys.argv[2] + ".length", "w").write(str(len(head)))
 PY
-for body in predict infer1 infer64; do
-  url="$B/api/deployments/bench/predict"; [ "$body" != predict ] && url="$B/v2/models/bench/infer"
-  curl -sf -XPOST "$url" -H 'content-type: application/json' --data-binary @"$WORK/$body.json" >/dev/null \
-    || { echo "warm-up request $body failed"; exit 1; }
+curl -sf -XPOST "$B/v2/models/bench/infer" -H 'content-type: application/octet-stream' \
+  -H "Inference-Header-Content-Length: $(cat "$WORK/infer64.bin.length")" --data-binary @"$WORK/infer64.bin" >/dev/null \
+  || { echo "warm-up request infer64.bin failed"; exit 1; }
+for body in predict.json infer1.json infer64.json infer64.bin; do
+  url="$B/api/deployments/bench/predict"; [ "$body" != predict.json ] && url="$B/v2/models/bench/infer"
+  [ "$body" = infer64.bin ] || curl -sf -XPOST "$url" -H 'content-type: application/json' --data-binary @"$WORK/$body" \
+    >/dev/null || { echo "warm-up request $body failed"; exit 1; }
   # the JIT compiles each route's path before anything is measured (a cold JVM read 190 us of CPU a request at one
   # connection, 60 us warm)
-  BODY="$WORK/$body.json" wrk -t2 -c64 -d8s -s bench/inference/post.lua "$url" > /dev/null 2>&1 || true
+  length=""; [ "$body" != infer64.bin ] || length=$(cat "$WORK/infer64.bin.length")
+  BODY="$WORK/$body" JSON_LENGTH="$length" wrk -t2 -c64 -d8s -s bench/inference/post.lua "$url" > /dev/null 2>&1 || true
 done
 
 # CPU time a process has used, in microseconds (user + system, from /proc: 10 ms ticks)
@@ -76,13 +87,15 @@ cpu_us() { awk -v hz="$(getconf CLK_TCK)" '{print ($14 + $15) * 1000000 / hz}' "
 
 # one wrk run against the server of process PID: prints "req/s p50 p99 cpu-us-per-request non2xx"; the CPU per
 # request is the server's own (wrk's excluded), so it moves less than req/s when the machine is shared
-load() { # connections url body-file pid [seconds]
+load() { # connections url body-file pid [seconds]   (a body-file.length beside it: a V2 binary tensor request)
   local threads=2 seconds=${5:-$SECONDS_PER_RUN}; [ "$1" -lt 2 ] && threads=1
+  local json_length=""; [ ! -f "$3.length" ] || json_length=$(cat "$3.length")
   # warm-up (JIT, connection pools), not measured
-  BODY="$3" wrk -t"$threads" -c"$1" -d2s -s bench/inference/post.lua "$2" > /dev/null 2>&1 || true
+  BODY="$3" JSON_LENGTH="$json_length" wrk -t"$threads" -c"$1" -d2s -s bench/inference/post.lua "$2" > /dev/null 2>&1 || true
   local out="$WORK/wrk-$RANDOM.out" cpu_before cpu_after
   cpu_before=$(cpu_us "$4")
-  BODY="$3" wrk -t"$threads" -c"$1" -d"${seconds}s" --latency -s bench/inference/post.lua "$2" > "$out" 2>&1 || true
+  BODY="$3" JSON_LENGTH="$json_length" wrk -t"$threads" -c"$1" -d"${seconds}s" --latency -s bench/inference/post.lua "$2" \
+    > "$out" 2>&1 || true
   cpu_after=$(cpu_us "$4")
   BODY="$3" python3 - "$out" "$cpu_before" "$cpu_after" <<'PY'
 import re, sys
@@ -109,22 +122,23 @@ row() { # label, then load's fields
   printf "$ROW" "$label" "$1" "$2" "$3" "$4" "${*:5}"
 }
 
-echo "== (b, c, d) at 64 connections: the bare Vert.x server (constant JSON), predict, V2 infer and V2 infer with 64 rows a request in turn, $ROUNDS rounds"
-# interleaved, so that what else loads this shared machine weighs on the four alike: runs of one after the other
+echo "== (b, c, d) at 64 connections: the bare Vert.x server (constant JSON), predict, V2 infer, and V2 infer with 64 rows a request (JSON, then binary tensor data) in turn, $ROUNDS rounds"
+# interleaved, so that what else loads this shared machine weighs on the five alike: runs of one after the other
 # read ratios from 0.54 to 0.69 for the same jar, as the neighbours' load moved between them. The ceiling's JIT is
 # warmed as long as the platform's routes were before (a cold ceiling reads low).
 BODY="$WORK/predict.json" wrk -t2 -c64 -d8s -s bench/inference/post.lua "http://127.0.0.1:$CONST/" > /dev/null 2>&1 || true
 printf "$ROW" "run" "req/s" "p50 ms" "p99 ms" "cpu us/req" "non-200"
 : > "$WORK/rounds.txt"
 for round in $(seq 1 "$ROUNDS"); do
-  for target in constant predict infer infer64; do
+  for target in constant predict infer infer64 infer64bin; do
     case $target in
-      constant) url="http://127.0.0.1:$CONST/"; body=predict; pid=$CONST_PID ;;
-      predict) url="$B/api/deployments/bench/predict"; body=predict; pid=$NODE ;;
-      infer) url="$B/v2/models/bench/infer"; body=infer1; pid=$NODE ;;
-      infer64) url="$B/v2/models/bench/infer"; body=infer64; pid=$NODE ;;
+      constant) url="http://127.0.0.1:$CONST/"; body=predict.json; pid=$CONST_PID ;;
+      predict) url="$B/api/deployments/bench/predict"; body=predict.json; pid=$NODE ;;
+      infer) url="$B/v2/models/bench/infer"; body=infer1.json; pid=$NODE ;;
+      infer64) url="$B/v2/models/bench/infer"; body=infer64.json; pid=$NODE ;;
+      infer64bin) url="$B/v2/models/bench/infer"; body=infer64.bin; pid=$NODE ;;
     esac
-    read -r R P50 P99 CPU BAD <<<"$(load 64 "$url" "$WORK/$body.json" "$pid" "$ROUND_SECONDS")"
+    read -r R P50 P99 CPU BAD <<<"$(load 64 "$url" "$WORK/$body" "$pid" "$ROUND_SECONDS")"
     row "$round: $target" "$R" "$P50" "$P99" "$CPU" "$BAD"
     echo "$round $target $R $P50 $P99 $CPU" >> "$WORK/rounds.txt"
   done
@@ -177,6 +191,9 @@ for target, label in (("predict", "predict"), ("infer", "v2 infer")):
 rows = [r[0] * 64 for r in runs["infer64"]]
 print(f"v2 infer x64 rows: {median(rows) / 1e6:.2f} M rows/s (rounds {' '.join(f'{r / 1e6:.2f}' for r in rows)}), "
       f"p99 {median([r[1] for r in runs['infer64']]):.2f} ms")
+rows = [r[0] * 64 for r in runs["infer64bin"]]
+print(f"v2 infer x64 rows, binary tensor data in and out: {median(rows) / 1e6:.2f} M rows/s "
+      f"(rounds {' '.join(f'{r / 1e6:.2f}' for r in rows)}), p99 {median([r[1] for r in runs['infer64bin']]):.2f} ms")
 lean_predict, lean_infer, lean_ceiling = (float(a) for a in sys.argv[2:5])
 print(f"without Vert.x event-bus meters (one run each, after a ceiling run of their own): "
       f"predict / ceiling = {lean_predict / lean_ceiling:.2f}   v2 infer / ceiling = {lean_infer / lean_ceiling:.2f}")

@@ -62,6 +62,121 @@ class DeploymentTest {
   }
 
   @Test
+  @DisplayName("V2 binary tensor data: inputs read from after the JSON, outputs asked as binary written there, the same"
+      + " values as JSON gives; a body whose sizes disagree is a 400 naming them")
+  void binaryTensors() throws Exception {
+    assertThat(api.postJson("/api/deployments", new JsonObject().put("name", "clf-bin").put("model", "clf")
+        .put("version", 1)).status()).isEqualTo(201);
+    awaitReady("clf-bin", 1);
+    float[] values = {0.5f, -1.2f, 0.3f, 2.0f, -0.7f, 0.1f, 1.5f, -0.4f, 0.25f, 0.75f, -2.5f, 1e-3f};
+    JsonObject asJson = new JsonObject().put("inputs", new JsonArray().add(new JsonObject().put("name", "input")
+        .put("datatype", "FP32").put("shape", new JsonArray().add(3).add(4)).put("data", jsonRow(values))));
+    JsonObject answered = api.postJson("/v2/models/clf-bin/infer", asJson).json();
+    JsonObject expected = answered.getJsonArray("outputs").getJsonObject(0);
+    java.nio.ByteBuffer input = java.nio.ByteBuffer.allocate(48).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    for (float value : values) {
+      input.putFloat(value);
+    }
+    JsonObject head = new JsonObject().put("id", "b-1").put("inputs", new JsonArray().add(new JsonObject()
+        .put("name", "input").put("datatype", "FP32").put("shape", new JsonArray().add(3).add(4))
+        .put("parameters", new JsonObject().put("binary_data_size", 48))));
+
+    // binary in, JSON out: the answer JSON gives
+    Api.Response jsonOut = api.postTensors("/v2/models/clf-bin/infer", head, input.array());
+    assertThat(jsonOut.status()).as(jsonOut.text()).isEqualTo(200);
+    assertThat(jsonOut.contentType()).startsWith("application/json");
+    assertThat(jsonOut.json().getJsonArray("outputs").getJsonObject(0)).isEqualTo(expected);
+
+    // binary in and out (every output, or the one named): the same floats, bit for bit, after the answer's JSON
+    for (JsonObject asked : List.of(head.copy().put("parameters", new JsonObject().put("binary_data_output", true)),
+        head.copy().put("outputs", new JsonArray().add(new JsonObject().put("name", "output")
+            .put("parameters", new JsonObject().put("binary_data", true)))))) {
+      Api.Response binary = api.postTensors("/v2/models/clf-bin/infer", asked, input.array());
+      assertThat(binary.status()).as(binary.text()).isEqualTo(200);
+      assertThat(binary.contentType()).isEqualTo("application/octet-stream");
+      int jsonLength = Integer.parseInt(binary.header("Inference-Header-Content-Length"));
+      JsonObject answer = new JsonObject(io.vertx.core.buffer.Buffer.buffer(binary.bytes()).getBuffer(0, jsonLength));
+      assertThat(answer.getString("id")).isEqualTo("b-1");
+      JsonObject output = answer.getJsonArray("outputs").getJsonObject(0);
+      assertThat(output.containsKey("data")).isFalse();
+      assertThat(output.getJsonArray("shape")).isEqualTo(new JsonArray().add(3).add(2));
+      assertThat(output.getJsonObject("parameters").getInteger("binary_data_size")).isEqualTo(24);
+      assertThat(binary.bytes()).hasSize(jsonLength + 24);
+      java.nio.ByteBuffer data = java.nio.ByteBuffer.wrap(binary.bytes(), jsonLength, 24)
+          .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+      for (int i = 0; i < 6; i++) {
+        assertThat(data.getFloat()).isEqualTo(expected.getJsonArray("data").getDouble(i).floatValue());
+      }
+    }
+    // a JSON request may ask for binary outputs too
+    Api.Response fromJson = api.postJson("/v2/models/clf-bin/infer", asJson.copy()
+        .put("parameters", new JsonObject().put("binary_data_output", true)));
+    assertThat(fromJson.status()).isEqualTo(200);
+    assertThat(fromJson.header("Inference-Header-Content-Length")).isNotNull();
+
+    // sizes that disagree, and the header where it has no place
+    byte[] bytes = input.array();
+    Map<String, Api.Response> refused = new java.util.LinkedHashMap<>();
+    refused.put("takes 48 bytes, not 44", api.postTensors("/v2/models/clf-bin/infer", head.copy().put("inputs",
+        new JsonArray().add(head.getJsonArray("inputs").getJsonObject(0).copy()
+            .put("parameters", new JsonObject().put("binary_data_size", 44)))), java.util.Arrays.copyOf(bytes, 44)));
+    refused.put("48 bytes, but the body holds 40", api.postTensors("/v2/models/clf-bin/infer", head,
+        java.util.Arrays.copyOf(bytes, 40)));
+    refused.put("8 bytes after the JSON", api.postTensors("/v2/models/clf-bin/infer", head,
+        java.util.Arrays.copyOf(bytes, 56)));
+    refused.put("either data or binary_data_size", api.postTensors("/v2/models/clf-bin/infer", head.copy()
+        .put("inputs", new JsonArray().add(head.getJsonArray("inputs").getJsonObject(0).copy()
+            .put("data", jsonRow(values)))), bytes));
+    refused.put("is for the V2 infer routes", api.postTensors("/api/deployments/clf-bin/predict",
+        new JsonObject().put("inputs", new JsonArray()), bytes));
+    refused.put("(100) is more than the body's 2 bytes", api.postJson("/v2/models/clf-bin/infer", "{}",
+        "Inference-Header-Content-Length", "100"));
+    refused.put("must be the number of bytes of the body's JSON (got 'two')", api.postJson("/v2/models/clf-bin/infer",
+        "{}", "Inference-Header-Content-Length", "two"));
+    refused.forEach((message, response) -> {
+      assertThat(response.status()).as(message + ": " + response.text()).isEqualTo(400);
+      assertThat(response.text()).as(message).contains(message);
+    });
+  }
+
+  @Test
+  @DisplayName("a tensor whose shape claims millions of values while its data holds a few is refused before memory is"
+      + " taken for them, as JSON and as binary data")
+  void claimedShapeTakesNoMemory() {
+    assertThat(api.postJson("/api/deployments", new JsonObject().put("name", "clf-claims").put("model", "clf")
+        .put("version", 1)).status()).isEqualTo(201);
+    awaitReady("clf-claims", 1);
+    JsonArray shape = new JsonArray().add(10_000_000).add(4);
+    JsonObject json = new JsonObject().put("inputs", new JsonArray().add(new JsonObject().put("name", "input")
+        .put("datatype", "FP64").put("shape", shape).put("data", new JsonArray().add(1.5))));
+    JsonObject binary = new JsonObject().put("inputs", new JsonArray().add(new JsonObject().put("name", "input")
+        .put("datatype", "BYTES").put("shape", shape).put("parameters", new JsonObject().put("binary_data_size", 8))));
+    com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean)
+        java.lang.management.ManagementFactory.getThreadMXBean();
+    long before = allocated(threads);
+    for (int i = 0; i < 4; i++) {
+      Api.Response refused = api.postJson("/v2/models/clf-claims/infer", json);
+      assertThat(refused.status()).as(refused.text()).isEqualTo(400);
+      assertThat(refused.text()).contains("needs 40000000 values, got 1");
+      refused = api.postTensors("/v2/models/clf-claims/infer", binary, new byte[] {4, 0, 0, 0, 'a', 'b', 'c', 'd'});
+      assertThat(refused.status()).as(refused.text()).isEqualTo(400);
+      assertThat(refused.text()).contains("takes at least 160000000 bytes");
+    }
+    // each refusal would have made an array of 40 million values (320 MB of doubles, 160 MB of references)
+    assertThat(allocated(threads) - before).as("bytes allocated by the node and the test meanwhile")
+        .isLessThan(200L << 20);
+  }
+
+  /** Bytes allocated so far by the threads of this JVM (the test's node runs in it). */
+  private static long allocated(com.sun.management.ThreadMXBean threads) {
+    long total = 0;
+    for (long allocated : threads.getThreadAllocatedBytes(threads.getAllThreadIds())) {
+      total += Math.max(0, allocated);
+    }
+    return total;
+  }
+
+  @Test
   @DisplayName("an ONNX deployment with two replicas answers both routes with the model's own outputs")
   void onnxOnBothRoutes() throws Exception {
     Api.Response created = api.postJson("/api/deployments", new JsonObject().put("name", "clf-a").put("model", "clf")

@@ -23,7 +23,8 @@ import java.util.Set;
 final class CrossSite {
   private static final Set<HttpMethod> CHANGES = Set.of(HttpMethod.POST, HttpMethod.PUT, HttpMethod.PATCH,
       HttpMethod.DELETE);
-  private static final String ALLOWED_HEADERS = "Authorization, Content-Type, X-API-Key";
+  private static final String ALLOWED_HEADERS = "Authorization, Content-Type, X-API-Key, "
+      + BinaryTensors.HEADER;
   private static final String ALLOWED_METHODS = "GET, POST, PUT, PATCH, DELETE, OPTIONS";
   private static final String BRIDGE = EventBridge.PATH.replace("*", "");
 
@@ -72,10 +73,11 @@ final class CrossSite {
     if (!allowedHere) {
       return refused(origin);
     }
-    // the event bridge's SockJS transports post text/plain, and the bridge lets nothing in
+    // the event bridge's SockJS transports post text/plain, and the bridge lets nothing in; a binary tensor request
+    // names its JSON's length in a header of its own, which no form can send
     String contentType = request.getHeader(HttpHeaders.CONTENT_TYPE);
     if (!request.path().startsWith(BRIDGE) && hasBody(request) && !Uploads.isMultipart(request)
-        && !isJson(contentType)) {
+        && !isJson(contentType) && request.getHeader(BinaryTensors.HEADER) == null) {
       return McpException.invalid("the body must be sent as 'Content-Type: application/json' (got "
           + (contentType == null ? "none" : "'" + contentType + "'") + "), or as multipart/form-data for uploads");
     }

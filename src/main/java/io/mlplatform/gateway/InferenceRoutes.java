@@ -16,6 +16,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.openapi.router.RouterBuilder;
 
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -59,7 +60,7 @@ final class InferenceRoutes {
     api.getRoute("v2ModelReady").addHandler(ctx -> metadata(ctx, true));
     api.getRoute("v2ModelVersionReady").addHandler(ctx -> metadata(ctx, true));
     api.getRoute("v2Server").addHandler(ctx -> Calls.respond(ctx, 200, new JsonObject().put("name", "mlplatform")
-        .put("version", VERSION).put("extensions", new JsonArray())));
+        .put("version", VERSION).put("extensions", new JsonArray().add("binary_tensor_data"))));
     api.getRoute("v2Live").addHandler(ctx -> Calls.respond(ctx, 200, new JsonObject().put("live", true)));
     api.getRoute("v2Ready").addHandler(ctx -> Calls.respond(ctx, 200, new JsonObject().put("ready", true)));
   }
@@ -112,7 +113,12 @@ final class InferenceRoutes {
    */
   private void forward(Exchange x, String operation, String name, String version, byte[] body, int length) {
     Payload.checkName("name", name);
-    JsonObject payload = parse(body, length);
+    long jsonLength = BinaryTensors.jsonLength(x.request());
+    if (jsonLength >= 0 && !INFER.equals(operation)) {
+      throw McpException.invalid(BinaryTensors.HEADER + " (binary tensor data) is for the V2 infer routes");
+    }
+    JsonObject payload = jsonLength >= 0 ? BinaryTensors.parse(body, length, jsonLength) : parse(body, length);
+    Map<String, Boolean> binaryOutputs = INFER.equals(operation) ? BinaryTensors.wanted(payload) : null;
     String address;
     String shadow = null;
     if (version != null) {
@@ -123,7 +129,13 @@ final class InferenceRoutes {
       shadow = splits.shadow(name);
     }
     Future<JsonObject> answer = toReplicas(x, name, address, operation, payload);
-    answer.onComplete(result -> Calls.respond(x.response(), 200, result), x::fail);
+    answer.onComplete(result -> {
+      if (binaryOutputs == null) {
+        Calls.respond(x.response(), 200, result);
+      } else {
+        BinaryTensors.respond(x.response(), result, binaryOutputs);
+      }
+    }, x::fail);
     if (shadow != null) {
       Envelope.Party replicas = new Envelope.Party(shadow, "deployment");
       shadows.compare(name, answer, calls.mirror(x, shadow, replicas, operation, payload));

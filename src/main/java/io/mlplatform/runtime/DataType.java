@@ -43,6 +43,17 @@ public enum DataType {
     };
   }
 
+  /** Bytes a value takes in the Open Inference Protocol's binary form; 0 for BYTES (each its own length). */
+  public int byteSize() {
+    return switch (this) {
+      case BOOL, INT8, UINT8 -> 1;
+      case INT16 -> 2;
+      case INT32, FP32 -> 4;
+      case INT64, FP64 -> 8;
+      case BYTES -> 0;
+    };
+  }
+
   /** A new flat array of this type's Java representation. */
   Object newArray(int length) {
     return switch (this) {

@@ -9,6 +9,9 @@ import io.vertx.core.json.JsonObject;
 
 import java.io.IOException;
 import java.lang.reflect.Array;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.util.AbstractList;
 import java.util.Arrays;
 import java.util.List;
@@ -20,6 +23,8 @@ import java.util.RandomAccess;
  * int[] for INT32, short[] for INT16, byte[] for INT8/UINT8, boolean[] for BOOL, String[] for BYTES.
  */
 public record Tensor(String name, DataType type, long[] shape, Object data) {
+  /** The most values a tensor of a request may hold. */
+  private static final long MAX_VALUES = 50_000_000;
 
   public int length() {
     return Array.getLength(data);
@@ -41,11 +46,121 @@ public record Tensor(String name, DataType type, long[] shape, Object data) {
 
   /** A tensor from its V2 JSON form {name, datatype, shape, data}; data may be flat or nested. */
   public static Tensor fromJson(JsonObject json) {
+    String name = nameOf(json);
+    DataType type = DataType.fromWire(name, json.getString("datatype"));
+    long[] shape = shapeOf(name, json);
+    int expected = count(shape);
+    Object values = json.getValue("data");
+    if (!(values instanceof JsonArray array)) {
+      throw McpException.invalidField(name + ".data", "is required, as an array");
+    }
+    // counted before the array is made: a shape of millions with a few values must not take the heap's memory
+    long given = countValues(array.getList());
+    if (given != expected) {
+      throw McpException.invalidField(name + ".data", "shape " + Arrays.toString(shape) + " needs " + expected
+          + " values, got " + given);
+    }
+    Object data = type.newArray(expected);
+    fill(name, type, array, data, 0);
+    return new Tensor(name, type, shape, data);
+  }
+
+  /** The values of {@code values}, nested arrays flattened. */
+  private static long countValues(List<?> values) {
+    if (values instanceof NumberList || values instanceof Values) {
+      return values.size();
+    }
+    long count = 0;
+    for (Object value : values) {
+      count += value instanceof JsonArray nested ? countValues(nested.getList())
+          : value instanceof List<?> nested ? countValues(nested) : 1;
+    }
+    return count;
+  }
+
+  /**
+   * A tensor whose V2 JSON form {name, datatype, shape} comes with its data in the Open Inference Protocol's binary
+   * form, {@code bytes[offset, offset + length)}: values little-endian in row-major order, a BOOL one byte, a BYTES
+   * value its length (4 bytes) then its UTF-8 bytes.
+   */
+  public static Tensor fromBinary(JsonObject json, byte[] bytes, int offset, int length) {
+    String name = nameOf(json);
+    DataType type = DataType.fromWire(name, json.getString("datatype"));
+    long[] shape = shapeOf(name, json);
+    int expected = count(shape);
+    ByteBuffer in = ByteBuffer.wrap(bytes, offset, length).slice().order(ByteOrder.LITTLE_ENDIAN);
+    int size = type.byteSize();
+    if (size > 0 && (long) expected * size != length) {
+      throw McpException.invalidField(name + ".binary_data_size", "shape " + Arrays.toString(shape) + " of " + type
+          + " takes " + (long) expected * size + " bytes, not " + length);
+    }
+    if (size == 0 && 4L * expected > length) {
+      throw McpException.invalidField(name + ".binary_data_size", "shape " + Arrays.toString(shape) + " of BYTES"
+          + " takes at least " + 4L * expected + " bytes (a length before each value), not " + length);
+    }
+    Object data = type.newArray(expected);
+    switch (type) {
+      case FP32 -> in.asFloatBuffer().get((float[]) data);
+      case FP64 -> in.asDoubleBuffer().get((double[]) data);
+      case INT64 -> in.asLongBuffer().get((long[]) data);
+      case INT32 -> in.asIntBuffer().get((int[]) data);
+      case INT16 -> in.asShortBuffer().get((short[]) data);
+      case INT8, UINT8 -> in.get((byte[]) data);
+      case BOOL -> {
+        boolean[] flags = (boolean[]) data;
+        for (int i = 0; i < expected; i++) {
+          flags[i] = in.get() != 0;
+        }
+      }
+      case BYTES -> {
+        String[] strings = (String[]) data;
+        for (int i = 0; i < expected; i++) {
+          long size32 = in.remaining() < 4 ? -1 : Integer.toUnsignedLong(in.getInt());
+          if (size32 < 0 || size32 > in.remaining()) {
+            throw McpException.invalidField(name + ".binary_data_size", "value " + i + " of " + expected
+                + " does not fit in the tensor's " + length + " bytes");
+          }
+          byte[] text = new byte[(int) size32];
+          in.get(text);
+          strings[i] = new String(text, StandardCharsets.UTF_8);
+        }
+        if (in.hasRemaining()) {
+          throw McpException.invalidField(name + ".binary_data_size", in.remaining()
+              + " bytes left after the tensor's " + expected + " values");
+        }
+      }
+    }
+    return new Tensor(name, type, shape, data);
+  }
+
+  /**
+   * Values of type {@code type} in the binary form {@link #fromBinary} reads: from a tensor's own array when {@code data}
+   * is one's {@link #dataJson}, else value by value.
+   */
+  public static byte[] toBinary(String name, DataType type, List<?> data) {
+    if (data instanceof Values view && view.type() == type) {
+      return view.binary();
+    }
+    int count = (int) countValues(data);
+    Tensor tensor = new Tensor(name, type, new long[] {count}, type.newArray(count));
+    fill(name, type, new JsonArray(data), tensor.data, 0);
+    return tensor.new Values(0, count).binary();
+  }
+
+  /** The flat data as JSON: a view, which writes itself unboxed and which {@link #fromJson} copies as it is. */
+  public JsonArray dataJson() {
+    return flatJson(0, length());
+  }
+
+  private static String nameOf(JsonObject json) {
     String name = json.getString("name");
     if (name == null || name.isEmpty()) {
       throw McpException.invalidField("inputs", "every tensor needs a name");
     }
-    DataType type = DataType.fromWire(name, json.getString("datatype"));
+    return name;
+  }
+
+  private static long[] shapeOf(String name, JsonObject json) {
     Object shapeValue = json.getValue("shape");
     if (shapeValue == null) {
       throw McpException.invalidField(name + ".shape", "is required");
@@ -61,28 +176,30 @@ public record Tensor(String name, DataType type, long[] shape, Object data) {
         throw McpException.invalidField(name + ".shape", "dimensions must be non-negative integers");
       }
       shape[i] = n.longValue();
-      expected *= shape[i];
+      expected *= Math.min(shape[i], MAX_VALUES + 1);
+      if (expected > MAX_VALUES) {
+        throw McpException.invalidField(name + ".shape", "the tensor is too large");
+      }
     }
-    if (expected > 50_000_000) {
-      throw McpException.invalidField(name + ".shape", "the tensor is too large");
+    return shape;
+  }
+
+  /** The number of values a shape holds (at most {@link #MAX_VALUES}: checked by {@link #shapeOf}). */
+  private static int count(long[] shape) {
+    long count = 1;
+    for (long dimension : shape) {
+      count *= dimension;
     }
-    Object data = type.newArray((int) expected);
-    Object values = json.getValue("data");
-    if (!(values instanceof JsonArray array)) {
-      throw McpException.invalidField(name + ".data", "is required, as an array");
-    }
-    int filled = fill(name, type, array, data, 0);
-    if (filled != expected) {
-      throw McpException.invalidField(name + ".data", "shape " + Arrays.toString(shape) + " needs " + expected
-          + " values, got " + filled);
-    }
-    return new Tensor(name, type, shape, data);
+    return (int) count;
   }
 
   private static int fill(String name, DataType type, JsonArray values, Object data, int at) {
     int length = Array.getLength(data);
     if (values.getList() instanceof NumberList numbers && (type == DataType.FP32 || type == DataType.FP64)) {
       return fillReals(name, type, numbers, data, at, length);
+    }
+    if (values.getList() instanceof Values view && view.type() == type) {
+      return view.copyInto(data, at, length);
     }
     for (int i = 0; i < values.size(); i++) {
       Object value = values.getValue(i);
@@ -197,6 +314,55 @@ public record Tensor(String name, DataType type, long[] shape, Object data) {
     @Override
     public int size() {
       return to - from;
+    }
+
+    DataType type() {
+      return type;
+    }
+
+    /** Copies these values into {@code target} from {@code at} (as {@link #fill} counts: none when they overflow). */
+    int copyInto(Object target, int at, int length) {
+      int count = to - from;
+      if (at + count <= length) {
+        System.arraycopy(data, from, target, at, count);
+      }
+      return at + count;
+    }
+
+    /** These values in the binary form {@link #fromBinary} reads. */
+    byte[] binary() {
+      int count = to - from;
+      int size = type.byteSize();
+      if (type == DataType.BYTES) {
+        byte[][] texts = new byte[count][];
+        int total = 0;
+        for (int i = 0; i < count; i++) {
+          texts[i] = ((String) value(from + i)).getBytes(StandardCharsets.UTF_8);
+          total += 4 + texts[i].length;
+        }
+        ByteBuffer out = ByteBuffer.allocate(total).order(ByteOrder.LITTLE_ENDIAN);
+        for (byte[] text : texts) {
+          out.putInt(text.length).put(text);
+        }
+        return out.array();
+      }
+      ByteBuffer out = ByteBuffer.allocate(count * size).order(ByteOrder.LITTLE_ENDIAN);
+      switch (type) {
+        case FP32 -> out.asFloatBuffer().put((float[]) data, from, count);
+        case FP64 -> out.asDoubleBuffer().put((double[]) data, from, count);
+        case INT64 -> out.asLongBuffer().put((long[]) data, from, count);
+        case INT32 -> out.asIntBuffer().put((int[]) data, from, count);
+        case INT16 -> out.asShortBuffer().put((short[]) data, from, count);
+        case INT8, UINT8 -> out.put((byte[]) data, from, count);
+        case BOOL -> {
+          boolean[] flags = (boolean[]) data;
+          for (int i = from; i < to; i++) {
+            out.put((byte) (flags[i] ? 1 : 0));
+          }
+        }
+        case BYTES -> throw new IllegalStateException("written above");
+      }
+      return out.array();
     }
 
     @Override

@@ -116,6 +116,47 @@ class JsonStreamsTest {
   }
 
   @Test
+  @DisplayName("every datatype's binary form (V2 binary tensor data) reads back as the tensor its JSON gives, written"
+      + " from the tensor's array or from JSON's boxed values alike; a BYTES length past the end is refused")
+  void binaryRoundTrip() {
+    Random random = new Random(11);
+    for (DataType type : DataType.values()) {
+      JsonArray data = new JsonArray();
+      for (int i = 0; i < 24; i++) {
+        data.add(switch (type) {
+          case FP32 -> (double) (float) random.nextGaussian();
+          case FP64 -> random.nextGaussian() * 1e6;
+          case INT64 -> random.nextLong() >> 12;
+          case INT32 -> random.nextInt();
+          case INT16 -> random.nextInt(65536) - 32768;
+          case INT8 -> random.nextInt(256) - 128;
+          case UINT8 -> random.nextInt(256);
+          case BOOL -> random.nextBoolean();
+          case BYTES -> i % 5 == 0 ? "" : "caf\u00e9-" + random.nextInt(1000);
+        });
+      }
+      JsonObject head = new JsonObject().put("name", "x").put("datatype", type.name())
+          .put("shape", new JsonArray().add(8).add(3));
+      Tensor fromText = Tensor.fromJson(new JsonObject(head.copy().put("data", data).encode()));
+      byte[] fromArray = Tensor.toBinary("x", type, fromText.dataJson().getList());
+      byte[] fromBoxed = Tensor.toBinary("x", type, new JsonObject(head.copy().put("data", data).encode())
+          .getJsonArray("data").getList());
+      assertThat(fromBoxed).as(type.name()).isEqualTo(fromArray);
+      if (type.byteSize() > 0) {
+        assertThat(fromArray).as(type.name()).hasSize(24 * type.byteSize());
+      }
+      Tensor read = Tensor.fromBinary(head, fromArray, 0, fromArray.length);
+      assertThat(read.data()).as(type.name()).isEqualTo(fromText.data());
+      assertThat(Tensor.fromJson(head.copy().put("data", read.dataJson())).data()).as(type.name())
+          .isEqualTo(fromText.data());
+    }
+    JsonObject strings = new JsonObject().put("name", "s").put("datatype", "BYTES").put("shape", new JsonArray().add(2));
+    byte[] cut = {3, 0, 0, 0, 'a', 'b', 'c', 9, 0, 0, 0, 'd'};
+    assertThatThrownBy(() -> Tensor.fromBinary(strings, cut, 0, cut.length)).isInstanceOf(McpException.class)
+        .hasMessageContaining("value 1 of 2 does not fit");
+  }
+
+  @Test
   @DisplayName("a value out of FP32's range, or a fraction for an integer type, is still refused when read unboxed")
   void badValuesRefused() {
     String tooLarge = "{\"name\": \"x\", \"datatype\": \"FP32\", \"shape\": [2], \"data\": [1.0, 1e300]}";
@@ -127,5 +168,11 @@ class JsonStreamsTest {
     String shortData = "{\"name\": \"x\", \"datatype\": \"FP32\", \"shape\": [3], \"data\": [1.5, 2.5]}";
     assertThatThrownBy(() -> Tensor.fromJson(JsonStreams.parseObject(shortData.getBytes(StandardCharsets.UTF_8))))
         .isInstanceOf(McpException.class).hasMessageContaining("needs 3 values, got 2");
+    // too many values, read unboxed (numbers only) and boxed (a null among them): both count every value
+    for (String extra : List.of("[1, 2, 3, 4, 5]", "[1, null, 3, 4, 5]", "[[1, 2], [3, null], [5]]")) {
+      String tooMany = "{\"name\": \"x\", \"datatype\": \"FP32\", \"shape\": [3], \"data\": " + extra + "}";
+      assertThatThrownBy(() -> Tensor.fromJson(JsonStreams.parseObject(tooMany.getBytes(StandardCharsets.UTF_8))))
+          .as(extra).isInstanceOf(McpException.class).hasMessageContaining("needs 3 values, got 5");
+    }
   }
 }

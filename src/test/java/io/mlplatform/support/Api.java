@@ -36,7 +36,12 @@ public final class Api {
     return new Api(base, key);
   }
 
-  public record Response(int status, byte[] bytes, String contentType) {
+  public record Response(int status, byte[] bytes, String contentType, java.net.http.HttpHeaders headers) {
+    /** A response header's first value, or null. */
+    public String header(String name) {
+      return headers.firstValue(name).orElse(null);
+    }
+
     public String text() {
       return new String(bytes, StandardCharsets.UTF_8);
     }
@@ -83,6 +88,19 @@ public final class Api {
         .POST(HttpRequest.BodyPublishers.ofString(json.toString())));
   }
 
+  /**
+   * A request of the Open Inference Protocol's binary tensor data extension: {@code json}, then {@code binary}, the
+   * Inference-Header-Content-Length header giving the JSON's length.
+   */
+  public Response postTensors(String path, Object json, byte[] binary) {
+    byte[] head = json.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    byte[] body = java.util.Arrays.copyOf(head, head.length + binary.length);
+    System.arraycopy(binary, 0, body, head.length, binary.length);
+    return send(request(path).header("Content-Type", "application/octet-stream")
+        .header("Inference-Header-Content-Length", Integer.toString(head.length))
+        .POST(HttpRequest.BodyPublishers.ofByteArray(body)));
+  }
+
   public Response putJson(String path, Object json) {
     return sendJson("PUT", path, json.toString());
   }
@@ -127,7 +145,7 @@ public final class Api {
     try {
       HttpResponse<byte[]> response = http.send(builder.build(), HttpResponse.BodyHandlers.ofByteArray());
       return new Response(response.statusCode(), response.body(),
-          response.headers().firstValue("Content-Type").orElse(""));
+          response.headers().firstValue("Content-Type").orElse(""), response.headers());
     } catch (IOException e) {
       throw new java.io.UncheckedIOException(e);
     } catch (InterruptedException e) {
