@@ -65,9 +65,10 @@ class DeploymentTest {
   @DisplayName("V2 binary tensor data: inputs read from after the JSON, outputs asked as binary written there, the same"
       + " values as JSON gives; a body whose sizes disagree is a 400 naming them")
   void binaryTensors() throws Exception {
+    // shadowed by its own version: the shadow's answers compare as the same, binary outputs or not
     assertThat(api.postJson("/api/deployments", new JsonObject().put("name", "clf-bin").put("model", "clf")
-        .put("version", 1)).status()).isEqualTo(201);
-    awaitReady("clf-bin", 1);
+        .put("version", 1).put("shadow", new JsonObject().put("version", 1))).status()).isEqualTo(201);
+    awaitReady("clf-bin", 2);
     float[] values = {0.5f, -1.2f, 0.3f, 2.0f, -0.7f, 0.1f, 1.5f, -0.4f, 0.25f, 0.75f, -2.5f, 1e-3f};
     JsonObject asJson = new JsonObject().put("inputs", new JsonArray().add(new JsonObject().put("name", "input")
         .put("datatype", "FP32").put("shape", new JsonArray().add(3).add(4)).put("data", jsonRow(values))));
@@ -113,6 +114,12 @@ class DeploymentTest {
         .put("parameters", new JsonObject().put("binary_data_output", true)));
     assertThat(fromJson.status()).isEqualTo(200);
     assertThat(fromJson.header("Inference-Header-Content-Length")).isNotNull();
+    String[] shadowed = {"deployment", "clf-bin"};
+    Prometheus compared = await("5 shadow comparisons").atMost(Duration.ofSeconds(20))
+        .pollInterval(Duration.ofMillis(100)).until(DeploymentTest::scrape,
+            metrics -> metrics.sum("mlplatform_shadow_predictions_total", shadowed) >= 5);
+    assertThat(compared.sum("mlplatform_shadow_predictions_total", "deployment", "clf-bin", "outcome", "same"))
+        .as(compared.text()).isEqualTo(5);
 
     // sizes that disagree, and the header where it has no place
     byte[] bytes = input.array();

@@ -14,6 +14,7 @@ import io.vertx.core.json.JsonObject;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -116,27 +117,32 @@ final class BinaryTensors {
     return named.containsValue(true) ? named : null;
   }
 
-  /** Answers {@code answer}, the outputs {@code wanted} names as binary after its JSON. */
+  /**
+   * Answers {@code answer}, the outputs {@code wanted} names as binary after its JSON. The answer itself is left as
+   * it is (a shadow's comparison reads it too).
+   */
   static void respond(HttpServerResponse response, JsonObject answer, Map<String, Boolean> wanted) {
     List<byte[]> data = new ArrayList<>();
     int total = 0;
-    JsonArray outputs = answer.getJsonArray("outputs", new JsonArray());
-    for (int i = 0; i < outputs.size(); i++) {
-      JsonObject output = outputs.getJsonObject(i);
+    // a shallow copy: the outputs are replaced, and the data of the others is not copied value by value
+    JsonObject head = new JsonObject(new LinkedHashMap<>(answer.getMap()));
+    JsonArray outputs = new JsonArray();
+    for (Object item : answer.getJsonArray("outputs", new JsonArray())) {
+      JsonObject output = (JsonObject) item;
       String name = output.getString("name");
       if (!wanted.getOrDefault(name, wanted.getOrDefault(null, false))) {
+        outputs.add(output);
         continue;
       }
       byte[] bytes = Tensor.toBinary(name, DataType.fromWire(name, output.getString("datatype")),
-          output.getJsonArray("data").getList());
-      output.remove("data");
-      JsonObject parameters = output.getJsonObject("parameters");
-      output.put("parameters", (parameters == null ? new JsonObject() : parameters).put("binary_data_size",
-          bytes.length));
+          output.getJsonArray("data", new JsonArray()).getList());
+      JsonObject parameters = output.getJsonObject("parameters", new JsonObject()).copy();
+      outputs.add(new JsonObject().put("name", name).put("datatype", output.getValue("datatype"))
+          .put("shape", output.getValue("shape")).put("parameters", parameters.put("binary_data_size", bytes.length)));
       data.add(bytes);
       total += bytes.length;
     }
-    Buffer json = Calls.encode(answer);
+    Buffer json = Calls.encode(head.put("outputs", outputs));
     Buffer body = Buffer.buffer(json.length() + total).appendBuffer(json);
     data.forEach(body::appendBytes);
     response.setStatusCode(200).putHeader(HttpHeaders.CONTENT_TYPE, OCTET_STREAM)

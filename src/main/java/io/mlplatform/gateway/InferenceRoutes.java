@@ -132,8 +132,12 @@ final class InferenceRoutes {
     answer.onComplete(result -> {
       if (binaryOutputs == null) {
         Calls.respond(x.response(), 200, result);
-      } else {
+        return;
+      }
+      try {
         BinaryTensors.respond(x.response(), result, binaryOutputs);
+      } catch (RuntimeException e) {
+        x.fail(e);
       }
     }, x::fail);
     if (shadow != null) {
