@@ -331,22 +331,11 @@ public record Tensor(String name, DataType type, long[] shape, Object data) {
 
     /** These values in the binary form {@link #fromBinary} reads. */
     byte[] binary() {
-      int count = to - from;
-      int size = type.byteSize();
       if (type == DataType.BYTES) {
-        byte[][] texts = new byte[count][];
-        int total = 0;
-        for (int i = 0; i < count; i++) {
-          texts[i] = ((String) value(from + i)).getBytes(StandardCharsets.UTF_8);
-          total += 4 + texts[i].length;
-        }
-        ByteBuffer out = ByteBuffer.allocate(total).order(ByteOrder.LITTLE_ENDIAN);
-        for (byte[] text : texts) {
-          out.putInt(text.length).put(text);
-        }
-        return out.array();
+        return utf8Binary();
       }
-      ByteBuffer out = ByteBuffer.allocate(count * size).order(ByteOrder.LITTLE_ENDIAN);
+      int count = to - from;
+      ByteBuffer out = ByteBuffer.allocate(count * type.byteSize()).order(ByteOrder.LITTLE_ENDIAN);
       switch (type) {
         case FP32 -> out.asFloatBuffer().put((float[]) data, from, count);
         case FP64 -> out.asDoubleBuffer().put((double[]) data, from, count);
@@ -360,7 +349,24 @@ public record Tensor(String name, DataType type, long[] shape, Object data) {
             out.put((byte) (flags[i] ? 1 : 0));
           }
         }
-        case BYTES -> throw new IllegalStateException("written above");
+        default -> throw new IllegalStateException(type + " values have no fixed size");
+      }
+      return out.array();
+    }
+
+    /** BYTES values: each its length in bytes (4, little-endian), then its UTF-8 bytes. */
+    private byte[] utf8Binary() {
+      String[] strings = (String[]) data;
+      byte[][] texts = new byte[to - from][];
+      int total = 0;
+      for (int i = 0; i < texts.length; i++) {
+        String text = strings[from + i];
+        texts[i] = text == null ? new byte[0] : text.getBytes(StandardCharsets.UTF_8);
+        total += 4 + texts[i].length;
+      }
+      ByteBuffer out = ByteBuffer.allocate(total).order(ByteOrder.LITTLE_ENDIAN);
+      for (byte[] text : texts) {
+        out.putInt(text.length).put(text);
       }
       return out.array();
     }
