@@ -184,6 +184,24 @@ class DeploymentTest {
   }
 
   @Test
+  @DisplayName("a replica's report is written when its status changes, not at every pass of the reconciler")
+  void reportsWrittenOnChange() throws Exception {
+    assertThat(api.postJson("/api/deployments", new JsonObject().put("name", "clf-quiet").put("model", "clf")
+        .put("version", 1)).status()).isEqualTo(201);
+    JsonObject ready = awaitReady("clf-quiet", 1);
+    String written = ready.getJsonArray("replica_status").getJsonObject(0).getString("updated_at");
+    // three passes later (one a second), unchanged: not written again
+    Thread.sleep(3_000);
+    JsonObject later = api.get("/api/deployments/clf-quiet").json();
+    assertThat(later.getJsonArray("replica_status")).hasSize(1);
+    assertThat(later.getJsonArray("replica_status").getJsonObject(0).getString("updated_at")).isEqualTo(written);
+    // a change is reported at once
+    assertThat(api.patchJson("/api/deployments/clf-quiet", new JsonObject().put("replicas", 2)).status())
+        .isEqualTo(200);
+    assertThat(awaitReady("clf-quiet", 2).getJsonArray("replica_status")).hasSize(2);
+  }
+
+  @Test
   @DisplayName("an ONNX deployment with two replicas answers both routes with the model's own outputs")
   void onnxOnBothRoutes() throws Exception {
     Api.Response created = api.postJson("/api/deployments", new JsonObject().put("name", "clf-a").put("model", "clf")

@@ -30,7 +30,8 @@ import java.util.Set;
 /**
  * Makes this node hold the replicas that the desired state places on it: every second (and at once on a change) it
  * beats its heartbeat, reads the deployments and the live execution nodes, loads what is missing, switches versions
- * (the new replicas serve before the old ones stop) and reports each replica's status.
+ * (the new replicas serve before the old ones stop) and reports each replica's status when it changed (unchanged
+ * reports again every {@link #REFRESH_MILLIS}).
  */
 public final class Reconciler {
   private static final Logger LOG = LoggerFactory.getLogger(Reconciler.class);
@@ -40,6 +41,11 @@ public final class Reconciler {
   /** A node silent this long is removed from the execution nodes (it is back at its next heartbeat). */
   static final long FORGET_NODE_MILLIS = 60_000;
   private static final long RETRY_FAILED_MILLIS = 15_000;
+  /**
+   * Unchanged reports are written again this often (a node whose heartbeat others missed has its reports removed by
+   * them), and silent nodes forgotten this often: not every pass, whose writes would grow with the replicas.
+   */
+  static final long REFRESH_MILLIS = 10_000;
 
   /** This node's replicas of one lane of a deployment, all of one version, and how loading them went. */
   private static final class Slot {
@@ -75,6 +81,12 @@ public final class Reconciler {
   private long timer = -1;
   private boolean running;
   private boolean again;
+  /** The reports last written, and when (0: write at the next pass). */
+  private List<JsonObject> reported;
+  private long reportedAt;
+  /** When the last pass began and when silent nodes were last forgotten. */
+  private long passedAt;
+  private long forgottenAt;
 
   public Reconciler(Vertx vertx, String nodeId, DeploymentStore store, McpClient client, ObjectStore objects)
       throws java.io.IOException {
@@ -114,10 +126,19 @@ public final class Reconciler {
   }
 
   private Future<Void> pass() {
+    long now = System.currentTimeMillis();
+    if (now - passedAt > LIVE_WINDOW_MILLIS / 2) {
+      // this node may have been paused long enough for the others to count it gone and remove its reports
+      reportedAt = 0;
+    }
+    passedAt = now;
+    boolean forget = now - forgottenAt >= REFRESH_MILLIS;
     return store.heartbeat(nodeId)
         .compose(v -> store.liveNodes(LIVE_WINDOW_MILLIS))
         .compose(live -> store.forgetReportsOutside(live)
-            .compose(v -> store.forgetNodesSilentFor(FORGET_NODE_MILLIS)).compose(v -> store.all()).compose(deployments -> {
+            .compose(v -> forget ? store.forgetNodesSilentFor(FORGET_NODE_MILLIS)
+                .onSuccess(forgotten -> forgottenAt = now) : Future.<Void>succeededFuture())
+            .compose(v -> store.all()).compose(deployments -> {
           Set<String> present = new HashSet<>();
           Set<String> names = new HashSet<>();
           List<Future<Void>> work = new ArrayList<>();
@@ -308,7 +329,15 @@ public final class Reconciler {
         reports.add(report);
       }
     });
-    return store.report(nodeId, reports);
+    long now = System.currentTimeMillis();
+    if (reports.equals(reported) && now - reportedAt < REFRESH_MILLIS) {
+      return Future.succeededFuture();
+    }
+    reportedAt = 0;
+    return store.report(nodeId, reports).onSuccess(v -> {
+      reported = reports;
+      reportedAt = now;
+    });
   }
 
   private Future<Void> stopAll(Collection<Replica> replicas) {
