@@ -45,18 +45,26 @@ case "$NODES" in 1|2) ;; *) echo "LC_NODES is 1 or 2" >&2; exit 2 ;; esac
 
 log() { printf '[local-cluster %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
+# stops the processes PIDS...: TERM to all at once, then up to 20 s for each to end before KILL
+stop_group() {
+  for pid in "$@"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "$@"; do
+    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+    kill -9 "$pid" 2>/dev/null || true
+  done
+}
+
 stop_all() {
   if [ -f "$DIR/nginx/nginx.pid" ]; then
     "$NGINX" -p "$DIR/nginx" -c "$DIR/nginx/nginx.conf" -s stop 2>/dev/null || true
   fi
   [ -f "$DIR/pids" ] || return 0
-  # the nodes first (they leave the cluster and end their Spark applications), then the worker, then the master
-  local pids
-  pids=$(tac "$DIR/pids")
-  for pid in $pids; do
-    kill "$pid" 2>/dev/null || true
-    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-    kill -9 "$pid" 2>/dev/null || true
+  # the nodes first, together (they leave the cluster and end their Spark applications), then the worker, then the
+  # master
+  # shellcheck disable=SC2046
+  stop_group $(awk '$2 == "node" {print $1}' "$DIR/pids")
+  for pid in $(awk '$2 == "spark" {print $1}' "$DIR/pids" | tac); do
+    stop_group "$pid"
   done
   rm -f "$DIR/pids"
   log "stopped"
@@ -92,7 +100,7 @@ export SPARK_HOME SPARK_SCALA_VERSION=2.13 SPARK_LOCAL_IP=127.0.0.1
 
 : > "$DIR/pids"
 trap 'stop_all' INT TERM
-started() { echo "$1" >> "$DIR/pids"; }
+started() { echo "$1 $2" >> "$DIR/pids"; }  # pid, and what it is: spark or node
 await() {  # name url seconds
   for _ in $(seq 1 $(( $3 * 2 ))); do
     curl -sf -o /dev/null "$2" && return 0
@@ -109,14 +117,14 @@ if [ "$SPARK" = 1 ]; then
   java $OPENS -Xmx512m -cp "$SPARK_HOME/jars/*" -Dspark.master.rest.enabled=false \
     org.apache.spark.deploy.master.Master --host 127.0.0.1 --port "$SPARK_PORT" --webui-port "$SPARK_UI_PORT" \
     > "$DIR/spark-master.log" 2>&1 &
-  started $!
+  started $! spark
   await spark-master "http://127.0.0.1:$SPARK_UI_PORT/" 60
   log "Spark worker, ${LC_WORKER_CORES:-2} cores, ${LC_WORKER_MEMORY:-2g} (UI http://127.0.0.1:$WORKER_UI_PORT)"
   # shellcheck disable=SC2086
   java $OPENS -Xmx512m -cp "$SPARK_HOME/jars/*" org.apache.spark.deploy.worker.Worker "spark://127.0.0.1:$SPARK_PORT" \
     --host 127.0.0.1 --cores "${LC_WORKER_CORES:-2}" --memory "${LC_WORKER_MEMORY:-2g}" --webui-port "$WORKER_UI_PORT" \
     --work-dir "$DIR/spark-work" > "$DIR/spark-worker.log" 2>&1 &
-  started $!
+  started $! spark
   for _ in $(seq 1 120); do
     grep -q "Successfully registered with master" "$DIR/spark-worker.log" && break
     sleep 0.5
@@ -142,7 +150,7 @@ node() {  # index roles http-port extra-env...
     MLP_CLUSTER_MEMBERS="127.0.0.1:$CLUSTER_PORT,127.0.0.1:$(( CLUSTER_PORT + 1 ))" MLP_CLUSTER_EXPECTED="$NODES" \
     "${spark_master[@]}" "$@" \
     java $OPENS -Xmx"$NODE_HEAP" -XX:+ExitOnOutOfMemoryError ${LC_JAVA_OPTS:-} "${launch[@]}" > "$DIR/node$index.log" 2>&1 &
-  started $!
+  started $! node
 }
 log "node 1 (gateway,hub,model,data,execution; MongoDB :$MONGO_PORT, S3 :$S3_PORT) on :$NODE1_PORT"
 node 1 gateway,hub,model,data,execution "$NODE1_PORT" MLP_EMBEDDED_MONGO_PORT="$MONGO_PORT" MLP_EMBEDDED_S3_PORT="$S3_PORT"

@@ -49,7 +49,8 @@ for NODES in 1 2; do
   B="http://127.0.0.1:$HTTP"
   deploy_bench "$NODES"
   replicas_on "$NODES"
-  PIDS=$(cat "$CLUSTER/pids"; pgrep -P "$(cat "$CLUSTER/nginx/nginx.pid")" || true)
+  # the cluster's pids file: a process a line, its pid then what it is (node, or spark)
+  PIDS=$(cut -d' ' -f1 "$CLUSTER/pids"; pgrep -P "$(cat "$CLUSTER/nginx/nginx.pid")" || true)
   wrk_run "warmup-$NODES" "$B/api/deployments/bench/predict" bench/inference/post.lua > /dev/null
   cpu_ticks $PIDS > "$WORK/cpu-before-$NODES"
   RPS[predict-$NODES]=$(wrk_run "predict-$NODES" "$B/api/deployments/bench/predict" bench/inference/post.lua)
@@ -60,8 +61,8 @@ for NODES in 1 2; do
     RPS[read-direct]=$(wrk_run read-direct "http://127.0.0.1:$N1/api/models/bench")
   fi
   # CPU share per process during the two measured runs: node 1, node 2, nginx (its workers)
-  CPU[$NODES]=$(python3 - "$WORK/cpu-before-$NODES" "$WORK/cpu-after-$NODES" "$(sed -n 1p "$CLUSTER/pids")" \
-    "$(sed -n 2p "$CLUSTER/pids")" <<'PY'
+  CPU[$NODES]=$(python3 - "$WORK/cpu-before-$NODES" "$WORK/cpu-after-$NODES" "$(sed -n 1p "$CLUSTER/pids" | cut -d' ' -f1)" \
+    "$(sed -n 2p "$CLUSTER/pids" | cut -d' ' -f1)" <<'PY'
 import sys
 before = dict(line.split() for line in open(sys.argv[1]))
 after = dict(line.split() for line in open(sys.argv[2]))
