@@ -95,33 +95,40 @@ final class BinaryTensors {
     return at + size.intValue();
   }
 
+  /** The outputs a request wants as binary data: each output's own {@code binary_data}, else {@code all}. */
+  record Outputs(boolean all, Map<String, Boolean> named) {
+    boolean binary(String name) {
+      return named.getOrDefault(name, all);
+    }
+  }
+
   /**
-   * Which outputs a request wants as binary data: null when none, else each output's own {@code binary_data} or, when
-   * it does not say, the request's {@code binary_data_output}.
+   * Which outputs a request wants as binary data (the request's {@code binary_data_output}, an output's
+   * {@code binary_data}), or null when none; nothing is made for a request that asks for none.
    */
-  static Map<String, Boolean> wanted(JsonObject request) {
+  static Outputs wanted(JsonObject request) {
     boolean all = request.getValue("parameters") instanceof JsonObject parameters
         && Boolean.TRUE.equals(parameters.getValue("binary_data_output"));
-    Map<String, Boolean> named = new HashMap<>();
+    Map<String, Boolean> named = Map.of();
     if (request.getValue("outputs") instanceof JsonArray outputs) {
       for (Object item : outputs) {
         if (item instanceof JsonObject output && output.getValue("parameters") instanceof JsonObject parameters
             && parameters.getValue("binary_data") instanceof Boolean binary && output.getString("name") != null) {
+          if (named.isEmpty()) {
+            named = new HashMap<>();
+          }
           named.put(output.getString("name"), binary);
         }
       }
     }
-    if (all) {
-      named.put(null, true);
-    }
-    return named.containsValue(true) ? named : null;
+    return all || named.containsValue(true) ? new Outputs(all, named) : null;
   }
 
   /**
    * Answers {@code answer}, the outputs {@code wanted} names as binary after its JSON. The answer itself is left as
    * it is (a shadow's comparison reads it too).
    */
-  static void respond(HttpServerResponse response, JsonObject answer, Map<String, Boolean> wanted) {
+  static void respond(HttpServerResponse response, JsonObject answer, Outputs wanted) {
     List<byte[]> data = new ArrayList<>();
     int total = 0;
     // a shallow copy: the outputs are replaced, and the data of the others is not copied value by value
@@ -130,7 +137,7 @@ final class BinaryTensors {
     for (Object item : answer.getJsonArray("outputs", new JsonArray())) {
       JsonObject output = (JsonObject) item;
       String name = output.getString("name");
-      if (!wanted.getOrDefault(name, wanted.getOrDefault(null, false))) {
+      if (!wanted.binary(name)) {
         outputs.add(output);
         continue;
       }

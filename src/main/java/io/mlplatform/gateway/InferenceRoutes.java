@@ -16,7 +16,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.openapi.router.RouterBuilder;
 
-import java.util.Map;
 import java.util.Set;
 
 /**
@@ -113,12 +112,13 @@ final class InferenceRoutes {
    */
   private void forward(Exchange x, String operation, String name, String version, byte[] body, int length) {
     Payload.checkName("name", name);
+    boolean infer = INFER.equals(operation);
     long jsonLength = BinaryTensors.jsonLength(x.request());
-    if (jsonLength >= 0 && !INFER.equals(operation)) {
+    if (jsonLength >= 0 && !infer) {
       throw McpException.invalid(BinaryTensors.HEADER + " (binary tensor data) is for the V2 infer routes");
     }
     JsonObject payload = jsonLength >= 0 ? BinaryTensors.parse(body, length, jsonLength) : parse(body, length);
-    Map<String, Boolean> binaryOutputs = INFER.equals(operation) ? BinaryTensors.wanted(payload) : null;
+    BinaryTensors.Outputs binaryOutputs = infer ? BinaryTensors.wanted(payload) : null;
     String address;
     String shadow = null;
     if (version != null) {

@@ -93,17 +93,7 @@ class JsonStreamsTest {
     Random random = new Random(7);
     for (DataType type : List.of(DataType.FP32, DataType.FP64, DataType.INT64, DataType.INT32, DataType.UINT8,
         DataType.BOOL)) {
-      JsonArray data = new JsonArray();
-      for (int i = 0; i < 60; i++) {
-        data.add(switch (type) {
-          case FP32 -> (double) (float) random.nextGaussian();
-          case FP64 -> random.nextGaussian() * 1e6;
-          case INT64 -> random.nextLong() >> 12;
-          case UINT8 -> random.nextInt(256);
-          case BOOL -> random.nextBoolean();
-          default -> random.nextInt();
-        });
-      }
+      JsonArray data = randomData(type, 60, random);
       String body = new JsonObject().put("name", "x").put("datatype", type.name())
           .put("shape", new JsonArray().add(20).add(3)).put("data", data).encode();
       Tensor ours = Tensor.fromJson(JsonStreams.parseObject(body.getBytes(StandardCharsets.UTF_8)));
@@ -115,26 +105,32 @@ class JsonStreamsTest {
     }
   }
 
+  /** {@code count} values of {@code type} as JSON holds them (floats widened to doubles, some strings empty). */
+  private static JsonArray randomData(DataType type, int count, Random random) {
+    JsonArray data = new JsonArray();
+    for (int i = 0; i < count; i++) {
+      data.add(switch (type) {
+        case FP32 -> (double) (float) random.nextGaussian();
+        case FP64 -> random.nextGaussian() * 1e6;
+        case INT64 -> random.nextLong() >> 12;
+        case INT32 -> random.nextInt();
+        case INT16 -> random.nextInt(65536) - 32768;
+        case INT8 -> random.nextInt(256) - 128;
+        case UINT8 -> random.nextInt(256);
+        case BOOL -> random.nextBoolean();
+        case BYTES -> i % 5 == 0 ? "" : "caf\u00e9-" + random.nextInt(1000);
+      });
+    }
+    return data;
+  }
+
   @Test
   @DisplayName("every datatype's binary form (V2 binary tensor data) reads back as the tensor its JSON gives, written"
       + " from the tensor's array or from JSON's boxed values alike; a BYTES length past the end is refused")
   void binaryRoundTrip() {
     Random random = new Random(11);
     for (DataType type : DataType.values()) {
-      JsonArray data = new JsonArray();
-      for (int i = 0; i < 24; i++) {
-        data.add(switch (type) {
-          case FP32 -> (double) (float) random.nextGaussian();
-          case FP64 -> random.nextGaussian() * 1e6;
-          case INT64 -> random.nextLong() >> 12;
-          case INT32 -> random.nextInt();
-          case INT16 -> random.nextInt(65536) - 32768;
-          case INT8 -> random.nextInt(256) - 128;
-          case UINT8 -> random.nextInt(256);
-          case BOOL -> random.nextBoolean();
-          case BYTES -> i % 5 == 0 ? "" : "caf\u00e9-" + random.nextInt(1000);
-        });
-      }
+      JsonArray data = randomData(type, 24, random);
       JsonObject head = new JsonObject().put("name", "x").put("datatype", type.name())
           .put("shape", new JsonArray().add(8).add(3));
       Tensor fromText = Tensor.fromJson(new JsonObject(head.copy().put("data", data).encode()));
@@ -150,7 +146,8 @@ class JsonStreamsTest {
       assertThat(Tensor.fromJson(head.copy().put("data", read.dataJson())).data()).as(type.name())
           .isEqualTo(fromText.data());
     }
-    JsonObject strings = new JsonObject().put("name", "s").put("datatype", "BYTES").put("shape", new JsonArray().add(2));
+    JsonObject strings = new JsonObject().put("name", "s").put("datatype", "BYTES")
+        .put("shape", new JsonArray().add(2));
     byte[] cut = {3, 0, 0, 0, 'a', 'b', 'c', 9, 0, 0, 0, 'd'};
     assertThatThrownBy(() -> Tensor.fromBinary(strings, cut, 0, cut.length)).isInstanceOf(McpException.class)
         .hasMessageContaining("value 1 of 2 does not fit");

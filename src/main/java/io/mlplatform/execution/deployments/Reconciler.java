@@ -333,7 +333,6 @@ public final class Reconciler {
     if (reports.equals(reported) && now - reportedAt < REFRESH_MILLIS) {
       return Future.succeededFuture();
     }
-    reportedAt = 0;
     return store.report(nodeId, reports).onSuccess(v -> {
       reported = reports;
       reportedAt = now;
